@@ -1,0 +1,155 @@
+"""Benchmark: lakerun's full profile vs DuckDB SUMMARIZE vs pandas describe (and ydata-profiling minimal if installed).
+
+Generates a 10M-row x 20-column parquet with realistic dirt (and its first 1M rows), then runs each tool
+in its own process and prints wall time and peak RSS side by side. Never fails on time.
+
+    .venv/bin/python bench/profile.py [--rows 10000000] [--dir .lakerun/bench] [--ydata-python PATH]
+
+ydata-profiling needs pandas < 3 and its own environment, e.g.
+    python3.11 -m venv .lakerun/ydata-venv && .lakerun/ydata-venv/bin/pip install ydata-profiling==4.18.4 pyarrow
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROW_GROUP = 122_880
+YDATA_VENV = Path(".lakerun/ydata-venv/bin/python")
+
+
+GENERATOR_SQL = """
+COPY (
+  SELECT
+    i AS id,
+    (hash(i, 1) % 105)::BIGINT::INT - 5 AS qty,
+    round(exp(3 + (hash(i, 2) % 1000)::BIGINT / 400.0), 2) AS amount,
+    50 + ((hash(i, 3) % 2000)::BIGINT - 1000) / 50.0 AS price,
+    CASE WHEN hash(i, 4) % 20 = 0 THEN NULL ELSE 100 + ((hash(i, 5) % 3000)::BIGINT - 1500) / 100.0 END AS score,
+    CASE WHEN hash(i, 6) % 5 = 0 THEN NULL ELSE (hash(i, 7) % 10000)::BIGINT / 10000.0 END AS ratio,
+    1990 + (hash(i, 8) % 36)::BIGINT::INT AS year,
+    (hash(i, 9) % 2)::BIGINT::INT AS flag_int,
+    (hash(i, 10) % 1099511627776)::BIGINT::BIGINT AS big,
+    CASE WHEN hash(i, 11) % 10 < 3 THEN 0.0 ELSE (hash(i, 12) % 1000)::BIGINT / 1000.0 END AS zeroish,
+    CASE hash(i, 13) % 100 WHEN 0 THEN '' WHEN 1 THEN ' Name' || (hash(i, 14) % 200000)::BIGINT
+         WHEN 2 THEN 'N/A' ELSE 'Name' || (hash(i, 14) % 200000)::BIGINT END AS name,
+    ['red', 'green', 'blue', 'Blue', 'RED', 'yellow'][1 + (hash(i, 15) % 6)::BIGINT::INT] AS category,
+    'C-' || (hash(i, 16) % 100000)::BIGINT AS code,
+    md5(i::VARCHAR) AS hash,
+    CASE WHEN hash(i, 17) % 10 = 0 THEN NULL ELSE (hash(i, 18) % 1000000)::BIGINT::VARCHAR END AS numeric_text,
+    ['AB', 'CD', 'EF', 'GH', 'ZZ'][1 + (hash(i, 19) % 5)::BIGINT::INT] AS upper_code,
+    DATE '2015-01-01' + (hash(i, 20) % 4000)::BIGINT::INT AS day,
+    TIMESTAMP '2020-01-01' + to_seconds((hash(i, 21) % 100000000)::BIGINT::BIGINT) AS ts,
+    hash(i, 22) % 10 < 7 AS active,
+    CASE WHEN hash(i, 23) % 10 = 0 THEN NULL ELSE hash(i, 24) % 100 = 0 END AS deleted
+  FROM range({rows}) t(i)
+) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE {row_group})
+"""
+
+
+def generate(path: Path, rows: int) -> None:
+    """Write the dirty 20-column parquet: 10 numeric, 6 text with dirt, a date, a timestamp, 2 booleans."""
+    import duckdb
+
+    duckdb.connect().execute(GENERATOR_SQL.format(rows=rows, path=path, row_group=ROW_GROUP))
+
+
+TOOLS = {
+    "lakerun profile": """
+from lakerun.engines.duckdb_engine import DuckDBEngine
+from lakerun.quality import assess
+engine = DuckDBEngine()
+engine.connection.execute("CREATE VIEW t AS SELECT * FROM read_parquet('{path}')")
+result = assess(engine, "t")
+print(len(result.anomalies), "anomalies", result.profiles[0].timings, file=sys.stderr)
+""",
+    "duckdb SUMMARIZE": """
+import duckdb
+duckdb.sql("SUMMARIZE SELECT * FROM read_parquet('{path}')").fetchall()
+""",
+    "pandas describe(all)": """
+import pandas as pd
+pd.read_parquet('{path}').describe(include="all")
+""",
+    "ydata-profiling minimal": """
+import pandas as pd
+from ydata_profiling import ProfileReport
+ProfileReport(pd.read_parquet('{path}'), minimal=True, progress_bar=False).get_description()
+""",
+}
+
+_HARNESS = """
+import resource, sys, time, json
+start = time.perf_counter()
+{code}
+wall = time.perf_counter() - start
+print(json.dumps({{"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def measure(python: str, code: str, path: Path) -> dict[str, float] | str:
+    """Run one tool in a fresh process; wall time (imports excluded) and peak RSS, or the error."""
+    script = _HARNESS.format(code=code.format(path=path))
+    done = subprocess.run([python, "-c", script], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+    if done.stderr.strip():
+        print("   ", done.stderr.strip().splitlines()[-1][:300])
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _has_module(python: str, module: str) -> bool:
+    return (
+        subprocess.run([python, "-c", f"import {module}"], capture_output=True, check=False).returncode == 0
+    )
+
+
+def main() -> None:
+    """Generate the files if needed, then print the comparison table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--small", type=int, default=1_000_000)
+    parser.add_argument("--dir", type=Path, default=Path(".lakerun/bench"))
+    parser.add_argument(
+        "--ydata-python",
+        default=str(YDATA_VENV) if YDATA_VENV.exists() else sys.executable,
+        help="interpreter of an env with ydata-profiling (needs pandas < 3; default .lakerun/ydata-venv if present)",
+    )
+    parser.add_argument(
+        "--tools", default=",".join(TOOLS), help="comma-separated subset of: " + ", ".join(TOOLS)
+    )
+    args = parser.parse_args()
+    chosen = {name: TOOLS[name] for name in args.tools.split(",")}
+    args.dir.mkdir(parents=True, exist_ok=True)
+    files = {
+        args.small: args.dir / f"dirty_{args.small}.parquet",
+        args.rows: args.dir / f"dirty_{args.rows}.parquet",
+    }
+    for rows, path in files.items():
+        if not path.exists():
+            start = time.perf_counter()
+            generate(path, rows)
+            print(f"generated {path} ({rows:,} rows) in {time.perf_counter() - start:.1f}s")
+    has_ydata = _has_module(args.ydata_python, "ydata_profiling")
+    print(f"{'tool':26} {'rows':>12} {'wall s':>8} {'peak RSS MB':>12}")
+    for rows, path in sorted(files.items()):
+        for tool, code in chosen.items():
+            python = args.ydata_python if tool.startswith("ydata") else sys.executable
+            if tool.startswith("ydata") and (not has_ydata or rows > args.small):
+                print(
+                    f"{tool:26} {rows:>12,} {'skipped: not installed' if not has_ydata else 'skipped (> 1M rows)':>21}"
+                )
+                continue
+            result = measure(python, code, path)
+            if isinstance(result, str):
+                print(f"{tool:26} {rows:>12,} failed: {result[:80]}")
+            else:
+                print(f"{tool:26} {rows:>12,} {result['wall']:>8.2f} {result['rss_mb']:>12.0f}")
+
+
+if __name__ == "__main__":
+    main()

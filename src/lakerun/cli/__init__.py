@@ -1,0 +1,1 @@
+"""Typer commands: thin wrappers that call one facade per area."""

@@ -1,0 +1,61 @@
+"""`lakerun onboard`: install the executor into a workspace (seed 000's installation flow), step by step.
+
+The workspace token comes from the SDK's usual sources (`DATABRICKS_TOKEN`, a config profile); the
+platform credential from `LAKERUN_API_KEY`. Neither is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+_console = Console(stderr=True)
+
+
+def _show(step: dict[str, Any]) -> None:
+    mark = "[green]✓[/green]" if step["status"] == "ok" else "[red]✗[/red]"
+    _console.print(f"{mark} {step['step']}: {step.get('detail') or step.get('error')}")
+
+
+def onboard_command(
+    *,
+    workspace: Annotated[str, typer.Option("--workspace", help="Workspace URL (local or Databricks).")],
+    cluster_id: Annotated[str, typer.Option("--cluster-id", help="Cluster to install lakerun on.")],
+    wheel: Annotated[
+        str, typer.Option("--wheel", help="Local lakerun .whl (uploaded to DBFS) or its dbfs:/ path.")
+    ],
+    tenant_id: Annotated[str, typer.Option("--tenant-id")] = "default",
+    data_source_path: Annotated[
+        str | None,
+        typer.Option("--data-source-path", help="Also create metadata_extraction and full_pipeline jobs."),
+    ] = None,
+    source_type: Annotated[str, typer.Option("--source-type")] = "auto",
+    secret_scope: Annotated[str, typer.Option("--secret-scope")] = "lakerun-executor",
+    api_endpoint: Annotated[
+        str | None, typer.Option("--api-endpoint", envvar="LAKERUN_API_ENDPOINT", help="Platform ingest URL.")
+    ] = None,
+    timeout_seconds: Annotated[int, typer.Option("--timeout-seconds")] = 900,
+) -> None:
+    """Install lakerun on a cluster, store the platform credential, create the executor jobs, run schema_validation."""
+    from databricks.sdk import WorkspaceClient
+
+    from lakerun.executor.onboarding import OnboardingOptions, onboard
+
+    options = OnboardingOptions(
+        cluster_id=cluster_id,
+        wheel=wheel,
+        tenant_id=tenant_id,
+        data_source_path=data_source_path,
+        source_type=source_type,
+        secret_scope=secret_scope,
+        platform_endpoint=api_endpoint,
+        platform_credential=os.environ.get("LAKERUN_API_KEY"),
+        timeout_seconds=timeout_seconds,
+    )
+    report = onboard(WorkspaceClient(host=workspace), options, on_step=_show)
+    typer.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    raise typer.Exit(0 if report.ok else 1)

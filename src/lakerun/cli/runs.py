@@ -1,0 +1,210 @@
+"""`lakerun runs ...`: trigger, list and watch attempts through the control plane's HTTP API."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+app = typer.Typer(help="Trigger, list and watch runs through the control plane.", no_args_is_help=True)
+TERMINAL = {"SUCCESS", "FAILED", "CANCELLED", "TIMEDOUT", "SKIPPED"}
+STYLE = {"SUCCESS": "green", "FAILED": "red", "TIMEDOUT": "red", "CANCELLED": "yellow", "RUNNING": "cyan"}
+
+
+@app.callback()
+def connection(
+    ctx: typer.Context,
+    url: str = typer.Option("http://127.0.0.1:8800", envvar="LAKERUN_URL", help="Control plane URL."),
+    token: str | None = typer.Option(
+        None, envvar="LAKERUN_API_TOKEN", help="API token; read from .lakerun/api-token when not given."
+    ),
+) -> None:
+    """Where the control plane is and how to authenticate."""
+    token_file = Path(os.environ.get("LAKERUN_HOME", ".lakerun")) / "api-token"
+    if token is None and token_file.exists():
+        token = token_file.read_text().strip()
+    ctx.obj = {"url": url.rstrip("/"), "token": token or ""}
+
+
+def _api(ctx: typer.Context) -> Any:
+    import httpx
+
+    return httpx.Client(
+        base_url=ctx.obj["url"], headers={"Authorization": f"Bearer {ctx.obj['token']}"}, timeout=120
+    )
+
+
+def _checked(response: Any) -> Any:
+    if response.status_code >= 400:
+        detail = (
+            response.json().get("detail")
+            if "json" in response.headers.get("content-type", "")
+            else response.text
+        )
+        typer.echo(f"error {response.status_code}: {detail}", err=True)
+        raise typer.Exit(1)
+    return response.json()
+
+
+def _parameters(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise typer.BadParameter(f"{pair!r} must look like name=value", param_hint="--param")
+        values[name] = value
+    return values
+
+
+def _tasks(python_file: str | None, tasks_file: Path | None) -> list[dict[str, Any]]:
+    if tasks_file is not None:
+        tasks = json.loads(tasks_file.read_text())
+        if not isinstance(tasks, list):
+            raise typer.BadParameter(
+                "must hold a JSON list of Databricks task specs", param_hint="--tasks-file"
+            )
+        return tasks
+    if python_file:
+        return [{"task_key": "main", "spark_python_task": {"python_file": python_file}}]
+    return []
+
+
+@app.command()
+def trigger(  # noqa: PLR0917 - each CLI option is a parameter
+    ctx: typer.Context,
+    subject: str = typer.Argument(..., help="Subject key (flow id, table group, layer...)."),
+    kind: str = typer.Option("default", help="Subject kind."),
+    workspace: str = typer.Option("local", help="Registered workspace."),
+    strategy: str = typer.Option("one_time", help="one_time, job_per_attempt or shared_job."),
+    job_key: str | None = typer.Option(None, help="Registered job key (shared_job)."),
+    python_file: str | None = typer.Option(None, help="Run this python file as a single task."),
+    tasks_file: Path | None = typer.Option(None, help="JSON file with a list of Databricks task specs."),
+    param: list[str] = typer.Option([], help="Parameter name=value (repeatable)."),
+    callbacks: bool = typer.Option(True, help="Give the task a signed callback URL."),
+    wait: bool = typer.Option(False, help="Watch the attempt live until it ends."),
+) -> None:
+    """Trigger an attempt and print its id; with --wait, watch it and exit non-zero unless it succeeds."""
+    body = {
+        "subject_key": subject,
+        "subject_kind": kind,
+        "workspace": workspace,
+        "strategy": strategy,
+        "job_key": job_key,
+        "tasks": _tasks(python_file, tasks_file),
+        "parameters": _parameters(param),
+        "callbacks": callbacks,
+        "triggered_by": "cli",
+    }
+    with _api(ctx) as api:
+        attempt = _checked(api.post("/v1/runs", json=body))
+    typer.echo(
+        f"attempt {attempt['id']} (#{attempt['attempt_number']} of {kind}/{subject}): {attempt['status']}"
+    )
+    if wait:
+        final = _watch(ctx, subjects=[], attempts=[attempt["id"]])
+        if final.get(attempt["id"], {}).get("state") != "SUCCESS":
+            raise typer.Exit(1)
+
+
+@app.command("list")
+def list_runs(  # noqa: PLR0917 - each CLI option is a parameter
+    ctx: typer.Context,
+    status: list[str] = typer.Option([], help="Only these statuses (repeatable)."),
+    subject: str | None = typer.Option(None, help="Only this subject key."),
+    kind: str | None = typer.Option(None, help="Only this subject kind."),
+    limit: int = typer.Option(20, min=1, max=500),
+    offset: int = typer.Option(0, min=0),
+) -> None:
+    """List attempts, newest first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    params: dict[str, Any] = {
+        "status": status,
+        "subject_key": subject,
+        "subject_kind": kind,
+        "limit": limit,
+        "offset": offset,
+    }
+    with _api(ctx) as api:
+        page = _checked(api.get("/v1/runs", params={k: v for k, v in params.items() if v not in (None, [])}))
+    table = Table(title=f"attempts {offset + 1}-{offset + len(page['items'])} of {page['total']}")
+    for column in ("attempt", "subject", "#", "status", "strategy", "run", "created"):
+        table.add_column(column, overflow="fold")
+    for item in page["items"]:
+        subject_name = f"{item['subject']['kind']}/{item['subject']['key']}"
+        status_text = f"[{STYLE.get(item['status'], 'white')}]{item['status']}[/]"
+        table.add_row(
+            item["id"],
+            subject_name,
+            str(item["attempt_number"]),
+            status_text,
+            item["strategy"],
+            str(item["run_id"] or ""),
+            item["created_at"][:19],
+        )
+    Console().print(table)
+
+
+@app.command()
+def watch(
+    ctx: typer.Context,
+    subject: list[str] = typer.Option([], help="Follow this subject key (repeatable)."),
+    attempt: list[str] = typer.Option(
+        [], help="Follow this attempt id (repeatable); exits when all have ended."
+    ),
+) -> None:
+    """A live view of run events from the WebSocket (everything when no filter is given)."""
+    _watch(ctx, subject, attempt)
+
+
+def _watch(ctx: typer.Context, subjects: list[str], attempts: list[str]) -> dict[str, dict[str, Any]]:
+    from urllib.parse import urlencode
+
+    from rich.live import Live
+    from websockets.sync.client import connect
+
+    query = [
+        ("token", ctx.obj["token"]),
+        *(("subject", s) for s in subjects),
+        *(("attempt", a) for a in attempts),
+    ]
+    if attempts:
+        query.append(("last_event_id", "0"))
+    url = ctx.obj["url"].replace("http", "ws", 1) + "/v1/events?" + urlencode(query)
+    seen: dict[str, dict[str, Any]] = {}
+    try:
+        with connect(url) as socket, Live(_view(seen), refresh_per_second=8) as live:
+            while not (attempts and all(seen.get(a, {}).get("state") in TERMINAL for a in attempts)):
+                event = json.loads(socket.recv())
+                if event.get("type") != "heartbeat":
+                    seen[event["attempt_id"]] = {**seen.get(event["attempt_id"], {}), **event}
+                    live.update(_view(seen))
+    except KeyboardInterrupt:
+        pass
+    return seen
+
+
+def _view(seen: dict[str, dict[str, Any]]) -> Any:
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+
+    table = Table(title="lakerun runs (live)")
+    for column in ("attempt", "subject", "state", "progress", "eta", "run"):
+        table.add_column(column)
+    for attempt_id, event in seen.items():
+        subject = event.get("subject") or {}
+        progress = event.get("progress")
+        eta = event.get("eta_seconds")
+        table.add_row(
+            attempt_id[:8],
+            f"{subject.get('kind')}/{subject.get('key')}",
+            f"[{STYLE.get(event.get('state', ''), 'white')}]{event.get('state')}[/]",
+            ProgressBar(total=1.0, completed=progress or 0.0, width=20) if progress is not None else "",
+            f"{eta:.0f}s" if eta is not None else "",
+            event.get("run_url") or "",
+        )
+    return table

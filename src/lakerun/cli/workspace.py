@@ -1,0 +1,52 @@
+"""`lakerun workspace ...`: the local Databricks-compatible workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="The local Databricks-compatible workspace.", no_args_is_help=True)
+
+FAULT_HELP = (
+    "Inject a fault (repeatable): KIND[:key=value,...] with KIND error|latency|cluster-start, e.g. "
+    "'error:status=429,path=jobs/runs/get,rate=0.3,retry_after=2', 'latency:latency_ms=200,path=jobs/*', "
+    "'cluster-start:seconds=5'. Keys: path (glob after /api/<version>/), method, rate, times, status, "
+    "retry_after, latency_ms, seconds."
+)
+
+
+@app.command()
+def serve(  # noqa: PLR0917 - each CLI option is a parameter
+    root: Path = typer.Option(Path(".lakerun/workspace"), help="Folder holding the workspace state."),
+    port: int = typer.Option(8765, help="TCP port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    token: list[str] = typer.Option(["dapi-local"], help="Accepted bearer token (repeatable)."),
+    fault: list[str] = typer.Option([], help=FAULT_HELP),
+    faults_file: Path | None = typer.Option(
+        None, help="JSON or YAML file with a list of fault rules (same keys)."
+    ),
+    max_parallel_tasks: int = typer.Option(8, min=1, help="Task processes allowed to run at once."),
+) -> None:
+    """Serve the local workspace until interrupted."""
+    from lakerun.local.config import WorkspaceConfig
+    from lakerun.local.faults import rules_from_cli
+    from lakerun.local.server import serve as serve_workspace
+
+    try:
+        faults = rules_from_cli(fault, faults_file)
+    except (ValueError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    config = WorkspaceConfig(
+        root=root,
+        tokens=tuple(token),
+        host=host,
+        port=port,
+        faults=faults,
+        max_parallel_tasks=max_parallel_tasks,
+    )
+    typer.echo(f"lakerun local workspace on {config.url} (root {root.resolve()})")
+    for rule in faults:
+        typer.echo(f"fault: {rule}")
+    serve_workspace(config)

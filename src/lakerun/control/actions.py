@@ -1,0 +1,142 @@
+"""User actions on attempts: cancel (confirmed), retry (a new attempt), repair (failed tasks), output."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from lakerun.control.attempts import TriggerRequest, create_attempt, move
+from lakerun.control.completion import refresh
+from lakerun.control.context import ControlContext
+from lakerun.control.errors import describe
+from lakerun.control.runs import RunService
+from lakerun.control.status import Source, Status
+from lakerun.store.attempts import AttemptRepository
+from lakerun.store.models import AttemptRow, SubjectRow, utcnow
+
+
+class ActionError(ValueError):
+    """An action that does not apply to the attempt in its current state."""
+
+
+class ActionService:
+    """Cancel, retry, repair and output retrieval."""
+
+    def __init__(self, ctx: ControlContext, runs: RunService) -> None:
+        self.ctx = ctx
+        self.runs = runs
+
+    def cancel(self, attempt_id: str, by: str = "user") -> AttemptRow:
+        """Asks the workspace to cancel, then waits for it to confirm a terminal state before recording it."""
+        attempt = self.runs.get(attempt_id)
+        if Status(attempt.status).terminal:
+            raise ActionError(f"attempt {attempt_id} is already {attempt.status}")
+        with self.ctx.uow() as uow:
+            row = AttemptRepository(uow.session).get(attempt_id, lock=True)
+            if row is not None:
+                row.cancel_requested_at = utcnow()
+                if row.run_id is None:
+                    move(uow, row, Status.CANCELLED, Source.USER, reason=f"cancelled by {by} before launch")
+        if attempt.run_id is not None:
+            self.ctx.client(attempt.workspace_name).jobs.cancel_run(run_id=attempt.run_id)
+            self._confirm(attempt, by)
+        return self.runs.get(attempt_id)
+
+    def _confirm(self, attempt: AttemptRow, by: str) -> None:
+        deadline = time.monotonic() + self.ctx.settings.cancel_confirm_timeout
+        while time.monotonic() < deadline:
+            try:
+                if refresh(
+                    self.ctx, attempt.id, attempt.workspace_name, int(attempt.run_id or 0), Source.USER
+                ).terminal:
+                    return
+            except Exception as exc:
+                if time.monotonic() + 1 > deadline:
+                    raise ActionError(f"cancel not yet confirmed: {describe(exc)}") from exc
+            time.sleep(0.2)
+
+    def retry(self, attempt_id: str, by: str = "user") -> AttemptRow:
+        """A new attempt of the same subject with the same work; the old one stays as it ended."""
+        old = self.runs.get(attempt_id)
+        request = self._request_of(old, triggered_by=f"retry by {by}")
+        return self.runs.trigger(request, retry_of=old.id)
+
+    def repair(self, attempt_id: str, tasks: list[str] | None = None, by: str = "user") -> AttemptRow:
+        """Re-runs the failed (or the named) tasks of a finished run as a new attempt on the same run."""
+        old = self.runs.get(attempt_id)
+        if old.run_id is None or old.status not in (
+            Status.FAILED.value,
+            Status.TIMEDOUT.value,
+            Status.CANCELLED.value,
+        ):
+            raise ActionError(
+                f"attempt {attempt_id} is {old.status}; only a failed, timed-out or cancelled run can be repaired"
+            )
+        client = self.ctx.client(old.workspace_name)
+        run = client.jobs.get_run(run_id=old.run_id, include_history=True)
+        latest = run.repair_history[-1].id if run.repair_history and len(run.repair_history) > 1 else None
+        request = replace(self._request_of(old, triggered_by=f"repair by {by}"), callbacks=False)
+        with self.ctx.uow() as uow:
+            deadline = utcnow() + timedelta(seconds=self.ctx.settings.default_timeout)
+            new, _ = create_attempt(uow, request, deadline, False, repair_of=old.id)
+        waiter = client.jobs.repair_run(
+            run_id=old.run_id,
+            rerun_tasks=tasks or None,
+            rerun_all_failed_tasks=None if tasks else True,
+            latest_repair_id=latest,
+        )
+        with self.ctx.uow() as uow:
+            row = AttemptRepository(uow.session).get(new.id, lock=True)
+            assert row is not None
+            row.run_id, row.job_id, row.run_page_url = old.run_id, old.job_id, old.run_page_url
+            row.repair_id = getattr(waiter.response, "repair_id", None)
+            move(uow, row, Status.QUEUED, Source.API, reason=f"repair of attempt {old.attempt_number}")
+        return self.runs.get(new.id)
+
+    def _request_of(self, attempt: AttemptRow, triggered_by: str) -> TriggerRequest:
+        with self.ctx.sessions() as session:
+            subject = session.get(SubjectRow, attempt.subject_id)
+        assert subject is not None
+        spec = dict(attempt.spec)
+        return TriggerRequest(
+            subject_key=subject.key,
+            subject_kind=subject.kind,
+            workspace=attempt.workspace_name,
+            strategy=attempt.strategy,
+            job_key=attempt.job_key,
+            tasks=list(spec.pop("tasks", [])),
+            timeout_seconds=spec.pop("timeout_seconds", None),
+            job_settings=spec,
+            parameters=dict(attempt.parameters),
+            triggered_by=triggered_by,
+            callbacks=attempt.callbacks,
+        )
+
+    def output(self, attempt_id: str, task_key: str | None = None) -> list[dict[str, Any]]:
+        """Per-task output (notebook exit value, logs, error) of the attempt's run, fetched task by task."""
+        attempt = self.runs.get(attempt_id)
+        if attempt.run_id is None:
+            raise ActionError(f"attempt {attempt_id} has no run yet")
+        client = self.ctx.client(attempt.workspace_name)
+        run = client.jobs.get_run(run_id=attempt.run_id)
+        outputs = []
+        for task in run.tasks or []:
+            if (task_key and task.task_key != task_key) or task.run_id is None:
+                continue
+            out = client.jobs.get_run_output(run_id=task.run_id)
+            outputs.append(
+                {
+                    "task_key": task.task_key,
+                    "run_id": task.run_id,
+                    "notebook_result": out.notebook_output.result if out.notebook_output else None,
+                    "logs": out.logs,
+                    "logs_truncated": out.logs_truncated,
+                    "error": out.error,
+                    "error_trace": out.error_trace,
+                }
+            )
+        if task_key and not outputs:
+            raise ActionError(f"run {attempt.run_id} has no task {task_key!r}")
+        return outputs

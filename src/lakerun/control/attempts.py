@@ -1,0 +1,207 @@
+"""Attempts: creating them with race-free numbering, and moving them forward with a recorded history."""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lakerun.control.launch import STRATEGIES
+from lakerun.control.status import Source, Status, may_move
+from lakerun.control.uow import UnitOfWork
+from lakerun.store.attempts import AttemptRepository
+from lakerun.store.models import AttemptRow, SubjectRow, TransitionRow, utcnow
+from lakerun.store.subjects import SubjectRepository
+
+EVENT_OF_STATUS = {
+    Status.RUNNING: "run.started",
+    Status.SUCCESS: "run.completed",
+    Status.FAILED: "run.failed",
+    Status.TIMEDOUT: "run.failed",
+    Status.SKIPPED: "run.failed",
+    Status.CANCELLED: "run.cancelled",
+}
+
+
+@dataclass(frozen=True)
+class TriggerRequest:
+    """One attempt to start: for which subject, what to run, how, and on whose behalf."""
+
+    subject_key: str
+    subject_kind: str = "default"
+    workspace: str = "local"
+    strategy: str = "one_time"
+    job_key: str | None = None
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    job_settings: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, str] = field(default_factory=dict)
+    triggered_by: str = "api"
+    idempotency_key: str | None = None
+    timeout_seconds: float | None = None
+    callbacks: bool | None = None
+
+    def validate(self) -> None:
+        """Raises ValueError naming the field that is wrong."""
+        if not self.subject_key:
+            raise ValueError("subject_key must not be empty")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}")
+        if self.strategy == "shared_job" and not self.job_key:
+            raise ValueError("strategy shared_job needs job_key (a job registered with ensure_job)")
+        if self.strategy != "shared_job" and not self.tasks:
+            raise ValueError(f"strategy {self.strategy} needs tasks (a list of Databricks task specs)")
+        for task in self.tasks:
+            if not isinstance(task, dict) or not task.get("task_key"):
+                raise ValueError("every task needs a task_key")
+        if self.timeout_seconds is not None and self.timeout_seconds <= 0:
+            raise ValueError("timeout_seconds must be positive")
+
+    def spec(self) -> dict[str, Any]:
+        """What the launcher needs besides parameters, stored with the attempt."""
+        spec: dict[str, Any] = {**self.job_settings}
+        if self.tasks:
+            spec["tasks"] = self.tasks
+        if self.timeout_seconds:
+            spec["timeout_seconds"] = int(self.timeout_seconds)
+        return spec
+
+
+def create_attempt(
+    uow: UnitOfWork, request: TriggerRequest, deadline: datetime, callbacks: bool, **links: str | None
+) -> tuple[AttemptRow, bool]:
+    """Commits-to-be a CREATING attempt; returns (attempt, created) — an idempotent repeat returns the first."""
+    repo = AttemptRepository(uow.session)
+    if request.idempotency_key:
+        existing = repo.by_idempotency_key(request.idempotency_key)
+        if existing is not None:
+            return existing, False
+    subjects = SubjectRepository(uow.session)
+    subject = subjects.get_or_create(request.subject_kind, request.subject_key)
+    attempt_id, now = str(uuid.uuid4()), utcnow()
+    number = subjects.next_attempt_number(subject, now, attempt_id)
+    attempt = AttemptRow(
+        id=attempt_id,
+        subject_id=subject.id,
+        attempt_number=number,
+        workspace_name=request.workspace,
+        strategy=request.strategy,
+        job_key=request.job_key,
+        spec=request.spec(),
+        parameters=dict(request.parameters),
+        triggered_by=request.triggered_by,
+        idempotency_key=request.idempotency_key,
+        callbacks=callbacks,
+        status=Status.CREATING.value,
+        created_at=now,
+        deadline_at=deadline,
+        last_sequence=0,
+        **links,
+    )
+    uow.session.add(attempt)
+    uow.session.add(
+        TransitionRow(
+            attempt_id=attempt_id,
+            to_status=Status.CREATING.value,
+            source=Source.API.value,
+            reason="triggered by " + request.triggered_by,
+            at=now,
+        )
+    )
+    uow.session.flush()
+    publish(uow, "run.created", attempt, subject)
+    return attempt, True
+
+
+def move(
+    uow: UnitOfWork,
+    attempt: AttemptRow,
+    target: Status,
+    source: Source,
+    *,
+    reason: str | None = None,
+    raw_state: str | None = None,
+    error: str | None = None,
+) -> bool:
+    """Moves the attempt to `target` if that goes forward; records the transition and its event. False if not."""
+    current = Status(attempt.status)
+    if raw_state:
+        attempt.raw_state = raw_state
+    if not may_move(current, target):
+        return False
+    now = utcnow()
+    attempt.status = target.value
+    attempt.status_message = reason or attempt.status_message
+    if target == Status.RUNNING or (
+        target.terminal and attempt.started_at is None and current == Status.RUNNING
+    ):
+        attempt.started_at = attempt.started_at or now
+    if target.terminal:
+        attempt.finished_at = now
+        attempt.error = error or attempt.error
+        if target == Status.SUCCESS:
+            attempt.progress = 1.0
+            SubjectRepository(uow.session).count_success(attempt.subject_id)
+    uow.session.add(
+        TransitionRow(
+            attempt_id=attempt.id,
+            from_status=current.value,
+            to_status=target.value,
+            source=source.value,
+            reason=reason,
+            raw_state=raw_state,
+            at=now,
+        )
+    )
+    subject = uow.session.get(SubjectRow, attempt.subject_id)
+    if target in EVENT_OF_STATUS:
+        publish(uow, EVENT_OF_STATUS[target], attempt, subject)
+    return True
+
+
+def publish(
+    uow: UnitOfWork, event_type: str, attempt: AttemptRow, subject: SubjectRow | None, **extra: Any
+) -> None:
+    """Publishes an attempt event carrying what a live view needs."""
+    payload = event_payload(uow, attempt, subject)
+    payload.update(extra)
+    uow.publish(
+        event_type,
+        payload,
+        attempt_id=attempt.id,
+        subject_kind=subject.kind if subject else None,
+        subject_key=subject.key if subject else None,
+        job_key=attempt.job_key,
+    )
+
+
+def event_payload(uow: UnitOfWork, attempt: AttemptRow, subject: SubjectRow | None) -> dict[str, Any]:
+    """The attempt's live fields: ids, state, progress, durations and an estimate of the time remaining."""
+    duration = None
+    if attempt.started_at:
+        duration = ((attempt.finished_at or utcnow()) - attempt.started_at).total_seconds()
+    return {
+        "attempt_id": attempt.id,
+        "attempt_number": attempt.attempt_number,
+        "subject": {"kind": subject.kind, "key": subject.key} if subject else None,
+        "job_key": attempt.job_key,
+        "run_id": attempt.run_id,
+        "run_url": attempt.run_page_url,
+        "state": attempt.status,
+        "raw_state": attempt.raw_state,
+        "progress": attempt.progress,
+        "duration_seconds": duration,
+        "eta_seconds": estimate_remaining(uow, attempt, duration),
+        "error": attempt.error,
+    }
+
+
+def estimate_remaining(uow: UnitOfWork, attempt: AttemptRow, elapsed: float | None) -> float | None:
+    """Median past duration of the subject's successful attempts minus the time already spent."""
+    if Status(attempt.status).terminal or elapsed is None:
+        return None
+    past = AttemptRepository(uow.session).durations_of_subject(attempt.subject_id)
+    if not past:
+        return None
+    return max(0.0, statistics.median(past) - elapsed)

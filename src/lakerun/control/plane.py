@@ -1,0 +1,179 @@
+"""The control plane facade: one object the server, the CLI and tests drive."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from databricks.sdk.service import jobs
+from sqlalchemy import select
+
+from lakerun.control.actions import ActionService
+from lakerun.control.callbacks import CallbackEvent, receive, verify
+from lakerun.control.context import ControlContext
+from lakerun.control.events import EventBus
+from lakerun.control.fanout import PgFanout
+from lakerun.control.janitor import SecretJanitor
+from lakerun.control.launch import CALLBACK_PARAMETERS, job_parameter_references
+from lakerun.control.notify import Notifier
+from lakerun.control.reconciler import Reconciler
+from lakerun.control.registry import EnsureOutcome, ensure_job
+from lakerun.control.runs import RunService
+from lakerun.control.settings import ControlSettings
+from lakerun.control.workspaces import ClientCache, WorkspaceSpec, probe_health
+from lakerun.store.attempts import AttemptFilter, AttemptRepository
+from lakerun.store.db import make_engine, session_factory, upgrade
+from lakerun.store.models import AttemptRow, JobRow, SubjectRow, TaskRunRow, TransitionRow, WorkspaceRow
+from lakerun.store.records import CallbackEventRepository, JobRepository, WorkspaceRepository
+from lakerun.store.subjects import SubjectRepository
+
+
+@dataclass(frozen=True)
+class AttemptDetail:
+    """An attempt with its subject, task runs and transitions, for the run detail view."""
+
+    attempt: AttemptRow
+    subject: SubjectRow
+    tasks: list[TaskRunRow]
+    transitions: list[TransitionRow]
+    events: list[dict[str, Any]]
+
+
+class ControlPlane:
+    """Wires the store, the bus, the services and the background loops of one control-plane process."""
+
+    def __init__(self, settings: ControlSettings) -> None:
+        engine = make_engine(settings.resolved_database_url())
+        upgrade(engine)
+        self.ctx = ControlContext(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            bus=EventBus(),
+            clients=ClientCache(settings.workspace_retry_seconds),
+            server_key=settings.resolved_server_key(),
+            origin=uuid.uuid4().hex,
+        )
+        self.runs = RunService(self.ctx)
+        self.actions = ActionService(self.ctx, self.runs)
+        self.reconciler = Reconciler(self.ctx, self.runs)
+        self.notifier = Notifier(self.ctx)
+        self.fanout = PgFanout(self.ctx)
+        self.janitor = SecretJanitor(self.ctx)
+        self.ctx.bus.listen(self.notifier.on_event)
+        self.ctx.bus.listen(self.janitor.on_event)
+
+    @property
+    def bus(self) -> EventBus:
+        """The in-process event bus (WebSocket subscriptions hang on it)."""
+        return self.ctx.bus
+
+    def start(self) -> None:
+        """Starts the reconciler, the cross-process event listener and the notifier."""
+        self.notifier.start()
+        self.janitor.start()
+        self.fanout.start()
+        self.reconciler.start()
+
+    def stop(self) -> None:
+        """Stops the background loops and closes the database."""
+        self.reconciler.stop()
+        self.fanout.stop()
+        self.notifier.stop()
+        self.janitor.stop()
+        self.ctx.engine.dispose()
+
+    def register_workspace(self, spec: WorkspaceSpec) -> WorkspaceRow:
+        """Adds or updates a workspace registration (references to secrets only)."""
+        spec.validate()
+        with self.ctx.uow() as uow:
+            row = uow.session.merge(spec.to_row())
+        return row
+
+    def workspaces(self, with_health: bool = False) -> list[tuple[WorkspaceRow, dict[str, object] | None]]:
+        """Registered workspaces, each with a live health probe when asked."""
+        with self.ctx.sessions() as session:
+            rows = WorkspaceRepository(session).all()
+        return [(row, probe_health(row) if with_health else None) for row in rows]
+
+    def ensure_job(
+        self, workspace: str, key: str, settings: jobs.JobSettings | dict[str, Any]
+    ) -> EnsureOutcome:
+        """Idempotently creates or updates the job for `key`, wired to receive callback parameters."""
+        data = settings.as_dict() if isinstance(settings, jobs.JobSettings) else dict(settings)
+        if self.ctx.settings.callbacks_enabled:
+            data = job_parameter_references(data, CALLBACK_PARAMETERS)
+        client = self.ctx.client(workspace)
+        with self.ctx.uow() as uow:
+            return ensure_job(uow.session, client, workspace, key, jobs.JobSettings.from_dict(data))
+
+    def jobs(self, workspace: str | None = None) -> list[JobRow]:
+        """Jobs the registry keeps."""
+        with self.ctx.sessions() as session:
+            return JobRepository(session).all(workspace)
+
+    def list_attempts(
+        self, where: AttemptFilter, limit: int = 50, offset: int = 0
+    ) -> tuple[list[tuple[AttemptRow, SubjectRow]], int]:
+        """A page of attempts with their subjects, newest first, and the total."""
+        with self.ctx.sessions() as session:
+            rows, total = AttemptRepository(session).page(where, limit, offset)
+            subjects = {
+                s.id: s
+                for s in session.scalars(
+                    select(SubjectRow).where(SubjectRow.id.in_({r.subject_id for r in rows}))
+                )
+            }
+        return [(row, subjects[row.subject_id]) for row in rows], total
+
+    def detail(self, attempt_id: str) -> AttemptDetail:
+        """An attempt with everything the run detail view shows."""
+        with self.ctx.sessions() as session:
+            repo = AttemptRepository(session)
+            attempt = repo.get(attempt_id)
+            if attempt is None:
+                raise LookupError(f"no attempt {attempt_id}")
+            subject = session.get(SubjectRow, attempt.subject_id)
+            assert subject is not None
+            events = [
+                {
+                    "sequence": e.sequence,
+                    "kind": e.kind,
+                    "payload": e.payload,
+                    "sent_at": e.sent_at.isoformat(),
+                }
+                for e in CallbackEventRepository(session).of_attempt(attempt_id, ("log", "metric", "result"))
+            ]
+            return AttemptDetail(
+                attempt, subject, repo.tasks(attempt_id), repo.transitions(attempt_id), events
+            )
+
+    def subject_history(self, kind: str, key: str) -> tuple[SubjectRow, list[AttemptRow]]:
+        """A subject's counters and all its attempts, newest first."""
+        with self.ctx.sessions() as session:
+            subject = SubjectRepository(session).find(kind, key)
+            if subject is None:
+                raise LookupError(f"no subject {kind}/{key}")
+            return subject, AttemptRepository(session).of_subject(subject.id)
+
+    def subjects(self, kind: str | None = None, limit: int = 50, offset: int = 0) -> list[SubjectRow]:
+        """Subjects, most recently attempted first."""
+        with self.ctx.sessions() as session:
+            return SubjectRepository(session).list(kind, limit, offset)
+
+    def receive_callback(
+        self, attempt_id: str, body: bytes, timestamp: str | None, signature: str | None
+    ) -> str:
+        """Authenticates and applies one signed task event; returns applied, duplicate or stale."""
+        verify(
+            self.ctx.server_key,
+            attempt_id=attempt_id,
+            body=body,
+            timestamp=timestamp,
+            signature=signature,
+            window=self.ctx.settings.callback_window,
+        )
+        event = CallbackEvent.parse(body)
+        with self.ctx.uow() as uow:
+            return receive(uow, attempt_id, event)

@@ -1,0 +1,118 @@
+"""Settings of one control plane: its database, keys, public URL, loop timings and notification targets."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class WebhookTarget(BaseModel):
+    """A URL that receives signed JSON notifications."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    """Where notifications are POSTed."""
+    secret_ref: str | None = None
+    """`env:NAME` or `file:/path` holding the HMAC key signing each delivery."""
+    on: list[Literal["failure", "success", "repeated_failure"]] = ["failure", "repeated_failure"]
+    """Which outcomes are sent."""
+
+
+class SmtpTarget(BaseModel):
+    """An SMTP server and the addresses emails go to."""
+
+    model_config = ConfigDict(extra="forbid")
+    host: str
+    """SMTP host name."""
+    port: int = 25
+    """SMTP port."""
+    sender: str = "lakerun@localhost"
+    """The From address."""
+    recipients: list[str]
+    """Who receives the emails."""
+    on: list[Literal["failure", "success", "repeated_failure"]] = ["failure", "repeated_failure"]
+    """Which outcomes are sent."""
+
+
+class ControlSettings(BaseModel):
+    """Everything a control plane needs; the CLI and tests build one of these."""
+
+    model_config = ConfigDict(extra="forbid")
+    home: Path = Path(".lakerun")
+    """Folder for the default SQLite database and the server key."""
+    database_url: str | None = None
+    """SQLAlchemy URL; SQLite under `home` when empty. `postgresql://...` uses psycopg 3."""
+    server_key: str | None = None
+    """Key callback secrets derive from; read from LAKERUN_SERVER_KEY or `home/server.key` when empty."""
+    public_url: str = "http://127.0.0.1:8800"
+    """Base URL tasks use to reach this control plane's callback endpoint."""
+    reconcile_interval: float = 15.0
+    """Seconds between reconciler passes."""
+    launch_grace: float = 10.0
+    """Seconds a CREATING attempt may wait for its launch before the reconciler relaunches it."""
+    callback_overdue: float = 120.0
+    """Seconds without a callback after which a running attempt's run is fetched in full."""
+    callback_window: float = 300.0
+    """Accepted age of a callback's timestamp, against replay."""
+    default_timeout: float = 24 * 3600.0
+    """Deadline of an attempt, counted from its creation, when the trigger gives none."""
+    workspace_retry_seconds: int = 60
+    """Budget the SDK spends retrying 429/503 and connection errors on one call before it counts as transient."""
+    cancel_confirm_timeout: float = 30.0
+    """How long a cancel waits for the workspace to confirm the terminal state."""
+    keep_jobs_per_subject: int = 3
+    """Retention of `job_per_attempt` jobs: the latest N per subject are kept."""
+    repeated_failure_threshold: int = 2
+    """Consecutive failed attempts of a subject that count as repeated failure."""
+    callbacks_enabled: bool = True
+    """Whether tasks are given a callback URL and secret."""
+    callback_secret_delivery: Literal["secret_scope", "parameter"] = "secret_scope"
+    """`secret_scope`: the per-attempt secret goes to a workspace secret scope and the task gets a reference;
+    `parameter`: the secret itself is a task argument (visible in the run's parameters)."""
+    callback_secret_scope: str = "lakerun-callbacks"
+    """The secret scope holding callback secrets (one key per attempt, deleted when it ends)."""
+    webhooks: list[WebhookTarget] = Field(default_factory=list)
+    """Signed webhook notification targets."""
+    smtp: SmtpTarget | None = None
+    """Email notification target."""
+    cors_origins: list[str] = Field(default_factory=list)
+    """Browser origins allowed to call the API."""
+
+    def resolved_database_url(self) -> str:
+        """The database URL in use."""
+        from lakerun.store.db import default_url
+
+        return self.database_url or default_url(self.home)
+
+    def resolved_server_key(self) -> bytes:
+        """The server key: given, from the environment, or created once in `home/server.key` (mode 0600)."""
+        if self.server_key:
+            return self.server_key.encode()
+        if os.environ.get("LAKERUN_SERVER_KEY"):
+            return os.environ["LAKERUN_SERVER_KEY"].encode()
+        path = self.home / "server.key"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+def read_secret_ref(ref: str) -> str:
+    """The value behind `env:NAME` or `file:/path`; secrets are referenced, never stored in clear."""
+    kind, _, where = ref.partition(":")
+    if kind == "env":
+        value = os.environ.get(where)
+        if value is None:
+            raise ValueError(f"secret reference {ref!r}: environment variable {where} is not set")
+        return value
+    if kind == "file":
+        try:
+            return Path(where).read_text().strip()
+        except OSError as exc:
+            raise ValueError(f"secret reference {ref!r}: cannot read the file ({exc.strerror})") from exc
+    raise ValueError(f"secret reference {ref!r} must look like env:NAME or file:/path")

@@ -1,0 +1,107 @@
+"""Target workspaces: registered by name, reached only through the official SDK client."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.core import Config
+
+from lakerun.control.settings import read_secret_ref
+from lakerun.store.models import WorkspaceRow
+
+
+class WorkspaceNotFoundError(LookupError):
+    """No workspace is registered under the requested name."""
+
+
+@dataclass(frozen=True)
+class WorkspaceSpec:
+    """How to reach a workspace: PAT or OAuth M2M, secrets given as `env:`/`file:` references."""
+
+    name: str
+    host: str
+    auth_type: Literal["pat", "oauth-m2m"] = "pat"
+    token_ref: str | None = None
+    client_id: str | None = None
+    client_secret_ref: str | None = None
+    default_cluster_id: str | None = None
+
+    def validate(self) -> None:
+        """Raises ValueError naming what is missing or malformed."""
+        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"workspace name {self.name!r} must be letters, digits, '-' or '_'")
+        if not self.host.startswith(("http://", "https://")):
+            raise ValueError(f"workspace host {self.host!r} must start with http:// or https://")
+        if self.auth_type == "pat" and not self.token_ref:
+            raise ValueError("a PAT workspace needs token_ref (env:NAME or file:/path)")
+        if self.auth_type == "oauth-m2m" and not (self.client_id and self.client_secret_ref):
+            raise ValueError("an OAuth M2M workspace needs client_id and client_secret_ref")
+        for ref in (self.token_ref, self.client_secret_ref):
+            if ref and not ref.startswith(("env:", "file:")):
+                raise ValueError(f"secret reference {ref!r} must look like env:NAME or file:/path")
+
+    def to_row(self) -> WorkspaceRow:
+        """The database row (references only, never secrets)."""
+        return WorkspaceRow(
+            name=self.name,
+            host=self.host.rstrip("/"),
+            auth_type=self.auth_type,
+            token_ref=self.token_ref,
+            client_id=self.client_id,
+            client_secret_ref=self.client_secret_ref,
+            default_cluster_id=self.default_cluster_id,
+        )
+
+
+def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120) -> Config:
+    """The SDK configuration for a registered workspace, secrets read from their references now."""
+    if row.auth_type == "oauth-m2m":
+        return Config(
+            host=row.host,
+            client_id=row.client_id,
+            client_secret=read_secret_ref(row.client_secret_ref or ""),
+            auth_type="oauth-m2m",
+            retry_timeout_seconds=retry_timeout_seconds,
+        )
+    return Config(
+        host=row.host,
+        token=read_secret_ref(row.token_ref or ""),
+        auth_type="pat",
+        retry_timeout_seconds=retry_timeout_seconds,
+    )
+
+
+class ClientCache:
+    """One `WorkspaceClient` per workspace, rebuilt when its registration changes."""
+
+    def __init__(self, retry_timeout_seconds: int = 60) -> None:
+        self.retry_timeout_seconds = retry_timeout_seconds
+        self._lock = threading.Lock()
+        self._clients: dict[str, tuple[tuple[str | None, ...], WorkspaceClient]] = {}
+
+    def client(self, row: WorkspaceRow) -> WorkspaceClient:
+        """The SDK client for `row`."""
+        identity = (row.host, row.auth_type, row.token_ref, row.client_id, row.client_secret_ref)
+        with self._lock:
+            cached = self._clients.get(row.name)
+            if cached and cached[0] == identity:
+                return cached[1]
+        client = WorkspaceClient(config=sdk_config(row, self.retry_timeout_seconds))
+        with self._lock:
+            self._clients[row.name] = (identity, client)
+        return client
+
+
+def probe_health(row: WorkspaceRow) -> dict[str, object]:
+    """Reachability of a workspace: one cheap jobs/list call with a short retry budget."""
+    started = time.monotonic()
+    try:
+        client = WorkspaceClient(config=sdk_config(row, retry_timeout_seconds=5))
+        next(iter(client.jobs.list(limit=1)), None)
+    except Exception as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
+    return {"ok": True, "latency_ms": round((time.monotonic() - started) * 1000, 1)}

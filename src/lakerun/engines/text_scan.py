@@ -1,0 +1,125 @@
+"""CSV, TSV and JSON files read with real inferred types: pyarrow's CSV reader first, DuckDB otherwise.
+
+CSV and TSV take the fast pyarrow path (`csv_fast`) unless its first-block types do not hold for the
+whole file; JSON, and CSV whose types conflict, go through DuckDB's streaming scanners. DuckDB sniffs types (integers, doubles, dates, timestamps, booleans) from a sample and streams the
+rest; when a later row contradicts the sample, the scan is redone with the whole file sniffed.
+Remote files are read through the source's fsspec filesystem, registered with DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+from lakerun.engines import csv_fast
+from lakerun.engines.formats import Format
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from lakerun.engines.files import FileSource
+
+T = TypeVar("T")
+
+_SCANNERS = {
+    Format.CSV: ("read_csv", ""),
+    Format.TSV: ("read_csv", ", delim = '\t'"),
+    Format.JSON: ("read_json", ", format = 'auto'"),
+    Format.JSONL: ("read_json", ", format = 'newline_delimited'"),
+}
+
+
+class ScanError(Exception):
+    """DuckDB could not read the file; the message is short and names the problem."""
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def short_message(exc: BaseException) -> str:
+    """The first meaningful lines of a DuckDB error, without its long 'possible solutions' list."""
+    lines = [
+        line for line in str(exc).splitlines() if line.strip() and not line.startswith("Possible Solution")
+    ]
+    return " ".join(lines[:3])[:400]
+
+
+class TextScanner:
+    """One DuckDB connection that scans text files of one source (count, schema, batches)."""
+
+    def __init__(self, source: FileSource) -> None:
+        import duckdb
+
+        self._duckdb = duckdb
+        self.source = source
+        self.connection = duckdb.connect()
+        self.connection.execute("SET threads = 2")
+        self._full_sniff: set[str] = set()
+        self._fast_schemas: dict[str, pa.Schema] = {}
+        if source.protocol != "file":
+            self.connection.register_filesystem(source.fs)
+
+    def close(self) -> None:
+        """Release the DuckDB connection."""
+        self.connection.close()
+
+    def _scan_sql(self, path: str, fmt: Format, full_sniff: bool) -> str:
+        function, extra = _SCANNERS[fmt]
+        sample = ", sample_size = -1" if full_sniff else ""
+        if fmt in (Format.JSON, Format.JSONL) and full_sniff:
+            sample = ", sample_size = -1, maximum_sample_files = 1"
+        return f"{function}({_quote(self.source.uri(path))}{extra}{sample})"
+
+    def _with_retry(self, path: str, fmt: Format, action: Callable[[str], T]) -> T:
+        try:
+            return action(self._scan_sql(path, fmt, full_sniff=False))
+        except self._duckdb.Error as first:
+            if "convert" not in str(first).lower() and "cast" not in str(first).lower():
+                raise ScanError(short_message(first)) from first
+        try:
+            result = action(self._scan_sql(path, fmt, full_sniff=True))
+        except self._duckdb.Error as second:
+            raise ScanError(short_message(second)) from second
+        self._full_sniff.add(path)
+        return result
+
+    def count_and_schema(self, path: str, fmt: Format) -> tuple[pa.Schema, int]:
+        """Exact row count and inferred Arrow schema; every column is converted, so types hold for all rows."""
+        if fmt in (Format.CSV, Format.TSV):
+            try:
+                schema, rows = csv_fast.count_and_schema(self.source.fs, path, fmt)
+            except csv_fast.NotUtf8Error as exc:
+                raise ScanError(str(exc)) from exc
+            except (csv_fast.TypeConflictError, ValueError):
+                pass
+            else:
+                self._fast_schemas[path] = schema
+                return schema, rows
+        return self._duckdb_count_and_schema(path, fmt)
+
+    def _duckdb_count_and_schema(self, path: str, fmt: Format) -> tuple[pa.Schema, int]:
+
+        def run(scan: str) -> tuple[pa.Schema, int]:
+            cursor = self.connection.cursor()
+            schema = cursor.execute(f"SELECT * FROM {scan} LIMIT 0").fetch_arrow_table().schema
+            row = cursor.execute(f"SELECT count(*), count(COLUMNS(*)) FROM {scan}").fetchone()
+            cursor.close()
+            return schema, int(row[0]) if row else 0
+
+        return self._with_retry(path, fmt, run)
+
+    def iter_batches(self, path: str, fmt: Format, limit: int | None = None) -> Iterator[pa.RecordBatch]:
+        """Typed record batches (at most `limit` rows), from the same reader that inferred the schema."""
+        if path in self._fast_schemas:
+            yield from csv_fast.iter_batches(self.source.fs, path, fmt, self._fast_schemas[path], limit)
+            return
+        clause = f" LIMIT {int(limit)}" if limit is not None else ""
+        cursor = self.connection.cursor()
+        try:
+            scan = self._scan_sql(path, fmt, full_sniff=path in self._full_sniff)
+            yield from cursor.execute(f"SELECT * FROM {scan}{clause}").fetch_record_batch(65536)
+        except self._duckdb.Error as exc:
+            raise ScanError(short_message(exc)) from exc
+        finally:
+            cursor.close()

@@ -1,0 +1,1 @@
+"""In-workspace job types (seed 000's executor): schema validation, metadata, reading, quality, transmission."""

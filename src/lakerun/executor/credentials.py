@@ -1,0 +1,62 @@
+"""Credentials for sources and the platform: from the environment, else from a Databricks secret scope.
+
+Values are handed to the libraries that need them and are never logged, printed or stored.
+Inside a notebook `dbutils.secrets` is used; elsewhere (a python task) the SDK's runtime `dbutils`
+reads the workspace's Secrets API with the host and token of the task's environment.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from lakerun.engines.cloud_options import AZURE_SCHEMES, fsspec_options
+
+if TYPE_CHECKING:
+    from lakerun.executor.context import RunContext
+
+SOURCE_SECRET_KEYS = {
+    "s3": ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"),
+    "azure": ("AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_SAS_TOKEN"),
+}
+
+
+def _dbutils() -> Any:
+    """The notebook's `dbutils`, or the SDK's runtime one (which reads the Secrets API elsewhere)."""
+    import builtins
+
+    dbutils = getattr(builtins, "dbutils", None)
+    if dbutils is None:
+        from databricks.sdk.runtime import dbutils
+    return dbutils
+
+
+def secret(name: str, scope: str | None) -> str | None:
+    """The value of variable `name`, or of the key with that name (lower case, dashes) in `scope`, or None."""
+    value = os.environ.get(name)
+    if value or not scope:
+        return value
+    from databricks.sdk.errors import DatabricksError
+
+    key = name.lower().replace("_", "-")
+    try:
+        return str(_dbutils().secrets.get(scope=scope, key=key))
+    except (DatabricksError, ValueError, ImportError, AttributeError):
+        return None
+
+
+def storage_options_for(ctx: RunContext, url: str) -> dict[str, Any]:
+    """fsspec options for a source URL, with secrets from the run's scope filling gaps in the environment."""
+    protocol = url.split("://", 1)[0] if "://" in url else "file"
+    family = "s3" if protocol in ("s3", "s3a") else "azure" if protocol in AZURE_SCHEMES else None
+    if family is None or not ctx.settings.secret_scope:
+        return {}
+    env = dict(os.environ)
+    for name in SOURCE_SECRET_KEYS[family]:
+        value = secret(name, ctx.settings.secret_scope)
+        if value:
+            env[name] = value
+    options = fsspec_options(protocol, url, env)
+    if family == "s3" and env.get("AWS_ACCESS_KEY_ID"):
+        options.update(key=env["AWS_ACCESS_KEY_ID"], secret=env.get("AWS_SECRET_ACCESS_KEY"))
+    return options

@@ -1,0 +1,80 @@
+"""`lakerun-executor`: console script, `python_wheel_task` entry point and `spark_python_task` file.
+
+Prints the run's result as JSON on stdout (and, on success, hands it to `dbutils.notebook.exit` in a
+notebook, where a failure must not end the notebook as successful);
+log lines go to stderr; the exit code is non-zero when the job failed.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from lakerun.executor.callbacks import CallbackClient
+from lakerun.executor.context import configure_logging
+from lakerun.executor.runner import RunCancelledError, execute
+from lakerun.executor.settings import SettingsError, parse_settings
+
+EXIT_USAGE = 2
+
+
+def _notebook_exit(output: str) -> None:
+    """In a notebook (IPython with `dbutils`), a successful result becomes the notebook's exit value."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    dbutils: Any = shell.user_ns.get("dbutils") if shell is not None else None
+    if dbutils is not None:
+        dbutils.notebook.exit(output)
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Cancel and timeout send SIGTERM: end the job through `RunCancelledError` so the run is recorded."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise RunCancelledError(f"signal {signal.Signals(signum).name}")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run(argv: Sequence[str]) -> int:
+    """Parse `argv`, run the job, print the result; returns the exit code."""
+    configure_logging()
+    try:
+        settings = parse_settings(argv)
+    except SettingsError as exc:
+        print(json.dumps({"status": "failed", "error": str(exc)}))
+        print(f"lakerun-executor: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    with _stop_on_sigterm():
+        result, code = execute(settings, CallbackClient.from_env(argv))
+    output = json.dumps(result, default=str, indent=2)
+    print(output)
+    sys.stdout.flush()
+    if code == 0:
+        _notebook_exit(output)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point: exits with the job's code."""
+    sys.exit(run(sys.argv[1:] if argv is None else argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The local Databricks-compatible workspace: REST facade, run engine, task launchers and the dbutils shim."""

@@ -1,0 +1,1 @@
+"""HTTP endpoints of the local workspace, one module per Databricks API area."""

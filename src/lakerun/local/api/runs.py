@@ -1,0 +1,140 @@
+"""Endpoints of the local workspace: job runs (submit, get, get-output, list, cancel, delete, repair)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+
+from lakerun.local import run_actions
+from lakerun.local.errors import invalid_state
+from lakerun.local.faults import FaultInjector
+from lakerun.local.paging import page_limit, page_offset, page_tokens
+from lakerun.local.params import as_bool, as_int, request_params, required_int
+from lakerun.local.run_engine import RunEngine
+from lakerun.local.run_factory import submit_run
+from lakerun.local.run_store import RunFilter
+
+router = APIRouter()
+
+
+def on_startup(app: FastAPI) -> None:
+    """Starts the run engine (which first ends runs a previous server left in flight)."""
+    faults = getattr(app.state, "faults", None) or FaultInjector(app.state.config.faults)
+    engine = RunEngine(app.state.config, app.state.db, app.state.paths, faults)
+    engine.start()
+    app.state.run_engine = engine
+
+
+def on_shutdown(app: FastAPI) -> None:
+    """Stops the run engine and the task processes it runs."""
+    app.state.run_engine.stop()
+
+
+def _base_url(request: Request) -> str:
+    """The address the client used, so `run_page_url` links work from where it called."""
+    return str(request.base_url).rstrip("/")
+
+
+def _engine(request: Request) -> RunEngine:
+    engine: RunEngine = request.app.state.run_engine
+    return engine
+
+
+@router.post("/jobs/runs/submit")
+async def submit(request: Request) -> dict[str, Any]:
+    """Starts a one-time run; an idempotency token returns its existing run."""
+    params = await request_params(request)
+    engine = _engine(request)
+    with engine.lock:
+        token = params.get("idempotency_token")
+        existing = engine.store.by_token(str(token)) if token else None
+        if existing is None:
+            existing = engine.add(submit_run(params, engine.new_id)).run_id
+    return {"run_id": existing}
+
+
+@router.get("/jobs/runs/get")
+async def get(request: Request) -> dict[str, Any]:
+    """A run with its state, status, tasks and timings."""
+    params = await request_params(request)
+    engine = _engine(request)
+    return run_actions.run_view(engine, required_int(params, "run_id"), _base_url(request))
+
+
+@router.get("/jobs/runs/get-output")
+async def get_output(request: Request) -> dict[str, Any]:
+    """The output of a task run: notebook exit value, logs, error and metadata."""
+    params = await request_params(request)
+    return run_actions.output(_engine(request), required_int(params, "run_id"), _base_url(request))
+
+
+@router.get("/jobs/runs/list")
+async def list_runs(request: Request) -> dict[str, Any]:
+    """A page of runs, newest first, with the filters of the Jobs API."""
+    params = await request_params(request)
+    limit = page_limit(as_int(params, "limit"), default=20, maximum=25)
+    offset = page_offset(params.get("page_token")) or (as_int(params, "offset") or 0)
+    where = RunFilter(
+        job_id=as_int(params, "job_id"),
+        active_only=as_bool(params, "active_only"),
+        completed_only=as_bool(params, "completed_only"),
+        run_type=params.get("run_type") or None,
+        start_time_from=as_int(params, "start_time_from"),
+        start_time_to=as_int(params, "start_time_to"),
+    )
+    engine = _engine(request)
+    runs, has_more = engine.store.list(where, offset, limit)
+    expand = as_bool(params, "expand_tasks")
+    payloads = [_listed(run.to_api(_base_url(request)), expand) for run in runs]
+    return {**({"runs": payloads} if payloads else {}), **page_tokens(offset, limit, has_more)}
+
+
+def _listed(run: dict[str, Any], expand_tasks: bool) -> dict[str, Any]:
+    if not expand_tasks:
+        run.pop("tasks", None)
+    return run
+
+
+@router.get("/jobs/runs/export")
+async def export(request: Request) -> dict[str, Any]:
+    """The code view of a notebook task run."""
+    params = await request_params(request)
+    return run_actions.export(_engine(request), required_int(params, "run_id"))
+
+
+@router.post("/jobs/runs/cancel")
+async def cancel(request: Request) -> dict[str, Any]:
+    """Cancels a run asynchronously: it may still be TERMINATING when this returns."""
+    params = await request_params(request)
+    run_actions.cancel(_engine(request), required_int(params, "run_id"))
+    return {}
+
+
+@router.post("/jobs/runs/cancel-all")
+async def cancel_all(request: Request) -> dict[str, Any]:
+    """Cancels every active run of a job (or every queued run, with `all_queued_runs`)."""
+    params = await request_params(request)
+    run_actions.cancel_all(_engine(request), as_int(params, "job_id"), as_bool(params, "all_queued_runs"))
+    return {}
+
+
+@router.post("/jobs/runs/delete")
+async def delete(request: Request) -> dict[str, Any]:
+    """Deletes a finished run."""
+    params = await request_params(request)
+    engine = _engine(request)
+    run = run_actions.existing_run(engine, required_int(params, "run_id"))
+    if not run.is_terminal:
+        raise invalid_state(f"Run {run.run_id} is active and cannot be deleted; cancel it first.")
+    engine.delete(run)
+    return {}
+
+
+@router.post("/jobs/runs/repair")
+async def repair(request: Request) -> dict[str, Any]:
+    """Re-runs failed or chosen tasks of a finished run."""
+    params = await request_params(request)
+    engine = _engine(request)
+    run_id = required_int(params, "run_id")
+    return {"repair_id": run_actions.repair(engine, request.app.state.jobs, run_id, params)}

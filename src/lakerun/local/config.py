@@ -1,0 +1,28 @@
+"""Settings of one local workspace: where it keeps its state, who may call it, how it misbehaves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class WorkspaceConfig:
+    """Everything a local workspace needs to start; the CLI and tests build one of these."""
+
+    root: Path
+    """Folder holding all state: database, DBFS, workspace files, environments, run logs."""
+    tokens: tuple[str, ...] = ("dapi-local",)
+    """Bearer tokens accepted on every API call."""
+    host: str = "127.0.0.1"
+    port: int = 8765
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    """Fault rules (see `lakerun.local.faults`): 429s, 5xx, latency, slow cluster start."""
+    max_parallel_tasks: int = 8
+    """Task processes allowed to run at once across the workspace."""
+
+    @property
+    def url(self) -> str:
+        """The base URL clients use (`WorkspaceClient(host=...)`)."""
+        return f"http://{self.host}:{self.port}"

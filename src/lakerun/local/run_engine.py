@@ -1,0 +1,377 @@
+"""The run engine: one scheduler thread that admits, queues, launches, times out and finishes runs.
+
+Task processes are watched by one waiter thread each, which posts an event the moment the process
+exits, so the scheduler reacts at once instead of polling; between events it sleeps exactly until
+the next deadline (cluster start, timeout, retry).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import queue
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lakerun.local.conditions import evaluate_condition
+from lakerun.local.config import WorkspaceConfig
+from lakerun.local.db import StateDB
+from lakerun.local.errors import DatabricksError
+from lakerun.local.faults import FaultInjector
+from lakerun.local.ids import next_id
+from lakerun.local.job_store import JobStore
+from lakerun.local.notifications import Notifier
+from lakerun.local.paths import WorkspacePaths
+from lakerun.local.run_factory import job_run
+from lakerun.local.run_model import JobRun, TaskRun, now_ms
+from lakerun.local.run_steps import Step, advance, on_exited, on_launch_failed, on_started, request_cancel
+from lakerun.local.run_store import RunStore
+from lakerun.local.task_params import (
+    LaunchError,
+    build_spec,
+    resolve_references,
+    task_libraries,
+    task_references,
+    task_values_dir,
+)
+from lakerun.local.task_process import (
+    ForkServer,
+    is_task_group,
+    kill_tree,
+    python_for_task,
+    reap_leftovers,
+    spawn,
+    task_environment,
+)
+
+LOG = logging.getLogger(__name__)
+MAX_SLEEP_SECONDS = 5.0
+RESTART_MESSAGE = (
+    "The local workspace stopped while this run was in flight; after the restart the run cannot be "
+    "resumed and is marked INTERNAL_ERROR."
+)
+
+Event = Callable[[Step], None]
+
+
+class RunEngine:
+    """Owns every live (non-terminal) run; API handlers call its methods, which take its lock."""
+
+    def __init__(
+        self, config: WorkspaceConfig, db: StateDB, paths: WorkspacePaths, faults: FaultInjector
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.paths = paths
+        self.store = RunStore(db)
+        self.jobs = JobStore(db)
+        self.faults = faults
+        self.notifier = Notifier(paths.root)
+        self.lock = threading.RLock()
+        self.live: dict[int, JobRun] = {}
+        self._saved: dict[int, str] = {}
+        self._events: queue.Queue[Event | None] = queue.Queue()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="lakerun-run-engine", daemon=True)
+        self._forks = ForkServer()
+
+    def start(self) -> None:
+        """Marks runs a previous server left in flight as INTERNAL_ERROR, then starts scheduling."""
+        for run in self.store.active():
+            self._fail_after_restart(run)
+        self._thread.start()
+        threading.Thread(
+            target=self._forks.warm_up, args=(task_environment(self._task_env()),), daemon=True
+        ).start()
+
+    def stop(self) -> None:
+        """Stops scheduling and kills running task processes (their runs stay in flight on disk)."""
+        self._stopping = True
+        self._events.put(None)
+        self._thread.join(timeout=10)
+        with self.lock:
+            groups = [
+                t.pgid for run in self.live.values() for t in run.processes if t.pgid and not t.is_terminal
+            ]
+        for pgid in groups:
+            kill_tree(pgid, grace=0.5)
+        self._forks.close()
+
+    def new_id(self) -> int:
+        """A fresh id for a run, task run or repair."""
+        return next_id(self.db)
+
+    def folder(self, task_run_id: int) -> Path:
+        """Where a task run's spec, logs and outputs live."""
+        return self.paths.root / "runs" / str(task_run_id)
+
+    def add(self, run: JobRun) -> JobRun:
+        """Admits a new run: starts it, queues it, or skips it at the job's concurrency limit."""
+        with self.lock:
+            self._admit(run, queue_allowed=True)
+            self._commit(run)
+        if run.life_cycle_state == "SKIPPED":
+            self.notifier.run_event(run, "on_failure")
+        self.wake()
+        return run
+
+    def change(self, run_id: int, action: Callable[[JobRun, Step], None]) -> None:
+        """Applies `action` to a live run under the lock, then saves it and carries out the effects."""
+        with self.lock:
+            run = self.live.get(run_id)
+            if run is None:
+                return
+            step = self._step()
+            action(run, step)
+            self._settle(step)
+        self.wake()
+
+    def reopen(self, run: JobRun) -> None:
+        """Puts a repaired (formerly terminal) run back under the engine's control."""
+        with self.lock:
+            self.live[run.run_id] = run
+            self._commit(run)
+        self.wake()
+
+    def wake(self) -> None:
+        """Makes the scheduler look at the runs now."""
+        self._events.put(lambda step: None)
+
+    def get(self, run_id: int) -> JobRun | None:
+        """A copy of a run, live or stored."""
+        with self.lock:
+            live = self.live.get(run_id)
+            return copy.deepcopy(live) if live else self.store.get(run_id)
+
+    def active_runs(self, job_id: int | None) -> list[JobRun]:
+        """Live runs, of one job or all."""
+        with self.lock:
+            return [copy.deepcopy(r) for r in self.live.values() if job_id is None or r.job_id == job_id]
+
+    def delete(self, run: JobRun) -> None:
+        """Removes a finished run and its task folders."""
+        with self.lock:
+            self.store.delete(run.run_id)
+        for task in (*run.processes, *run.past_attempts):
+            shutil.rmtree(self.folder(task.run_id), ignore_errors=True)
+        shutil.rmtree(task_values_dir(self.paths, run.run_id), ignore_errors=True)
+
+    # -- scheduling -------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._stopping:
+            try:
+                event = self._events.get(timeout=self._seconds_to_next_deadline())
+            except queue.Empty:
+                event = None
+            if self._stopping:
+                return
+            try:
+                self._turn(event)
+            except Exception:
+                LOG.exception("run engine step failed; the scheduler carries on")
+
+    def _turn(self, event: Event | None) -> None:
+        with self.lock:
+            step = self._step()
+            if event is not None:
+                event(step)
+            for _ in range(2):  # a second pass lets tasks that follow a child job run see it end
+                for run in list(self.live.values()):
+                    advance(run, step)
+                    self._commit(run)
+            for run in self._admit_queued():
+                advance(run, step)
+            self._settle(step)
+
+    def _step(self) -> Step:
+        return Step(
+            now=now_ms(),
+            new_id=self.new_id,
+            can_launch=self._can_launch,
+            evaluate=lambda task, run: evaluate_condition(task, run, self.paths),
+            resolve=lambda task, run, text: resolve_references(
+                text, task_references(task, run, task_values_dir(self.paths, run.run_id))
+            ),
+            start_child=self._start_child,
+            child_result=self._child_result,
+        )
+
+    def _start_child(self, task: TaskRun, run: JobRun) -> int:
+        settings = task.settings["run_job_task"]
+        job_id = int(settings.get("job_id") or 0)
+        request = {"job_parameters": settings.get("job_parameters") or {}}
+        try:
+            child = job_run(job_id, self.jobs.settings(job_id), request, self.new_id)
+        except DatabricksError as exc:
+            raise LaunchError(
+                f"Task {task.task_key} cannot run job {job_id}: {exc.message}", "RESOURCE_NOT_FOUND"
+            ) from exc
+        child.trigger = "RUN_JOB_TASK"
+        self._admit(child, queue_allowed=True)
+        self._commit(child)
+        return child.run_id
+
+    def _child_result(self, run_id: int) -> tuple[str, str] | None:
+        child = self.live.get(run_id) or self.store.get(run_id)
+        if child is None:
+            return "FAILED", f"Job run {run_id} no longer exists."
+        if not child.is_terminal:
+            return None
+        return child.result_state or child.life_cycle_state, child.state_message
+
+    def _settle(self, step: Step) -> None:
+        while step.child_cancels:
+            child = self.live.get(step.child_cancels.pop())
+            if child is not None:
+                request_cancel(child, step)
+        for run in list(self.live.values()):
+            self._commit(run)
+        for run_id, task_run_id in step.launches:
+            threading.Thread(target=self._launch, args=(run_id, task_run_id), daemon=True).start()
+        for pgid in step.kills:
+            threading.Thread(target=kill_tree, args=(pgid,), daemon=True).start()
+        for run, event in step.notices:
+            self.notifier.run_event(run, event)
+
+    def _commit(self, run: JobRun) -> None:
+        document = json.dumps(run.to_json())
+        if self._saved.get(run.run_id) != document:
+            self.store.save(run)
+            self._saved[run.run_id] = document
+        if run.is_terminal:
+            self.live.pop(run.run_id, None)
+            self._saved.pop(run.run_id, None)
+        else:
+            self.live[run.run_id] = run
+
+    def _seconds_to_next_deadline(self) -> float:
+        with self.lock:
+            moments = [m for run in self.live.values() for m in _deadlines(run)]
+        if not moments:
+            return MAX_SLEEP_SECONDS
+        return max(0.0, min(MAX_SLEEP_SECONDS, (min(moments) - now_ms()) / 1000))
+
+    def _can_launch(self) -> bool:
+        running = sum(
+            1
+            for run in self.live.values()
+            for t in run.processes
+            if t.launch_time and not t.is_terminal and t.life_cycle_state != "WAITING_FOR_RETRY"
+        )
+        return running < self.config.max_parallel_tasks
+
+    # -- admission --------------------------------------------------------------------------
+
+    def _admit(self, run: JobRun, queue_allowed: bool) -> bool:
+        limit = int(run.settings.get("max_concurrent_runs", 1))
+        busy = [r for r in self.live.values() if r.job_id == run.job_id and r.run_id != run.run_id]
+        running = [r for r in busy if r.life_cycle_state != "QUEUED"]
+        ahead = [r for r in busy if r.life_cycle_state == "QUEUED" and r.run_id < run.run_id]
+        if run.job_id is None or (len(running) < limit and not ahead):
+            self._start_pending(run)
+            return True
+        if run.queue_enabled and limit > 0 and queue_allowed:
+            run.life_cycle_state = "QUEUED"
+            run.queue_code = "MAX_CONCURRENT_RUNS_REACHED"
+            run.state_message = f"Queued: the job reached its maximum of {limit} concurrent runs."
+        elif not run.queue_enabled or limit == 0:
+            run.finish(
+                "SKIPPED",
+                "MAXIMUM_CONCURRENT_RUNS_REACHED",
+                f"Skipping this run because the limit of {limit} maximum concurrent runs has been reached.",
+            )
+            run.end_time = now_ms()
+            for task in run.tasks:
+                task.finish("SKIPPED", "MAXIMUM_CONCURRENT_RUNS_REACHED", run.state_message)
+        return False
+
+    def _admit_queued(self) -> list[JobRun]:
+        queued = sorted(
+            (r for r in self.live.values() if r.life_cycle_state == "QUEUED"), key=lambda r: r.run_id
+        )
+        return [run for run in queued if self._admit(run, queue_allowed=True)]
+
+    def _start_pending(self, run: JobRun) -> None:
+        now = now_ms()
+        if run.life_cycle_state == "QUEUED":
+            run.queue_duration = now - run.queued_time
+        run.life_cycle_state, run.state_message, run.queue_code = "PENDING", "", None
+        delay = self.faults.cluster_start_seconds()
+        if delay > 0:
+            run.pending_until = now + int(delay * 1000)
+            run.state_message = "Waiting for the cluster to start."
+        timeout = int(run.settings.get("timeout_seconds") or 0)
+        run.deadline = now + timeout * 1000 if timeout > 0 else None
+
+    # -- task processes ---------------------------------------------------------------------
+
+    def _launch(self, run_id: int, task_run_id: int) -> None:
+        with self.lock:
+            run = copy.deepcopy(self.live.get(run_id))
+        task = run.current_task_run(task_run_id) if run else None
+        if run is None or task is None:
+            return
+        folder = self.folder(task_run_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            spec = build_spec(task, run, self.paths, folder)
+            python = python_for_task(self.paths.root, task.settings, task_libraries(task, run))
+            process = spawn(spec, python, folder, self._task_env(), self._forks)
+        except Exception as exc:
+            code = exc.code if isinstance(exc, LaunchError) else "INVALID_RUN_CONFIGURATION"
+            message = str(exc) if isinstance(exc, LaunchError) else f"The task could not start: {exc}"
+            self._post(run_id, task_run_id, lambda r, t, s: on_launch_failed(t, code, message, s))
+            return
+        self._post(run_id, task_run_id, lambda r, t, s: on_started(t, process.pid, s))
+        exit_code = process.wait()
+        reap_leftovers(process.pid)
+        self._post(run_id, task_run_id, lambda r, t, s: on_exited(t, r, exit_code, folder, s))
+
+    def _post(self, run_id: int, task_run_id: int, action: Callable[[JobRun, Any, Step], None]) -> None:
+        def event(step: Step) -> None:
+            run = self.live.get(run_id)
+            task = run.current_task_run(task_run_id) if run else None
+            if run is not None and task is not None:
+                action(run, task, step)
+
+        self._events.put(event)
+
+    def _task_env(self) -> dict[str, str]:
+        return {
+            "DATABRICKS_HOST": self.config.url,
+            "DATABRICKS_TOKEN": self.config.tokens[0],
+            "LAKERUN_WORKSPACE_ROOT": str(self.paths.root),
+        }
+
+    def _fail_after_restart(self, run: JobRun) -> None:
+        for task in run.processes:
+            if task.pgid and not task.is_terminal and is_task_group(task.pgid):
+                reap_leftovers(task.pgid)
+            if not task.is_terminal:
+                task.finish("INTERNAL_ERROR", None, RESTART_MESSAGE)
+                task.end_time = now_ms()
+        run.finish("INTERNAL_ERROR", None, RESTART_MESSAGE)
+        run.end_time = now_ms()
+        self.store.save(run)
+
+
+def _deadlines(run: JobRun) -> list[int]:
+    moments = []
+    if run.life_cycle_state == "PENDING" and run.pending_until:
+        moments.append(run.pending_until)
+    if run.deadline and not (run.timed_out or run.cancel_requested):
+        moments.append(run.deadline)
+    warn_at = run.duration_warning_at
+    if warn_at is not None and not run.duration_warned:
+        moments.append(warn_at + 1)
+    for task in run.processes:
+        if task.life_cycle_state == "RUNNING" and task.deadline:
+            moments.append(task.deadline)
+        if task.life_cycle_state == "WAITING_FOR_RETRY" and task.retry_at is not None:
+            moments.append(task.retry_at)
+    return moments

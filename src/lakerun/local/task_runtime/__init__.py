@@ -1,0 +1,1 @@
+"""Code that runs inside a task process: the runner, the `dbutils` shim and a lazy `spark`."""

@@ -1,0 +1,37 @@
+"""A `spark` global that becomes a local SparkSession the first time a task touches it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+class LazySpark:
+    """Stands in for Databricks' `spark`; starting a JVM costs seconds, so only on first use."""
+
+    def __init__(self) -> None:
+        self._session: Any = None
+
+    def _get(self) -> Any:
+        if self._session is None:
+            try:
+                from pyspark.sql import SparkSession
+            except ImportError as exc:
+                raise RuntimeError("`spark` needs pyspark: pip install 'lakerun[spark]'") from exc
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            self._session = (
+                SparkSession.builder.master("local[*]")
+                .appName("lakerun-task")
+                .config("spark.ui.enabled", "false")
+                .getOrCreate()
+            )
+        return self._session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def stop(self) -> None:
+        """Stops the session if one was started (the runner calls this at the end)."""
+        if self._session is not None:
+            self._session.stop()
+            self._session = None

@@ -1,0 +1,1 @@
+"""Config-driven medallion pipeline: layer config models, plan builder, evaluator and job export."""

@@ -1,0 +1,1 @@
+"""The pipeline's configuration: strict pydantic models, the YAML loader and the JSON Schema export."""

@@ -1,0 +1,63 @@
+"""`lakerun-layer`: run one pipeline layer as a Databricks task (or from a shell).
+
+Two spellings, both valid `python_wheel_task` parameters:
+
+    lakerun-layer run LAYER -c FILE [--vars k=v ...] [--engine duckdb|spark] [--dry-run]
+    lakerun-layer --layer LAYER --config FILE [...]
+    lakerun-layer plan LAYER -c FILE [--json]     # dry run: check and print the plan
+
+The layer's result is printed as JSON on stdout, published as the task value `lakerun_result`, and
+sent to the control plane when `--lakerun-callback-url=...` (or its variables) configures a callback.
+`LAKERUN_FORCE_DRY_RUN=1` (or `PRODI_FORCE_DRY_RUN=1`) turns any run into a dry run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from lakerun.pipeline import commands
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lakerun-layer", description="Run one lakerun pipeline layer.")
+    parser.add_argument("command", nargs="?", choices=["run", "plan"], help="run (default) or plan")
+    parser.add_argument(
+        "layer_name", nargs="?", metavar="LAYER", help="layer to run (raw, bronze, silver, gold, all)"
+    )
+    parser.add_argument("--layer", dest="layer_option", help="layer to run (job-JSON form)")
+    parser.add_argument("-c", "--config", required=True, help="pipeline or layer config file")
+    parser.add_argument("--vars", action="append", default=[], metavar="K=V", help="template variable")
+    parser.add_argument("--engine", choices=["duckdb", "spark"], help="engine (the config's by default)")
+    parser.add_argument("--dry-run", action="store_true", help="check and print the plan, write nothing")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--json", action="store_true", help="plan: print JSON instead of text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `lakerun-layer` console script and wheel task."""
+    raw = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(raw)
+    stray = [arg for arg in unknown if not arg.startswith("--lakerun-")]
+    if stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
+    layer = args.layer_option or args.layer_name
+    if not layer:
+        parser.error("name the layer: `run LAYER` or `--layer LAYER`")
+    if args.command == "plan":
+        return commands.plan(args.config, layers=[layer], variables=args.vars, as_json=args.json)
+    return commands.run(
+        args.config,
+        layers=[layer],
+        variables=args.vars,
+        engine=args.engine,
+        dry_run=args.dry_run,
+        quiet=args.quiet,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

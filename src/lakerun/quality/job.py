@@ -1,0 +1,95 @@
+"""Workload-side entry point of a profile run: profile one table group and report through the signed callback.
+
+The control plane registers one job per table group whose task runs
+`python -m lakerun.quality.job --group-spec=<json>`; the spec names the connection (a folder of files, a
+DuckDB file or a database URL given as `env:NAME`) and the include/exclude masks. The results (profiles,
+anomalies, scores) go back as one `result` event, then `completed`; any error is sent as `failed` with
+its reason and the process exits non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from lakerun.engines.sql import SqlEngine
+from lakerun.executor.callbacks import CallbackClient
+from lakerun.quality.groups import TableGroup, profile_group
+
+SPEC_ARGUMENT = "--group-spec="
+
+
+def parse_spec(argv: Sequence[str]) -> dict[str, Any]:
+    """The group spec given as `--group-spec=<json>`; a missing or malformed one is a clear error."""
+    raw = next((arg[len(SPEC_ARGUMENT) :] for arg in argv if arg.startswith(SPEC_ARGUMENT)), None)
+    if raw is None:
+        raise ValueError(f"missing {SPEC_ARGUMENT}<json> argument")
+    spec = json.loads(raw)
+    if not isinstance(spec, dict) or not isinstance(spec.get("connection"), dict):
+        raise ValueError("group spec must be an object with a `connection` object")
+    return spec
+
+
+def resolve_reference(value: str) -> str:
+    """A location given as `env:NAME` read from the task's environment, so secrets never sit in job settings."""
+    if not value.startswith("env:"):
+        return value
+    name = value.removeprefix("env:")
+    resolved = os.environ.get(name)
+    if not resolved:
+        raise ValueError(f"environment variable {name} (named by the connection) is not set in the task")
+    return resolved
+
+
+def open_connection(connection: dict[str, Any]) -> SqlEngine:
+    """An engine listing the connection's tables: `files` is a folder, `duckdb`/`postgresql` a database URL."""
+    from lakerun.quality.sources import open_group_source
+
+    kind = connection.get("kind")
+    location = resolve_reference(str(connection.get("location", "")))
+    if kind == "files":
+        return open_group_source(location)
+    if kind == "duckdb":
+        return open_group_source(None, location if "://" in location else f"duckdb:///{location}")
+    if kind == "postgresql":
+        return open_group_source(None, location)
+    raise ValueError(f"connection kind {kind!r} is not one of files, duckdb, postgresql")
+
+
+def run(spec: dict[str, Any], client: CallbackClient | None) -> dict[str, Any]:
+    """Profile the group of `spec` and send the result; returns the JSON result."""
+    if client:
+        client.progress(0.05, "opening connection", task="profile")
+    engine = open_connection(spec["connection"])
+    group = TableGroup(include=tuple(spec.get("include") or ["%"]), exclude=tuple(spec.get("exclude") or []))
+    if client:
+        client.progress(0.1, "profiling tables", task="profile")
+    result = json.loads(json.dumps(profile_group(engine, group).to_dict(), default=str))
+    if client:
+        client.send("result", result)
+        client.send("completed", {"message": f"profiled {len(result['profiles'])} tables"})
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one profile run from the command line; non-zero exit (and a `failed` event) on any error."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    client = CallbackClient.from_env(args)
+    try:
+        result = run(parse_spec(args), client)
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"
+        print(f"profile run failed: {reason}", file=sys.stderr, flush=True)
+        if client:
+            client.send("failed", {"error": reason})
+        return 1
+    if client is None:
+        print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

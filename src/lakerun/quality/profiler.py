@@ -1,0 +1,330 @@
+"""The profiler: plans as few scans as the engine prefers, runs them, and assembles a TableProfile.
+
+Plan: one aggregate scan per group of columns (group size is the engine's declared preference), then
+grouped queries only where they pay: top values for low-cardinality columns, character patterns for
+short text, the top value frequency for text that is not unique, and one duplicate-row count.
+Errors are recorded per column and never abort the profile; no column is ever dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from lakerun.engines.sql import Capabilities, EngineError, SqlEngine, capabilities_of, materialize
+from lakerun.quality.distinct import apply_refined, refine_query
+from lakerun.quality.duplicates import duplicate_rows, scalar
+from lakerun.quality.frequencies import (
+    counts_of,
+    hashed_top_frequency_query,
+    pattern_query,
+    sampled_counts,
+    top_frequency_query,
+    top_values_query,
+    value_counts,
+)
+from lakerun.quality.general_types import general_type
+from lakerun.quality.metrics import QUANTILE_NAMES, add_months, column_metrics
+from lakerun.quality.profile import ColumnProfile, TableProfile
+from lakerun.quality.sampling import SEED, sampled_source
+from lakerun.quality.semantics import enrich
+from lakerun.quality.text_scan import text_query, weighted_text_query
+
+REPEAT_RATIO = 0.9
+"""Text columns with at most this many distinct values per value are scanned over their distinct values."""
+ROW_WISE_MIN_VALUES = 100_000
+"""Below this many values grouping is always cheap, so every text column is scanned over its value counts."""
+RECORDS = "__records"
+PATTERN_SAMPLE_DISTINCT = 50_000
+"""Above this many distinct values, patterns are computed on a sample of about this many of them."""
+
+
+@dataclass(frozen=True)
+class ProfileOptions:
+    """How to profile: every field has a safe default; sampling happens only when asked."""
+
+    run_date: dt.date | None = None
+    """Reference day for date recency buckets (default: today, UTC)."""
+    exact_distinct: bool = False
+    """Exact COUNT(DISTINCT) instead of the engine's approximate count (labelled in the profile)."""
+    sample_percent: float | None = None
+    """Profile a random sample of this percentage of rows; counts are scaled, the ratio recorded."""
+    top_values_max_distinct: int = 70
+    top_n: int = 10
+    pattern_lengths: tuple[int, int] = (3, 25)
+    """Character patterns are profiled for text whose max length lies in this range (TestGen's rule)."""
+    count_duplicate_rows: bool = True
+    columns: tuple[str, ...] = field(default_factory=tuple)
+    """Profile only these columns (default: all)."""
+
+
+class _Timer:
+    """Wall time per profiling phase, kept in the profile as evidence of cost."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Add the wall time of the enclosed block to phase `name`."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - start, 4)
+
+
+def profile_table(engine: SqlEngine, table_name: str, options: ProfileOptions | None = None) -> TableProfile:
+    """Profile every column of `table_name` (a table or view the engine knows) in as few scans as it can."""
+    return _Profiler(engine, table_name, options or ProfileOptions()).run()
+
+
+class _Profiler:
+    """One profiling run over one table."""
+
+    def __init__(self, engine: SqlEngine, table_name: str, options: ProfileOptions) -> None:
+        self.engine = engine
+        self.caps: Capabilities = capabilities_of(engine)
+        self.options = options
+        self.table_name = table_name
+        self.table = exp.to_table(table_name, dialect=engine.dialect)
+        self.run_date = options.run_date or dt.datetime.now(dt.UTC).date()
+        self.timer = _Timer()
+        self._counts: dict[str, exp.Expression] = {}
+        self.columns: list[ColumnProfile] = []
+
+    def run(self) -> TableProfile:
+        """Discover columns, scan, run grouped queries, derive."""
+        with self.timer.phase("schema"):
+            columns = self.columns = self._discover()
+        with self.timer.phase("sample"):
+            source, scaler = sampled_source(self.engine, self.table, self.options.sample_percent)
+        self.source = source
+        with self.timer.phase("aggregate_scans"):
+            record_ct = self._aggregate(columns)
+        with self.timer.phase("frequencies"):
+            for column in columns:
+                self._frequencies(column)
+        duplicate_rows = self._duplicates(record_ct)
+        for column in columns:
+            scaler.scale_column(column)
+            enrich(column)
+        return TableProfile(
+            table_name=self.table_name,
+            record_ct=scaler.scale_count(record_ct),
+            columns=columns,
+            run_date=self.run_date.isoformat(),
+            dialect=self.engine.dialect,
+            duplicate_row_ct=None if duplicate_rows is None else scaler.scale_count(duplicate_rows),
+            distinct_is_exact=all(c.metrics.get("distinct_is_exact") for c in columns),
+            sample_ratio=scaler.ratio,
+            timings=self.timer.timings,
+        )
+
+    def _discover(self) -> list[ColumnProfile]:
+        """Column names and types from a zero-row query; unknown requested columns are an error."""
+        schema = self.engine.query(exp.select("*").from_(self.table.copy()).limit(0)).schema
+        wanted = set(self.options.columns)
+        missing = wanted - set(schema.names)
+        if missing:
+            raise ValueError(f"columns not in {self.table_name!r}: {', '.join(sorted(missing))}")
+        return [
+            ColumnProfile(
+                column_name=f.name,
+                position=i + 1,
+                general_type=general_type(f.type),
+                db_data_type=str(f.type),
+            )
+            for i, f in enumerate(schema)
+            if not wanted or f.name in wanted
+        ]
+
+    def _column_expr(self, column: ColumnProfile) -> exp.Column:
+        """A quoted reference to the column."""
+        return exp.column(column.column_name, quoted=True)
+
+    def _aggregate(self, columns: list[ColumnProfile]) -> int:
+        """Run the aggregate scans (the first also counts rows); returns the row count of the source."""
+        size = self.caps.columns_per_scan or max(len(columns), 1)
+        with_text = not self.caps.text_by_value
+        counted = [
+            self._scan_group(columns[start : start + size], with_text)
+            for start in range(0, len(columns), size)
+        ]
+        record_ct = next((n for n in counted if n is not None), None)
+        if record_ct is None:
+            record_ct = self._scalar(exp.select(exp.Count(this=exp.Star())).from_(self.source.copy()))
+        self._refine_distinct(columns)
+        if not with_text:
+            self._text_scans([c for c in columns if c.general_type == "A" and not c.query_error])
+        for column in columns:
+            column.metrics["record_ct"] = record_ct
+            column.metrics.setdefault("distinct_is_exact", int(self._exact_distinct(column)))
+            if column.general_type == "D":
+                column.metrics["max_likely_date"] = add_months(self.run_date, 360).isoformat()
+            column.metrics["null_value_ct"] = record_ct - int(column.number("value_ct"))
+        return record_ct
+
+    def _exact_distinct(self, column: ColumnProfile) -> bool:
+        """Whether this column's distinct count is computed exactly in the aggregate scan."""
+        return self.options.exact_distinct or not self.caps.approx_distinct
+
+    def _refine_distinct(self, columns: list[ColumnProfile]) -> None:
+        """Replace a coarse engine estimate for numbers, dates and booleans (see quality/distinct.py)."""
+        chosen = [c for c in columns if c.general_type != "A" and not c.query_error]
+        if (
+            not chosen
+            or self._exact_distinct(chosen[0])
+            or not (self.caps.refine_distinct and self.caps.row_hash)
+        ):
+            return
+        query, factors = refine_query(self.source, chosen, self.caps.row_hash)
+        try:
+            apply_refined(chosen, self.engine.query(query).to_pylist()[0], factors)
+        except EngineError as error:
+            for column in chosen:
+                column.query_error = str(error).splitlines()[0]
+
+    def _scan_group(self, group: list[ColumnProfile], with_text: bool = True) -> int | None:
+        """One aggregate query over a group of columns plus COUNT(*); on error, retry column by column."""
+        selects: list[exp.Expr] = [exp.alias_(exp.Count(this=exp.Star()), RECORDS, quoted=True)]
+        for index, column in enumerate(group):
+            metrics = column_metrics(
+                self._column_expr(column),
+                column.general_type,
+                self.caps,
+                self.run_date,
+                exact_distinct=self._exact_distinct(column),
+                with_text=with_text,
+            )
+            selects += [exp.alias_(e, f"c{index}__{name}", quoted=True) for name, e in metrics.items()]
+        try:
+            row = self.engine.query(exp.select(*selects).from_(self.source.copy())).to_pylist()[0]
+        except EngineError as error:
+            if len(group) > 1:
+                counts = [self._scan_group([column], with_text) for column in group]
+                return next((n for n in counts if n is not None), None)
+            group[0].query_error = str(error).splitlines()[0]
+            return None
+        record_ct = int(row.pop(RECORDS))
+        for alias, value in row.items():
+            index, name = alias.split("__", 1)
+            _store(group[int(index[1:])], name, value)
+        return record_ct
+
+    def _text_scans(self, columns: list[ColumnProfile]) -> None:
+        """Text metrics per column: over its value counts (grouped once, kept for the frequencies) when
+        values repeat, else row by row."""
+        for index, column in enumerate(columns):
+            values = column.number("value_ct")
+            repeats = (
+                values < ROW_WISE_MIN_VALUES or column.number("distinct_value_ct") <= REPEAT_RATIO * values
+            )
+            reference = self._column_expr(column)
+            try:
+                if repeats:
+                    counts = self._materialized_counts(column, reference, index)
+                    query: exp.Expression = weighted_text_query(counts, self.caps)
+                else:
+                    query = text_query(self.source, reference, self.caps, self.options.exact_distinct)
+                row = self.engine.query(query).to_pylist()[0]
+            except EngineError as error:
+                column.query_error = str(error).splitlines()[0]
+                continue
+            for name, value in row.items():
+                _store(column, name, value)
+            if repeats:
+                column.metrics["distinct_is_exact"] = 1
+
+    def _materialized_counts(
+        self, column: ColumnProfile, reference: exp.Column, index: int
+    ) -> exp.Expression:
+        """Group the column once, materialize its value counts in the engine and remember them."""
+        name = f"__lakerun_vc_{id(self)}_{index}"
+        materialize(self.engine, name, value_counts(self.source, reference))
+        self._counts[column.column_name] = exp.to_table(name)
+        return self._counts[column.column_name]
+
+    def _counts_for(self, column: ColumnProfile) -> exp.Expression:
+        """The column's value counts: materialized ones if any, else a grouped subquery."""
+        return self._counts.get(column.column_name) or counts_of(self.source, self._column_expr(column))
+
+    def _frequencies(self, column: ColumnProfile) -> None:
+        """Top values, patterns and the top frequency where the aggregates say they are worth it."""
+        distinct, value_ct = column.number("distinct_value_ct"), column.number("value_ct")
+        low, high = self.options.pattern_lengths
+        counts = self._counts_for(column)
+        try:
+            if column.general_type in "AB" and 0 < distinct <= self.options.top_values_max_distinct:
+                rows = self.engine.query(top_values_query(counts, self.options.top_n)).to_pylist()
+                column.top_values = [(str(r["v"]), int(r["n"])) for r in rows]
+                column.metrics["top_freq_ct"] = column.top_values[0][1] if column.top_values else 0
+            if column.general_type == "A" and low <= column.number("max_length") <= high:
+                self._patterns(column, counts)
+            elif column.general_type == "A" and distinct > self.options.top_values_max_distinct:
+                exact_unique = column.metrics.get("distinct_is_exact") and distinct >= value_ct
+                column.metrics["top_freq_ct"] = (
+                    1 if exact_unique else self._scalar(self._top_frequency(column, counts))
+                )
+        except EngineError as error:
+            column.query_error = str(error).splitlines()[0]
+
+    def _top_frequency(self, column: ColumnProfile, counts: exp.Expression) -> exp.Select:
+        """The top-frequency query: over materialized counts, else by hash where the engine has one."""
+        if column.column_name in self._counts or not self.caps.row_hash:
+            return top_frequency_query(counts)
+        return hashed_top_frequency_query(self.source, self._column_expr(column), self.caps.row_hash)
+
+    def _patterns(self, column: ColumnProfile, counts: exp.Expression) -> None:
+        """Top-5 character-class masks and the distinct pattern count, on a sample of distinct values when
+        there are many (counts scaled back, the share of values seen kept as `pattern_sample_ratio`)."""
+        distinct = column.number("distinct_value_ct")
+        sampled = distinct > PATTERN_SAMPLE_DISTINCT and isinstance(counts, exp.Table)
+        source = sampled_counts(counts, 100 * PATTERN_SAMPLE_DISTINCT / distinct, SEED) if sampled else counts
+        rows = self.engine.query(pattern_query(source, 5)).to_pylist()
+        seen = float(rows[0]["counted_n"]) if rows else 0.0
+        scale = column.number("value_ct") / seen if sampled and seen else 1.0
+        column.top_patterns = [(str(r["pattern"]), round(int(r["n"]) * scale)) for r in rows]
+        column.metrics["distinct_pattern_ct"] = int(rows[0]["distinct_pattern_ct"]) if rows else 0
+        column.metrics["pattern_sample_ratio"] = round(1 / scale, 6) if scale else 1.0
+        if "top_freq_ct" not in column.metrics:
+            column.metrics["top_freq_ct"] = (
+                self._scalar(top_frequency_query(counts))
+                if sampled
+                else (int(rows[0]["top_freq_ct"]) if rows else 0)
+            )
+
+    def _duplicates(self, record_ct: int) -> int | None:
+        """Rows that repeat another row entirely (None when not counted or when it failed)."""
+        if not self.options.count_duplicate_rows or record_ct == 0:
+            return 0 if record_ct == 0 else None
+        with self.timer.phase("duplicate_rows"):
+            try:
+                return duplicate_rows(self.engine, self.source, self.columns, self.caps, record_ct)
+            except EngineError:
+                return None
+
+    def _scalar(self, query: exp.Expression) -> int:
+        """The single integer a query returns."""
+        return scalar(self.engine, query)
+
+
+def _store(column: ColumnProfile, name: str, value: Any) -> None:
+    """Put one raw result into the column's metrics, unpacking quantile lists and dates."""
+    if name == "percentiles":
+        values = list(value) if value is not None else [None] * len(QUANTILE_NAMES)
+        for quantile_name, quantile in zip(QUANTILE_NAMES, values, strict=False):
+            column.metrics[quantile_name] = None if quantile is None else float(quantile)
+        return
+    if isinstance(value, dt.datetime | dt.date):
+        value = value.isoformat()
+    elif isinstance(value, decimal.Decimal):
+        value = int(value) if value == value.to_integral_value() else float(value)
+    column.metrics[name] = value

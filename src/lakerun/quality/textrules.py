@@ -1,0 +1,137 @@
+"""Text recognisers used by the profiler, written once as portable regexes and character sets.
+
+Regexes use only bracket classes (no backslashes, no look-arounds) so that DuckDB (RE2), Spark (Java)
+and PostgreSQL (POSIX ARE) read them the same way; they are matched against `lower(trim(value))`
+unless noted.
+"""
+
+from __future__ import annotations
+
+NON_PRINTING_CHARS = "\u00a0\u2009\u200b\u200c\u200d\u200e\u200f\u202f\u3000\ufeff"
+"""TestGen's ten non-printing code points: NBSP, thin space, zero-width chars, LRM/RLM, narrow NBSP, ideographic space, BOM."""
+
+DELIMITERS = ",|^\t"
+"""Characters that make a value look like embedded delimited data when three or more appear."""
+
+PLACEHOLDER = (
+    "^([-.? ]+|[09xz]{2,}|(blank|error|missing|tbd|n/a|#na|none|null|unknown|undefined|empty|dummy|test|na))$"
+)
+"""Dummy values; matched after removing brackets, so `(none)` and `[null]` count too."""
+
+NUMERIC = "^[-+]?[$]?([0-9]+([,][0-9]{3})*([.][0-9]*)?|[.][0-9]+)[ ]?%?$"
+"""A number written as text: sign, currency, thousands separators, decimals, percent."""
+
+NUMBER_WITH_UNIT = "^[-+]?[0-9][0-9,]*([.][0-9]+)? ?(%|lbs?|oz|kg|g|mg|km|m|cm|mm|mi|ft|in)$"
+"""A number followed by a unit of measure (TestGen's Char_Column_Number_Units)."""
+
+_YEAR = "(18|19|20|21)[0-9]{2}"
+_MONTH = "(0[1-9]|1[0-2])"
+_DAY = "(0[1-9]|[12][0-9]|3[01])"
+_MONTH_NAME = "(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+DATE_LIKE = (
+    f"^({_YEAR}{_MONTH}{_DAY}"
+    f"|{_YEAR}-{_MONTH}-{_DAY}([ t][0-2][0-9]:[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?)?"
+    f"|(0?[1-9]|1[0-2])[/-](0?[1-9]|[12][0-9]|3[01])[/-]([0-9]{{2}}|{_YEAR})"
+    f"|(0?[1-9]|[12][0-9]|3[01]) {_MONTH_NAME},? {_YEAR})$"
+)
+"""Dates as text in the formats TestGen recognises (years guarded to 1800-2199)."""
+
+US_STATES = [
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "DC",
+    "PR",
+    "GU",
+    "VI",
+    "AS",
+    "MP",
+]
+
+STANDARD_PATTERNS: dict[str, tuple[str, float]] = {
+    "STREET_ADDR": (
+        "^[0-9]+[a-z]? +[a-z0-9 .]+ (st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|ln|lane|way"
+        "|ct|court|pl|place|pkwy|parkway|hwy|highway|cir|circle|ter|terrace)[.]?( .*)?$",
+        0.8,
+    ),
+    "STATE_USA": ("^(" + "|".join(s.lower() for s in US_STATES) + ")$", 0.9),
+    "PHONE_USA": ("^([+]?1[-. ]?)?[(]?[0-9]{3}[)]?[-. ]?[0-9]{3}[-. ]?[0-9]{4}$", 0.9),
+    "EMAIL": ("^[a-z0-9._%+-]+@[a-z0-9.-]+[.][a-z]{2,}$", 0.9),
+    "ZIP_USA": ("^[0-9]{5}(-?[0-9]{4})?$", 0.9),
+    "FILE_NAME": (
+        "^[a-z0-9_ -]+[.](txt|csv|tsv|json|xml|pdf|docx?|xlsx?|png|jpe?g|gif|parquet|zip|gz)$",
+        0.9,
+    ),
+    "CREDIT_CARD": ("^[0-9]{4}[- ]?[0-9]{4}[- ]?[0-9]{4}[- ]?[0-9]{1,4}$", 0.8),
+    "SSN": ("^[0-9]{3}-[0-9]{2}-[0-9]{4}$", 0.9),
+}
+"""Standard value patterns in TestGen's precedence order, each with the share of values it must reach."""
+
+LOWER_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+UPPER_LETTERS = LOWER_LETTERS.upper()
+DIGITS = "0123456789"
+PATTERN_FROM = LOWER_LETTERS + UPPER_LETTERS + DIGITS
+PATTERN_TO = "a" * 26 + "A" * 26 + "N" * 10
+"""`translate(value, PATTERN_FROM, PATTERN_TO)` gives TestGen's character-class mask (a, A, N)."""
+
+STANDARDIZE_REMOVE = " '\",.-"
+"""Characters dropped (after upper-casing) to count standardized distinct values."""
+
+
+def standard_pattern_match(counts: dict[str, float], value_ct: float) -> str:
+    """The first standard pattern whose share of non-null values reaches its threshold, or ''."""
+    if value_ct <= 0:
+        return ""
+    for name, (_, threshold) in STANDARD_PATTERNS.items():
+        if counts.get(name, 0.0) / value_ct > threshold:
+            return name
+    if counts.get("DELIMITED_DATA", 0.0) / value_ct > 0.8:
+        return "DELIMITED_DATA"
+    return ""

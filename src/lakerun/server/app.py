@@ -1,0 +1,77 @@
+"""The control plane's ASGI app: `/v1` API, signed callbacks, events WebSocket; the dashboard mounts here too."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from lakerun import __version__
+from lakerun.control.actions import ActionError
+from lakerun.control.callbacks import CallbackRejectedError
+from lakerun.control.plane import ControlPlane
+from lakerun.control.settings import ControlSettings
+from lakerun.server import dashboard
+from lakerun.server.callbacks import endpoints as callbacks
+from lakerun.server.data_quality import endpoints as data_quality
+from lakerun.server.events import endpoints as events
+from lakerun.server.onboarding import endpoints as onboarding
+from lakerun.server.pipelines import endpoints as pipelines
+from lakerun.server.runs import endpoints as runs
+from lakerun.server.workspaces import endpoints as workspaces
+
+
+def create_app(
+    settings: ControlSettings, plane: ControlPlane | None = None, heartbeat_seconds: float = 15.0
+) -> FastAPI:
+    """The app for `settings`; it starts and stops its own control plane unless one is given."""
+    owned = plane is None
+    control = plane or ControlPlane(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if owned:
+            control.start()
+        yield
+        if owned:
+            control.stop()
+
+    app = FastAPI(title="lakerun control plane", version=__version__, lifespan=lifespan)
+    app.state.plane = control
+    app.state.heartbeat_seconds = heartbeat_seconds
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        )
+    for module in (runs, workspaces, onboarding, callbacks, events, pipelines, data_quality):
+        app.include_router(module.router, prefix="/v1")
+    dashboard.install(app)
+    _add_error_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Domain errors become clear JSON errors with the right status."""
+
+    def handler(status: int) -> object:
+        async def handle(_: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse({"detail": str(exc)}, status_code=status)
+
+        return handle
+
+    async def rejected(_: Request, exc: Exception) -> JSONResponse:
+        code = exc.status_code if isinstance(exc, CallbackRejectedError) else 400
+        return JSONResponse({"detail": str(exc)}, status_code=code)
+
+    app.add_exception_handler(CallbackRejectedError, rejected)
+    app.add_exception_handler(ActionError, handler(409))  # type: ignore[arg-type]
+    app.add_exception_handler(LookupError, handler(404))  # type: ignore[arg-type]
+    app.add_exception_handler(ValueError, handler(422))  # type: ignore[arg-type]

@@ -1,0 +1,117 @@
+"""Charts drawn on the server: value-share bars, a numeric column's quantile strip, a score line as SVG points."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+QUANTILES = (
+    ("min", "min_value"),
+    ("p25", "percentile_25"),
+    ("median", "percentile_50"),
+    ("p75", "percentile_75"),
+    ("p95", "percentile_95"),
+    ("max", "max_value"),
+)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One value and its share of the rows, for a horizontal bar."""
+
+    label: str
+    count: int
+    percent: float
+
+
+def share_bars(pairs: Sequence[tuple[str, int] | list[object]], total: float) -> list[Bar]:
+    """Bars for (value, count) pairs as shares of `total` rows (top values, patterns)."""
+    bars = []
+    for label, count in pairs:
+        number = int(count) if isinstance(count, int | float | str) else 0
+        bars.append(Bar(str(label), number, round(100.0 * number / total, 1) if total else 0.0))
+    return bars
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A labelled point on a 0-100 axis."""
+
+    label: str
+    value: float
+    position: float
+
+
+def quantile_strip(metrics: Mapping[str, object]) -> list[Mark]:
+    """Min, quartiles, p95 and max of a numeric column placed on one axis; empty when not measured."""
+    values = [(label, metrics.get(key)) for label, key in QUANTILES]
+    known = [(label, float(v)) for label, v in values if isinstance(v, int | float)]
+    if len(known) < 2:
+        return []
+    low, high = min(v for _, v in known), max(v for _, v in known)
+    span = (high - low) or 1.0
+    return [Mark(label, value, round(100.0 * (value - low) / span, 2)) for label, value in known]
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """An SVG polyline of scores (0-1) over runs, with a dot per run."""
+
+    width: int
+    height: int
+    points: str
+    dots: list[tuple[float, float, str, float]]
+
+
+def score_line(
+    series: Sequence[tuple[str, float]], width: int = 640, height: int = 160, pad: int = 24
+) -> LineChart:
+    """Scores in run order on a fixed 0-1 axis, so a drop looks like a drop."""
+    step = (width - 2 * pad) / max(1, len(series) - 1)
+    dots = [
+        (round(pad + i * step, 1), round(height - pad - score * (height - 2 * pad), 1), label, score)
+        for i, (label, score) in enumerate(series)
+    ]
+    return LineChart(width, height, " ".join(f"{x},{y}" for x, y, _, _ in dots), dots)
+
+
+LIKELIHOODS = ("Definite", "Likely", "Possible", "Potential PII")
+
+
+def anomaly_groups(anomalies: Sequence[Mapping[str, object]]) -> list[tuple[str, list[Mapping[str, object]]]]:
+    """Anomalies grouped by likelihood (TestGen's severity), most certain first, largest prevalence first."""
+    groups: dict[str, list[Mapping[str, object]]] = {}
+    for anomaly in anomalies:
+        groups.setdefault(str(anomaly.get("likelihood") or "Unrated"), []).append(anomaly)
+    order = {name: rank for rank, name in enumerate(LIKELIHOODS)}
+
+    def weight(anomaly: Mapping[str, object]) -> float:
+        value = anomaly.get("dq_prevalence")
+        return -float(value) if isinstance(value, int | float) else 0.0
+
+    return [
+        (name, sorted(items, key=weight))
+        for name, items in sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
+    ]
+
+
+def is_assessment(result: object) -> bool:
+    """True when a run's result is a quality assessment (`QualityAssessment.to_dict()`): score, dimensions,
+    anomalies and profiles."""
+    if not isinstance(result, Mapping):
+        return False
+    return (
+        isinstance(result.get("score"), int | float)
+        and isinstance(result.get("dimensions"), Mapping)
+        and isinstance(result.get("anomalies"), list)
+        and isinstance(result.get("profiles"), list)
+    )
+
+
+def score_series(results: Sequence[tuple[int, object]]) -> list[tuple[str, float]]:
+    """(label, score) of the attempts whose result is an assessment, oldest first, from (number, result)."""
+    return [
+        (f"#{number}", float(result["score"]))
+        for number, result in sorted(results, key=lambda pair: pair[0])
+        if is_assessment(result) and isinstance(result, Mapping)
+    ]

@@ -1,0 +1,31 @@
+"""The dashboard's live feed: the control plane's run events over a WebSocket opened with the session cookie."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from lakerun.control.events import EventFilter
+from lakerun.control.plane import ControlPlane
+from lakerun.server.dashboard.session import websocket_session_ok
+from lakerun.server.events.endpoints import _stream
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.websocket("/ui/events")
+async def dashboard_events(websocket: WebSocket) -> None:
+    """Every `run.*` event as JSON, with heartbeats; closed with 4401 without a valid session."""
+    if not websocket_session_ok(websocket):
+        await websocket.close(code=4401, reason="log in to the dashboard first")
+        return
+    await websocket.accept()
+    plane: ControlPlane = websocket.app.state.plane
+    subscription = plane.bus.subscribe(EventFilter(), asyncio.get_running_loop())
+    try:
+        await _stream(websocket, subscription, 0, websocket.app.state.heartbeat_seconds)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        plane.bus.unsubscribe(subscription)

@@ -1,0 +1,1 @@
+"""`/v1/data-quality`: connections, table groups and their profile runs (seed 001)."""

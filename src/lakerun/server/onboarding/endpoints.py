@@ -1,0 +1,67 @@
+"""`POST /v1/workspaces/{name}/onboard`: install the executor into a registered workspace, step by step.
+
+The same facade as `lakerun onboard`, with the executor jobs kept by the control plane's job
+registry (so a lost database re-finds them) and the platform credential given as a reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from databricks.sdk.service import jobs
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from lakerun.control.plane import ControlPlane
+from lakerun.control.settings import read_secret_ref
+from lakerun.executor.onboarding import OnboardingOptions, onboard
+from lakerun.server.auth import Caller, Plane
+
+router = APIRouter(tags=["workspaces"])
+
+
+class OnboardBody(BaseModel):
+    """What to install and where; the platform credential is an `env:NAME` or `file:/path` reference."""
+
+    model_config = ConfigDict(extra="forbid")
+    cluster_id: str | None = Field(
+        None, description="Cluster to install on; the workspace's default if empty."
+    )
+    wheel: str = Field(description="A local .whl file, or a dbfs:/ or /Volumes/ path of one.")
+    tenant_id: str = "default"
+    data_source_path: str | None = None
+    source_type: str = "auto"
+    secret_scope: str = "lakerun-executor"
+    platform_endpoint: str | None = None
+    platform_credential_ref: str | None = None
+    timeout_seconds: int = Field(900, gt=0, le=7200)
+
+
+@router.post("/workspaces/{name}/onboard")
+def onboard_workspace(name: str, body: OnboardBody, plane: Plane, _: Caller) -> dict[str, Any]:
+    """Runs every onboarding step and returns each step's outcome; `status` is `failed` if any failed."""
+    client = plane.ctx.client(name)
+    credential = read_secret_ref(body.platform_credential_ref) if body.platform_credential_ref else None
+    options = OnboardingOptions(
+        cluster_id=body.cluster_id or _default_cluster(plane, name),
+        wheel=body.wheel,
+        tenant_id=body.tenant_id,
+        data_source_path=body.data_source_path,
+        source_type=body.source_type,
+        secret_scope=body.secret_scope,
+        platform_endpoint=body.platform_endpoint,
+        platform_credential=credential,
+        timeout_seconds=body.timeout_seconds,
+    )
+
+    def ensure_job(key: str, settings: jobs.JobSettings) -> int:
+        return plane.ensure_job(name, key, settings).job_id
+
+    return onboard(client, options, ensure_job=ensure_job).as_dict()
+
+
+def _default_cluster(plane: ControlPlane, name: str) -> str:
+    for row, _health in plane.workspaces(with_health=False):
+        if row.name == name and row.default_cluster_id:
+            return str(row.default_cluster_id)
+    raise ValueError(f"workspace {name!r} has no default cluster; give cluster_id")

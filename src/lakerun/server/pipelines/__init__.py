@@ -1,0 +1,1 @@
+"""The pipelines API: register a pipeline's job and trigger its layers."""

@@ -1,0 +1,121 @@
+"""Queries on attempts, their transitions and task runs, including the filtered, paged runs list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from lakerun.store.models import AttemptRow, SubjectRow, TaskRunRow, TransitionRow
+
+
+@dataclass(frozen=True)
+class AttemptFilter:
+    """What the runs list may be narrowed by; every field is optional."""
+
+    statuses: Sequence[str] = ()
+    subject_kind: str | None = None
+    subject_key: str | None = None
+    job_key: str | None = None
+    workspace: str | None = None
+    triggered_by: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+class AttemptRepository:
+    """Attempts of one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, attempt_id: str, *, lock: bool = False) -> AttemptRow | None:
+        """The attempt, optionally locked for update (PostgreSQL) so concurrent writers serialise."""
+        query = select(AttemptRow).where(AttemptRow.id == attempt_id)
+        if lock:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def by_idempotency_key(self, key: str) -> AttemptRow | None:
+        """The attempt a client already triggered with this idempotency key."""
+        return self.session.scalars(select(AttemptRow).where(AttemptRow.idempotency_key == key)).one_or_none()
+
+    def active(self, statuses: Sequence[str], workspace: str | None = None) -> list[AttemptRow]:
+        """Attempts in one of `statuses`, oldest first."""
+        query = select(AttemptRow).where(AttemptRow.status.in_(statuses)).order_by(AttemptRow.created_at)
+        if workspace:
+            query = query.where(AttemptRow.workspace_name == workspace)
+        return list(self.session.scalars(query))
+
+    def page(self, where: AttemptFilter, limit: int, offset: int) -> tuple[list[AttemptRow], int]:
+        """One page of attempts, newest first, and the total count matching the filter."""
+        query = self._filtered(select(AttemptRow), where)
+        total = self.session.scalar(self._filtered(select(func.count(AttemptRow.id)), where)) or 0
+        rows = self.session.scalars(
+            query.order_by(AttemptRow.created_at.desc(), AttemptRow.id).limit(limit).offset(offset)
+        )
+        return list(rows), int(total)
+
+    def _filtered(self, query: Select[Any], where: AttemptFilter) -> Select[Any]:
+        if where.subject_kind or where.subject_key:
+            query = query.join(SubjectRow, SubjectRow.id == AttemptRow.subject_id)
+            if where.subject_kind:
+                query = query.where(SubjectRow.kind == where.subject_kind)
+            if where.subject_key:
+                query = query.where(SubjectRow.key == where.subject_key)
+        conditions = [
+            AttemptRow.status.in_(where.statuses) if where.statuses else None,
+            AttemptRow.job_key == where.job_key if where.job_key else None,
+            AttemptRow.workspace_name == where.workspace if where.workspace else None,
+            AttemptRow.triggered_by == where.triggered_by if where.triggered_by else None,
+            AttemptRow.created_at >= where.created_after if where.created_after else None,
+            AttemptRow.created_at < where.created_before if where.created_before else None,
+        ]
+        return query.where(*[c for c in conditions if c is not None])
+
+    def of_subject(self, subject_id: int) -> list[AttemptRow]:
+        """All attempts of a subject, newest first."""
+        return list(
+            self.session.scalars(
+                select(AttemptRow)
+                .where(AttemptRow.subject_id == subject_id)
+                .order_by(AttemptRow.attempt_number.desc())
+            )
+        )
+
+    def durations_of_subject(self, subject_id: int, limit: int = 20) -> list[float]:
+        """Seconds taken by the subject's latest successful attempts, for time-remaining estimates."""
+        rows = self.session.execute(
+            select(AttemptRow.started_at, AttemptRow.finished_at)
+            .where(AttemptRow.subject_id == subject_id, AttemptRow.status == "SUCCESS")
+            .where(AttemptRow.started_at.is_not(None), AttemptRow.finished_at.is_not(None))
+            .order_by(AttemptRow.finished_at.desc())
+            .limit(limit)
+        )
+        return [(end - start).total_seconds() for start, end in rows if start and end]
+
+    def transitions(self, attempt_id: str) -> list[TransitionRow]:
+        """The attempt's status history in order."""
+        return list(
+            self.session.scalars(
+                select(TransitionRow).where(TransitionRow.attempt_id == attempt_id).order_by(TransitionRow.id)
+            )
+        )
+
+    def tasks(self, attempt_id: str) -> list[TaskRunRow]:
+        """The attempt's task runs by task key."""
+        return list(
+            self.session.scalars(
+                select(TaskRunRow).where(TaskRunRow.attempt_id == attempt_id).order_by(TaskRunRow.task_key)
+            )
+        )
+
+    def task(self, attempt_id: str, task_key: str) -> TaskRunRow | None:
+        """One task run of the attempt."""
+        return self.session.scalars(
+            select(TaskRunRow).where(TaskRunRow.attempt_id == attempt_id, TaskRunRow.task_key == task_key)
+        ).one_or_none()

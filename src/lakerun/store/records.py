@@ -1,0 +1,116 @@
+"""Small stores: workspaces, registered jobs, callback events, domain events and API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lakerun.store.models import ApiTokenRow, CallbackEventRow, EventRow, JobRow, WorkspaceRow
+
+
+class WorkspaceRepository:
+    """Registered workspaces."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, name: str) -> WorkspaceRow | None:
+        """The workspace registered under `name`."""
+        return self.session.get(WorkspaceRow, name)
+
+    def all(self) -> list[WorkspaceRow]:
+        """Every registered workspace by name."""
+        return list(self.session.scalars(select(WorkspaceRow).order_by(WorkspaceRow.name)))
+
+
+class JobRepository:
+    """Jobs the registry created, by (workspace, key)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, workspace: str, key: str) -> JobRow | None:
+        """The registered job for this key in this workspace."""
+        return self.session.scalars(
+            select(JobRow).where(JobRow.workspace_name == workspace, JobRow.key == key)
+        ).one_or_none()
+
+    def all(self, workspace: str | None = None) -> list[JobRow]:
+        """Registered jobs, optionally of one workspace."""
+        query = select(JobRow).order_by(JobRow.workspace_name, JobRow.key)
+        if workspace:
+            query = query.where(JobRow.workspace_name == workspace)
+        return list(self.session.scalars(query))
+
+
+class CallbackEventRepository:
+    """Signed events received from tasks; a second delivery of the same sequence is refused."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_once(self, row: CallbackEventRow) -> bool:
+        """Stores the event unless (attempt, sequence) was seen; True when it is new."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+            return True
+        except IntegrityError:
+            return False
+
+    def of_attempt(self, attempt_id: str, kinds: Sequence[str] = ()) -> list[CallbackEventRow]:
+        """The attempt's callback events in sequence order."""
+        query = select(CallbackEventRow).where(CallbackEventRow.attempt_id == attempt_id)
+        if kinds:
+            query = query.where(CallbackEventRow.kind.in_(kinds))
+        return list(self.session.scalars(query.order_by(CallbackEventRow.sequence)))
+
+
+class EventRepository:
+    """Stored domain events, read back for WebSocket resume."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: EventRow) -> EventRow:
+        """Stores an event and assigns its id."""
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def get(self, event_id: int) -> EventRow | None:
+        """One event by id."""
+        return self.session.get(EventRow, event_id)
+
+    def after(self, last_id: int, limit: int = 1000, **match: Any) -> list[EventRow]:
+        """Events with an id above `last_id`, optionally only those of given subjects, attempts or job keys."""
+        query = select(EventRow).where(EventRow.id > last_id).order_by(EventRow.id).limit(limit)
+        clauses = []
+        for column, values in match.items():
+            if values:
+                clauses.append(getattr(EventRow, column).in_(list(values)))
+        if clauses:
+            query = query.where(or_(*clauses))
+        return list(self.session.scalars(query))
+
+
+class TokenRepository:
+    """API tokens by hash."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def exists(self, token_hash: str) -> bool:
+        """True when a token with this hash was issued."""
+        return (
+            self.session.scalars(select(ApiTokenRow.id).where(ApiTokenRow.token_hash == token_hash)).first()
+            is not None
+        )
+
+    def add(self, name: str, token_hash: str) -> None:
+        """Records a new token's hash."""
+        self.session.add(ApiTokenRow(name=name, token_hash=token_hash))

@@ -1,0 +1,76 @@
+"""Queries on subjects: find-or-create by (kind, key), atomic attempt numbering, counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lakerun.store.models import SubjectRow
+
+
+class SubjectRepository:
+    """Subjects of one session; concurrent creators of the same subject end up with one row."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find(self, kind: str, key: str) -> SubjectRow | None:
+        """The subject with this kind and key, if it exists."""
+        return self.session.scalars(
+            select(SubjectRow).where(SubjectRow.kind == kind, SubjectRow.key == key)
+        ).one_or_none()
+
+    def get_or_create(self, kind: str, key: str) -> SubjectRow:
+        """The subject row, inserted under a savepoint so a concurrent insert of the same key wins cleanly."""
+        found = self.find(kind, key)
+        if found is not None:
+            return found
+        try:
+            with self.session.begin_nested():
+                row = SubjectRow(kind=kind, key=key, total_attempts=0, successful_attempts=0)
+                self.session.add(row)
+            return row
+        except IntegrityError:
+            existing = self.find(kind, key)
+            if existing is None:
+                raise
+            return existing
+
+    def next_attempt_number(self, subject: SubjectRow, at: datetime, attempt_id: str) -> int:
+        """Atomically counts a new attempt and returns its number (1, 2, ...), race-free across processes."""
+        number = self.session.execute(
+            update(SubjectRow)
+            .where(SubjectRow.id == subject.id)
+            .values(
+                total_attempts=SubjectRow.total_attempts + 1,
+                last_attempt_at=at,
+                current_attempt_id=attempt_id,
+            )
+            .returning(SubjectRow.total_attempts)
+        ).scalar_one()
+        if subject.first_attempt_at is None:
+            self.session.execute(
+                update(SubjectRow)
+                .where(SubjectRow.id == subject.id, SubjectRow.first_attempt_at.is_(None))
+                .values(first_attempt_at=at)
+            )
+        self.session.refresh(subject)
+        return int(number)
+
+    def count_success(self, subject_id: int) -> None:
+        """Adds one to the subject's successful attempts."""
+        self.session.execute(
+            update(SubjectRow)
+            .where(SubjectRow.id == subject_id)
+            .values(successful_attempts=SubjectRow.successful_attempts + 1)
+        )
+
+    def list(self, kind: str | None, limit: int, offset: int) -> list[SubjectRow]:
+        """Subjects, most recently attempted first."""
+        query = select(SubjectRow).order_by(SubjectRow.last_attempt_at.desc(), SubjectRow.id)
+        if kind:
+            query = query.where(SubjectRow.kind == kind)
+        return list(self.session.scalars(query.limit(limit).offset(offset)))

@@ -1,0 +1,21 @@
+"""The small dirty table every engine's profile is compared on against DuckDB's (parity tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+
+RUN_DATE = dt.date(2025, 6, 15)
+TABLE = pa.table(
+    {
+        "name": ["Alice", " bob", "N/A", "", None, "CAROL", "alice@x.com", "12,345.5", "Alice", "Alice"],
+        "amount": [1.5, -2.0, 0.0, None, 3.0, 4.0, 5.0, 6.0, 1.0, 1.0],
+        "day": [dt.date(2020, 1, 1)] * 4
+        + [None, dt.date(2030, 1, 1), dt.date(1800, 1, 1), dt.date(2025, 6, 1), None, None],
+        "flag": [True, False, None, True, True, True, False, True, True, True],
+        "qty": list(range(10)),
+    }
+)
+APPROXIMATE = {"percentile_25", "percentile_50", "percentile_75", "percentile_95"}
+"""Metrics DuckDB estimates (approximate quantiles), compared within tolerance instead of exactly."""

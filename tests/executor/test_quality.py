@@ -1,0 +1,54 @@
+"""Quality scores come from the data: dirty data scores lower, on the dimension that is dirty."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from lakerun.executor.entrypoint import run
+from lakerun.executor.quality import assess_dataset, quality_level
+from tests.executor import sample_data
+
+CLEAN = pa.table({"id": list(range(200)), "name": [f"name {i}" for i in range(200)]})
+
+
+def _dirty() -> pa.Table:
+    """Placeholder blanks ('N/A', '') in a third of the names each, and 50 duplicated rows."""
+    names = ["N/A" if i % 3 == 0 else ("" if i % 3 == 1 else f"name {i}") for i in range(200)]
+    return pa.table({"id": list(range(200)), "name": names}).take(list(range(200)) + list(range(50)))
+
+
+def test_dirty_data_scores_lower_where_it_is_dirty() -> None:
+    clean = assess_dataset(CLEAN, "clean")
+    dirty = assess_dataset(_dirty(), "dirty")
+    assert clean.dimensions["completeness"] == 100.0
+    assert dirty.dimensions["completeness"] < clean.dimensions["completeness"]
+    assert dirty.dimensions["uniqueness"] < clean.dimensions["uniqueness"]
+    assert dirty.overall_score < clean.overall_score
+    assert any("completeness" in note for note in dirty.recommendations())
+    assert quality_level(dirty.overall_score) == dirty.level
+
+
+def test_quality_assessment_scores_are_stored_and_capped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("a", "b", "c"):
+        sample_data.write_parquet(tmp_path / "data" / f"{name}.parquet", _dirty() if name == "b" else CLEAN)
+    db = tmp_path / "m.duckdb"
+    args = [
+        "quality_assessment",
+        str(tmp_path / "data"),
+        "--metadata-db",
+        str(db),
+        "--quality-max-datasets",
+        "2",
+    ]
+    assert run(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["datasets_assessed"], result["datasets_not_assessed"]) == (2, 1)
+    scores = {name: d["overall_score"] for name, d in result["datasets"].items()}
+    assert scores["b.parquet"] < scores["a.parquet"]
+    assert min(scores.values()) <= result["overall_score"] <= max(scores.values())

@@ -1,0 +1,28 @@
+"""`spark` inside a task: a local SparkSession created on first use."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+
+import pytest
+
+from tests.local.conftest import python_task, result_of, wait_for
+
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.slow,
+    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="pyspark is not installed"),
+    pytest.mark.skipif(shutil.which("java") is None, reason="java is not installed"),
+]
+
+
+def test_spark_global_is_a_lazy_local_session(ws_client, script) -> None:
+    body = "print('before spark')\nprint('rows', spark.range(7).filter('id % 2 = 0').count())\n"
+    job_id = ws_client.jobs.create(
+        name="spark", tasks=[python_task("t", script("spark_task.py", body))]
+    ).job_id
+    run = wait_for(ws_client, ws_client.jobs.run_now(job_id=job_id).run_id, timeout=180)
+    logs = ws_client.jobs.get_run_output(run.tasks[0].run_id).logs
+    assert result_of(run) == "SUCCESS", logs
+    assert "before spark" in logs and "rows 4" in logs

@@ -1,0 +1,73 @@
+"""Layer triggers through the control plane: register the pipeline's job, run one layer, then all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lakerun.engines.delta_io import open_table
+from tests.pipeline.conftest import EXAMPLE, load_generator
+from tests.server.conftest import Stack, sqlite_stack
+from tests.store.databases import sqlite_template
+
+__all__ = ["sqlite_template"]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def stack(
+    sqlite_template: Path, tmp_path: Path, local_workspace: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Stack]:
+    with sqlite_stack(sqlite_template, tmp_path, local_workspace, monkeypatch) as built:
+        yield built
+
+
+def layer_metrics(run: dict) -> dict[str, dict]:
+    """The figures each layer reported through its signed callbacks."""
+    return {
+        e["payload"]["task"]: e["payload"]["value"]
+        for e in run["events"]
+        if e["kind"] == "metric" and e["payload"].get("name") == "pipeline_layer"
+    }
+
+
+def test_layers_are_triggered_and_report_through_callbacks(
+    stack: Stack, lakerun_wheel: Path, tmp_path: Path
+) -> None:
+    load_generator().main(["--rows", "300", "--files", "1", "--out", str(tmp_path / "data" / "raw")])
+    registered = stack.api.post(
+        "/v1/pipelines",
+        json={
+            "config_path": str(EXAMPLE / "pipeline.yml"),
+            "wheel": str(lakerun_wheel),
+            "vars": {"data_root": str(tmp_path / "data")},
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    assert registered.json()["layers"] == ["raw", "bronze", "silver", "gold"]
+
+    raw = stack.wait(
+        stack.api.post("/v1/pipelines/pet_claims/trigger", json={"layer": "raw"}).json()["id"], timeout=300
+    )
+    assert raw["status"] == "SUCCESS", raw
+    assert raw["subject"] == {"kind": "pipeline_layer", "key": "pet_claims:raw"}
+    assert [t["task_key"] for t in raw["tasks"]] == ["raw"]
+    assert layer_metrics(raw)["raw"]["rows_out"] > 300
+
+    bronze = stack.wait(
+        stack.api.post("/v1/pipelines/pet_claims/trigger", json={"layer": "bronze"}).json()["id"], timeout=300
+    )
+    assert bronze["status"] == "SUCCESS", bronze
+    figures = layer_metrics(bronze)["bronze"]
+    assert figures["rows_in"] == layer_metrics(raw)["raw"]["rows_out"] and figures["rows_quarantined"] > 0
+    assert open_table(str(tmp_path / "data" / "warehouse" / "main" / "bronze" / "claims")) is not None
+
+
+def test_unknown_pipelines_and_layers_are_refused(stack: Stack) -> None:
+    assert stack.api.post("/v1/pipelines/nope/trigger", json={"layer": "gold"}).status_code == 404
+    assert stack.api.post("/v1/pipelines/nope/trigger", json={"layer": "platinum"}).status_code == 422
+    bad = stack.api.post("/v1/pipelines", json={"config_path": "/does/not/exist.yml"})
+    assert bad.status_code == 422 and "config file not found" in bad.text

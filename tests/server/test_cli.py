@@ -1,0 +1,106 @@
+"""`lakerun runs trigger|list|watch` against a served control plane, and `lakerun up` through both servers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lakerun.cli.main import app
+from lakerun.local.server import free_port
+from tests.server.conftest import TASK_SCRIPT, Stack
+
+pytestmark = pytest.mark.slow
+
+
+def cli(stack: Stack, *args: str) -> object:
+    env = {"LAKERUN_URL": stack.server.url, "LAKERUN_API_TOKEN": stack.token}
+    return CliRunner().invoke(app, ["runs", *args], env=env, catch_exceptions=False)
+
+
+def test_trigger_wait_list_and_watch(stack: Stack) -> None:
+    ok = cli(stack, "trigger", "cli-flow", "--kind", "flow", "--python-file", TASK_SCRIPT, "--wait")
+    assert ok.exit_code == 0, ok.output
+    assert "SUCCESS" in ok.output
+    attempt_id = ok.output.split()[1]
+    failed = cli(
+        stack,
+        "trigger",
+        "cli-flow",
+        "--kind",
+        "flow",
+        "--python-file",
+        TASK_SCRIPT,
+        "--param",
+        "mode=crash",
+        "--wait",
+    )
+    assert failed.exit_code == 1
+    assert "FAILED" in failed.output
+    listed = cli(stack, "list", "--subject", "cli-flow", "--status", "SUCCESS")
+    assert listed.exit_code == 0
+    assert attempt_id[:8] in listed.output and "of 1" in listed.output
+    watched = cli(stack, "watch", "--attempt", attempt_id)
+    assert watched.exit_code == 0 and "SUCCESS" in watched.output
+
+
+def test_bad_input_and_bad_token_exit_non_zero(stack: Stack) -> None:
+    bad_param = cli(stack, "trigger", "x", "--python-file", TASK_SCRIPT, "--param", "novalue")
+    assert bad_param.exit_code != 0 and "name=value" in bad_param.output
+    unknown = cli(stack, "trigger", "x", "--workspace", "mars", "--python-file", TASK_SCRIPT)
+    assert unknown.exit_code == 1 and "mars" in unknown.output
+    denied = CliRunner().invoke(
+        app, ["runs", "list"], env={"LAKERUN_URL": stack.server.url, "LAKERUN_API_TOKEN": "wrong"}
+    )
+    assert denied.exit_code == 1 and "401" in denied.output
+
+
+def test_up_serves_both_and_runs_the_demo_through_the_control_plane(tmp_path: Path) -> None:
+    lakerun = shutil.which("lakerun", path=str(Path(sys.executable).parent)) or "lakerun"
+    root = tmp_path / "state"
+    command = [
+        lakerun,
+        "up",
+        "--exit-after-demo",
+        "--root",
+        str(root),
+        "--port",
+        str(free_port()),
+        "--control-port",
+        str(free_port()),
+    ]
+    result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert "control plane: http://127.0.0.1:" in result.stdout
+    assert ": SUCCESS" in result.stdout and "result {'greeting': 'hello'}" in result.stdout
+    assert "hello from the lakerun local workspace" in result.stdout
+    assert (root / "control.db").exists() and (root / "api-token").stat().st_mode & 0o777 == 0o600
+
+
+def test_up_exits_non_zero_with_a_clear_error_when_the_control_port_is_taken(tmp_path: Path) -> None:
+    import socket
+
+    lakerun = shutil.which("lakerun", path=str(Path(sys.executable).parent)) or "lakerun"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [
+            lakerun,
+            "up",
+            "--no-demo",
+            "--exit-after-demo",
+            "--root",
+            str(tmp_path),
+            "--port",
+            str(free_port()),
+            "--control-port",
+            str(port),
+        ]
+        result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert f"the control plane did not start: nothing is listening on 127.0.0.1:{port}" in result.stderr

@@ -1,0 +1,57 @@
+"""The pipeline page: registered pipelines as layer chains, a trigger per layer from the page, states shown."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.pipeline.conftest import EXAMPLE
+from tests.server.conftest import TERMINAL, Stack, browser_client, sqlite_stack
+from tests.store.databases import sqlite_template
+
+__all__ = ["sqlite_template"]
+
+
+@pytest.fixture
+def stack(
+    sqlite_template: Path, tmp_path: Path, local_workspace: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Stack]:
+    with sqlite_stack(sqlite_template, tmp_path, local_workspace, monkeypatch) as built:
+        yield built
+
+
+def test_layers_show_as_a_chain_and_run_from_the_page(stack: Stack, tmp_path: Path) -> None:
+    client = browser_client(stack)
+    assert "No pipeline registered" in client.get("/pipelines").text
+    body = {
+        "config_path": str(EXAMPLE / "pipeline.yml"),
+        "wheel": str(tmp_path / "missing.whl"),
+        "vars": {"data_root": str(tmp_path)},
+    }
+    assert stack.api.post("/v1/pipelines", json=body).status_code == 201
+    page = client.get("/pipelines").text
+    assert re.findall(r'data-layer="(\w+)"', page) == ["raw", "bronze", "silver", "gold"]
+    assert page.count("Never run.") == 4
+    response = client.post("/pipelines/pet_claims/trigger", data={"layer": "bronze"})
+    assert response.status_code == 303 and response.headers["location"] == "/pipelines#pipeline-pet_claims"
+    history = stack.api.get("/v1/subjects/pipeline_layer/pet_claims:bronze/history").json()
+    attempt = stack.wait(history["attempts"][0]["id"])
+    assert attempt["status"] in TERMINAL and attempt["triggered_by"] == "dashboard"
+    chain = client.get("/ui/pipelines").text
+    bronze = chain[chain.index('data-layer="bronze"') : chain.index('data-layer="silver"')]
+    assert f'data-status="{attempt["status"]}"' in bronze and attempt["id"] in bronze
+    assert chain.count("Never run.") == 3
+
+
+def test_an_unknown_layer_is_named_and_nothing_starts(stack: Stack, tmp_path: Path) -> None:
+    body = {"config_path": str(EXAMPLE / "pipeline.yml"), "vars": {"data_root": str(tmp_path)}}
+    assert stack.api.post("/v1/pipelines", json=body).status_code == 201
+    response = browser_client(stack).post(
+        "/pipelines/pet_claims/trigger", data={"layer": "platinum"}, follow_redirects=True
+    )
+    assert "layer `platinum` is not in this pipeline" in response.text
+    assert stack.api.get("/v1/runs").json()["total"] == 0
