@@ -70,6 +70,9 @@ class Platform:
     bodies: list[bytes] = field(default_factory=list)
     drop_first_response: bool = False
     answer_status: int = 200
+    hold_answers: bool = False
+    received: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 @pytest.fixture
@@ -91,6 +94,9 @@ def platform() -> Iterator[Platform]:
                 if first and state.answer_status == 200:
                     state.stored[key] = json.loads(gzip.decompress(body))
                 drop = first and state.drop_first_response
+            state.received.set()
+            if state.hold_answers:
+                state.release.wait(120)
             if drop:
                 self.close_connection = True
                 self.connection.shutdown(2)
@@ -109,5 +115,6 @@ def platform() -> Iterator[Platform]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
+    state.release.set()
     server.shutdown()
     server.server_close()

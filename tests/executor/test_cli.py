@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from lakerun.executor.entrypoint import run
@@ -178,31 +177,20 @@ def test_api_key_is_never_printed_or_stored(tmp_path: Path, metadata_db: Path, p
     assert secret not in str(done.result) and secret not in done.stderr and secret not in str(stored)
 
 
-def test_sigterm_records_a_cancelled_run(tmp_path: Path, metadata_db: Path) -> None:
-    for index in range(4000):
-        (tmp_path / "data" / f"d{index % 40}").mkdir(parents=True, exist_ok=True)
-        (tmp_path / "data" / f"d{index % 40}" / f"f{index}.csv").write_text("a,b\n1,2\n")
-    command = [
-        str(EXECUTOR),
-        "metadata_extraction",
-        str(tmp_path / "data"),
-        "--metadata-db",
-        str(metadata_db),
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    deadline = time.monotonic() + 120
-    running = False
-    while not running and time.monotonic() < deadline and process.poll() is None:
-        try:
-            running = bool(query(metadata_db, "SELECT count(*) FROM _executor_metadata.executor_runs")[0][0])
-        except duckdb.Error:
-            time.sleep(0.05)
-    assert running, "the run never started"
+def test_sigterm_records_a_cancelled_run(tmp_path: Path, metadata_db: Path, platform: Platform) -> None:
+    """The platform holds its answer, so the signal lands while the job is certainly still running."""
+    sample_data.write_csv(tmp_path / "d" / "a.csv")
+    platform.hold_answers = True
+    command = [str(EXECUTOR), "full_pipeline", str(tmp_path / "d"), "--metadata-db", str(metadata_db)]
+    env = {**os.environ, "LAKERUN_API_ENDPOINT": platform.url, "LAKERUN_API_KEY": "k"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert platform.received.wait(120), "the job never reached the platform"
     process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=120)
     assert process.returncode == 1
     assert json.loads(out)["status"] == "cancelled"
     [(status, error)] = query(
-        metadata_db, "SELECT status, error_message FROM _executor_metadata.executor_runs"
+        metadata_db,
+        "SELECT status, error_message FROM _executor_metadata.executor_runs WHERE run_mode = 'full_pipeline'",
     )
     assert (status, error) == ("Cancelled", "cancelled: signal SIGTERM")
