@@ -55,6 +55,7 @@ def test_layers_are_triggered_and_report_through_callbacks(
     assert raw["status"] == "SUCCESS", raw
     assert raw["subject"] == {"kind": "pipeline_layer", "key": "pet_claims:raw"}
     assert [t["task_key"] for t in raw["tasks"]] == ["raw"]
+    assert (raw["strategy"], raw["job_key"]) == ("shared_job", "pipeline:pet_claims")
     assert layer_metrics(raw)["raw"]["rows_out"] > 300
 
     bronze = stack.wait(

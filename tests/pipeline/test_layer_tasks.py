@@ -1,28 +1,17 @@
-"""Which tasks a layer trigger runs: the chosen layers, dependencies kept only among them."""
+"""Which tasks a layer trigger selects with run-now's `only`: the layer's task, or every task for `all`."""
 
 from __future__ import annotations
 
 import pytest
 
-from lakerun.control.pipelines import layer_tasks
+from lakerun.control.pipelines import layer_selection
 
 
-def test_layer_tasks_keep_dependencies_inside_the_selection() -> None:
-    reference = "--lakerun-callback-url={{job.parameters.lakerun_callback_url}}"
-    settings = {
-        "tasks": [
-            {"task_key": "raw", "python_wheel_task": {"parameters": ["--layer", "raw", reference]}},
-            {
-                "task_key": "bronze",
-                "depends_on": [{"task_key": "raw"}],
-                "python_wheel_task": {"parameters": []},
-            },
-        ]
-    }
-    alone = layer_tasks(settings, "bronze")
-    assert [t["task_key"] for t in alone] == ["bronze"] and "depends_on" not in alone[0]
-    everything = layer_tasks(settings, "all")
-    assert everything[1]["depends_on"] == [{"task_key": "raw"}]
-    assert everything[0]["python_wheel_task"]["parameters"] == ["--layer", "raw"]
-    with pytest.raises(ValueError, match="layer `gold` is not in this pipeline"):
-        layer_tasks(settings, "gold")
+def test_a_layer_selects_its_task_and_all_selects_every_task() -> None:
+    settings = {"tasks": [{"task_key": "raw"}, {"task_key": "bronze", "depends_on": [{"task_key": "raw"}]}]}
+    assert layer_selection(settings, "bronze") == ["bronze"]
+    assert layer_selection(settings, "all") == []
+    with pytest.raises(
+        ValueError, match="layer `gold` is not in this pipeline; choose one of: raw, bronze, all"
+    ):
+        layer_selection(settings, "gold")

@@ -108,6 +108,7 @@ class ActionService:
             job_key=attempt.job_key,
             tasks=list(spec.pop("tasks", [])),
             timeout_seconds=spec.pop("timeout_seconds", None),
+            only=list(spec.pop("only", [])),
             job_settings=spec,
             parameters=dict(attempt.parameters),
             triggered_by=triggered_by,

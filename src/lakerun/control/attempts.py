@@ -41,6 +41,8 @@ class TriggerRequest:
     idempotency_key: str | None = None
     timeout_seconds: float | None = None
     callbacks: bool | None = None
+    only: list[str] = field(default_factory=list)
+    """Run only these tasks of the job (run-now's `only`; a pipeline's layer); empty runs every task."""
 
     def validate(self) -> None:
         """Raises ValueError naming the field that is wrong."""
@@ -57,6 +59,14 @@ class TriggerRequest:
                 raise ValueError("every task needs a task_key")
         if self.timeout_seconds is not None and self.timeout_seconds <= 0:
             raise ValueError("timeout_seconds must be positive")
+        if self.only and self.strategy == "one_time":
+            raise ValueError(
+                "only selects tasks of a job; strategy one_time runs exactly the tasks it is given"
+            )
+        known = {task["task_key"] for task in self.tasks}
+        unknown = [key for key in self.only if self.tasks and key not in known]
+        if unknown:
+            raise ValueError(f"only names tasks that are not in tasks: {', '.join(unknown)}")
 
     def spec(self) -> dict[str, Any]:
         """What the launcher needs besides parameters, stored with the attempt."""
@@ -65,6 +75,8 @@ class TriggerRequest:
             spec["tasks"] = self.tasks
         if self.timeout_seconds:
             spec["timeout_seconds"] = int(self.timeout_seconds)
+        if self.only:
+            spec["only"] = list(self.only)
         return spec
 
 

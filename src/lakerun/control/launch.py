@@ -16,6 +16,8 @@ STRATEGIES = ("shared_job", "job_per_attempt", "one_time")
 COMPUTE_KEYS = ("existing_cluster_id", "new_cluster", "job_cluster_key", "environment_key")
 ATTEMPT_TAG = "lakerun_attempt"
 SUBJECT_TAG = "lakerun_subject"
+RUN_OPTIONS = ("timeout_seconds", "only")
+"""Keys of an attempt's spec that shape its run, not the job's settings."""
 CALLBACK_PARAMETERS = (
     "lakerun_attempt_id",
     "lakerun_callback_url",
@@ -136,7 +138,10 @@ def _run_now(
     client: WorkspaceClient, request: LaunchRequest, job_id: int, parameters: dict[str, str]
 ) -> Launched:
     waiter = client.jobs.run_now(
-        job_id=job_id, job_parameters=parameters or None, idempotency_token=request.idempotency_token
+        job_id=job_id,
+        job_parameters=parameters or None,
+        idempotency_token=request.idempotency_token,
+        only=list(request.spec.get("only") or []) or None,
     )
     return Launched(job_id, _run_id(waiter.response))
 
@@ -170,7 +175,7 @@ def _attempt_job(client: WorkspaceClient, request: LaunchRequest) -> int:
     existing = find_tagged_job(client, name, ATTEMPT_TAG, request.attempt_id)
     if existing is not None:
         return existing
-    settings = {k: v for k, v in request.spec.items() if k != "timeout_seconds"}
+    settings = {k: v for k, v in request.spec.items() if k not in RUN_OPTIONS}
     settings["tasks"] = [request.task(task) for task in settings.get("tasks", [])]
     settings["name"] = name
     settings["tags"] = {

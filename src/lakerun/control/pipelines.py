@@ -1,14 +1,13 @@
 """Pipelines in the control plane (seed 002): register a pipeline's job, then trigger one layer or all.
 
 Registering keeps the exported multi-task job in the job registry under `pipeline:<name>`. A layer
-trigger starts an attempt (subject `pipeline_layer`, key `<name>:<layer>`) running only that layer's
-task of the registered job, as a one-time run so each task receives its signed-callback arguments;
-the layer's progress and figures then arrive as callback events of the attempt.
+trigger starts an attempt (subject `pipeline_layer`, key `<name>:<layer>`) that runs the registered job
+with run-now's `only` set to that layer's task (every task for `all`); the signed-callback arguments
+reach the tasks as job parameters, so the layer's progress and figures arrive as callback events.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,31 +62,14 @@ def _pipeline_job(plane: ControlPlane, name: str, workspace: str) -> JobRow:
     raise LookupError(f"no pipeline `{name}` is registered in workspace `{workspace}`")
 
 
-def _without_job_parameter_references(task: dict[str, Any]) -> dict[str, Any]:
-    """A task without the `{{job.parameters...}}` callback arguments (a one-time run gets real values)."""
-    wheel = task.get("python_wheel_task")
-    if wheel and wheel.get("parameters"):
-        wheel["parameters"] = [p for p in wheel["parameters"] if "{{job.parameters." not in p]
-    return task
-
-
-def layer_tasks(settings: Mapping[str, Any], layer: str) -> list[dict[str, Any]]:
-    """The tasks running `layer` (or every layer), their dependencies kept only within the selection."""
-    tasks = [copy.deepcopy(task) for task in settings.get("tasks", [])]
-    keys = [task["task_key"] for task in tasks]
-    selected = keys if layer == ALL_LAYERS else [layer]
-    if any(key not in keys for key in selected):
+def layer_selection(settings: Mapping[str, Any], layer: str) -> list[str]:
+    """The task keys a trigger of `layer` runs: that layer's task, or none for `all` (every task runs)."""
+    keys = [task["task_key"] for task in settings.get("tasks", [])]
+    if layer != ALL_LAYERS and layer not in keys:
         raise ValueError(
             f"layer `{layer}` is not in this pipeline; choose one of: {', '.join([*keys, ALL_LAYERS])}"
         )
-    chosen = []
-    for task in tasks:
-        if task["task_key"] in selected:
-            depends = [d for d in task.pop("depends_on", None) or [] if d["task_key"] in selected]
-            chosen.append(
-                _without_job_parameter_references({**task, **({"depends_on": depends} if depends else {})})
-            )
-    return chosen
+    return [] if layer == ALL_LAYERS else [layer]
 
 
 def trigger_layer(
@@ -99,8 +81,9 @@ def trigger_layer(
         subject_key=f"{name}:{layer}",
         subject_kind=SUBJECT_KIND,
         workspace=workspace,
-        strategy="one_time",
-        tasks=layer_tasks(row.settings, layer),
+        strategy="shared_job",
+        job_key=row.key,
+        only=layer_selection(row.settings, layer),
         triggered_by=triggered_by,
     )
     return plane.runs.trigger(request)

@@ -32,6 +32,9 @@ class TriggerBody(BaseModel):
         None, gt=0, description="Deadline from now; the run is cancelled after."
     )
     callbacks: bool | None = Field(None, description="Give the task a signed callback URL (default: on).")
+    only: list[str] = Field(
+        default_factory=list, description="Run only these task keys of the job (shared_job, job_per_attempt)."
+    )
     triggered_by: str = Field("api", max_length=100)
 
     def to_request(self) -> TriggerRequest:
