@@ -72,7 +72,9 @@ class DbApiEngine:
         self.connection = connection
         self.dialect = dialect
         self.type_map = type_map
-        self.capabilities = capabilities or Capabilities(approx_distinct=False, approx_quantile=False)
+        self.capabilities = capabilities or Capabilities(
+            approx_distinct=False, approx_quantile=False, byte_length="octet_length"
+        )
         self._driver_error = driver_error
 
     @classmethod

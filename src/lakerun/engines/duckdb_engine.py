@@ -22,6 +22,7 @@ class DuckDBEngine:
         row_hash="hash",
         quantile_function="reservoir_quantile",
         refine_distinct=True,
+        byte_length="strlen",
     )
 
     def __init__(self, database: str = ":memory:", threads: int | None = None) -> None:

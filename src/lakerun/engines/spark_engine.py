@@ -35,7 +35,11 @@ class SparkEngine:
 
     dialect = "spark"
     capabilities = Capabilities(
-        approx_distinct=True, approx_quantile=True, columns_per_scan=0, text_by_value=False
+        approx_distinct=True,
+        approx_quantile=True,
+        columns_per_scan=0,
+        text_by_value=False,
+        byte_length="octet_length",
     )
 
     def __init__(self, session: Any = None) -> None:

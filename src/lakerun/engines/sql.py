@@ -73,6 +73,10 @@ class Capabilities:
     row_hash: str = ""
     """A 64-bit, order-sensitive, NULL-aware row hash function (e.g. DuckDB `hash`) for duplicate-row counts."""
 
+    byte_length: str = ""
+    """A string's length in bytes (DuckDB `strlen`, `octet_length` elsewhere): values whose byte and character
+    lengths agree are ASCII, so the non-printing-character regex is skipped for them."""
+
 
 DEFAULT_CAPABILITIES = Capabilities()
 

@@ -53,6 +53,10 @@ def has_unique_column(
     ]
     if not candidates:
         return False
+    if any(
+        c.metrics.get("distinct_is_exact") and c.number("distinct_value_ct") == record_ct for c in candidates
+    ):
+        return True  # a column already counted exactly unique proves it without another scan
     best = max(
         candidates,
         key=lambda c: (_KEY_NAME.search(c.column_name.lower()) is not None, c.number("distinct_value_ct")),

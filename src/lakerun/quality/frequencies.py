@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from lakerun.quality.textrules import PATTERN_FROM, PATTERN_TO
+from lakerun.quality.textrules import PATTERN_CLASSES
 
 
 def value_counts(source: exp.Expression, column: exp.Expression) -> exp.Select:
@@ -42,9 +42,11 @@ def pattern_query(counts: exp.Expression, limit: int) -> exp.Select:
     Masks are computed once per distinct value and weighted by its count, so the cost follows the
     column's cardinality rather than its row count.
     """
-    mask = exp.func(
-        "translate", exp.column("v"), exp.Literal.string(PATTERN_FROM), exp.Literal.string(PATTERN_TO)
-    )
+    mask: exp.Expr = exp.column("v")
+    for pattern, letter in PATTERN_CLASSES:
+        mask = exp.RegexpReplace(
+            this=mask, expression=exp.Literal.string(pattern), replacement=exp.Literal.string(letter)
+        )
     per_pattern = (
         exp.select(
             exp.alias_(mask, "pattern"),

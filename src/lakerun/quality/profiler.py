@@ -273,6 +273,9 @@ class _Profiler:
                 column.metrics["top_freq_ct"] = (
                     1 if exact_unique else self._scalar(self._top_frequency(column, counts))
                 )
+                if column.metrics["top_freq_ct"] == 1:  # no value repeats: the distinct count is exact
+                    column.metrics["distinct_value_ct"] = int(value_ct)
+                    column.metrics["distinct_is_exact"] = 1
         except EngineError as error:
             column.query_error = str(error).splitlines()[0]
 

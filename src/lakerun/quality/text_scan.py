@@ -41,11 +41,27 @@ def _weighted(node: exp.Expr) -> exp.Expr:
 
 
 def _with_helpers(rows: exp.Select, extra: list[str]) -> exp.Subquery:
-    """SELECT v, <extra>, LOWER(TRIM(v)) AS __lt__, LENGTH(v) AS __len__ FROM (rows)."""
+    """SELECT v, <extra>, __up__, __lo__, __len__, __lt__ FROM (rows), in two steps: LOWER(TRIM(v)) is
+    TRIM(__lo__) only where v starts or ends with a space, else __lo__ itself (trimming every value costs
+    as much as all other helpers together)."""
     value = exp.column(VALUE)
-    helpers = [exp.alias_(e, name) for name, e in derived_values(value).items()]
+    kept = [value, *[exp.column(e) for e in extra]]
+    helpers = {name: e for name, e in derived_values(value).items() if name != LOWER_TRIM}
+    cased = exp.select(*kept, *[exp.alias_(e, name) for name, e in helpers.items()]).from_(rows.subquery("r"))
+    padded = exp.or_(
+        exp.Like(this=value.copy(), expression=exp.Literal.string(" %")),
+        exp.Like(this=value.copy(), expression=exp.Literal.string("% ")),
+    )
+    lower = exp.column(LOWER)
+    trimmed = exp.Case(ifs=[exp.If(this=padded, true=exp.Trim(this=lower.copy()))], default=lower.copy())
     return (
-        exp.select(value, *[exp.column(e) for e in extra], *helpers).from_(rows.subquery("r")).subquery("h")
+        exp.select(
+            *[k.copy() for k in kept],
+            *[exp.column(name) for name in helpers],
+            exp.alias_(trimmed, LOWER_TRIM),
+        )
+        .from_(cased.subquery("c"))
+        .subquery("h")
     )
 
 

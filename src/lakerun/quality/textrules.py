@@ -18,6 +18,12 @@ PLACEHOLDER = (
 )
 """Dummy values; matched after removing brackets, so `(none)` and `[null]` count too."""
 
+PLACEHOLDER_SYMBOL_STARTS = "()[]-.?09xz"
+PLACEHOLDER_WORD_STARTS = "bemtn#ud"
+PLACEHOLDER_WORD_MAX_LENGTH = 13
+"""A cheap guard before the PLACEHOLDER regex: a value it matches (trimmed, brackets still on) starts with a
+symbol start, or with a word start and is at most this long (the longest word, `undefined`, in two brackets)."""
+
 NUMERIC = "^[-+]?[$]?([0-9]+([,][0-9]{3})*([.][0-9]*)?|[.][0-9]+)[ ]?%?$"
 """A number written as text: sign, currency, thousands separators, decimals, percent."""
 
@@ -117,9 +123,9 @@ STANDARD_PATTERNS: dict[str, tuple[str, float]] = {
 LOWER_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 UPPER_LETTERS = LOWER_LETTERS.upper()
 DIGITS = "0123456789"
-PATTERN_FROM = LOWER_LETTERS + UPPER_LETTERS + DIGITS
-PATTERN_TO = "a" * 26 + "A" * 26 + "N" * 10
-"""`translate(value, PATTERN_FROM, PATTERN_TO)` gives TestGen's character-class mask (a, A, N)."""
+PATTERN_CLASSES = (("[a-z]", "a"), ("[A-Z]", "A"), ("[0-9]", "N"))
+"""TestGen's character-class mask (a, A, N), applied in this order as global regex replacements (about twice
+as fast as TRANSLATE in DuckDB, and the same masks everywhere: the replacements never touch each other)."""
 
 STANDARDIZE_REMOVE = " '\",.-"
 """Characters dropped (after upper-casing) to count standardized distinct values."""
