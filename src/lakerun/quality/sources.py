@@ -1,19 +1,26 @@
 """Open what a user names (a file, a folder, a Delta table, or a table in a database) as an engine + table name.
 
 Local files go through DuckDB's own scanners (they stream and push projections down, which is what
-makes a one-pass profile cheap); Delta tables arrive as Arrow datasets from delta-rs; a `--db` URL
-opens a DuckDB database file or a PostgreSQL connection and profiles a table in it.
+makes a one-pass profile cheap); `dbfs:/` and `/Volumes/` paths are mapped to their local folders
+first; Delta tables arrive as Arrow datasets from delta-rs. Object stores (`s3://`, `abfss://`, ...)
+and Excel files are read once by the executor's dataset reader (real types, any format it knows) into
+a DuckDB table that the profile's scans then share. A `--db` URL opens a DuckDB database file or a
+PostgreSQL connection and profiles a table in it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 from sqlglot import exp
 
+from lakerun.engines.locations import is_remote, localize
 from lakerun.engines.sql import SqlEngine
 
 VIEW_NAME = "profiled"
+_READER_ONLY_SUFFIXES = (".xlsx", ".xlsm")
+"""Formats DuckDB has no scanner for here: read through the dataset reader."""
 _SCANNERS = {
     ".parquet": "read_parquet",
     ".pq": "read_parquet",
@@ -36,7 +43,9 @@ def open_source(target: str, database: str | None = None) -> tuple[SqlEngine, st
         return _open_database(database), target
     from lakerun.engines.duckdb_engine import DuckDBEngine
 
-    path = Path(target)
+    if is_remote(target) or Path(target).suffix.lower() in _READER_ONLY_SUFFIXES:
+        return _open_with_reader(target), VIEW_NAME
+    path = Path(localize(target))
     if not path.exists():
         raise SourceNotFoundError(
             f"{target}: no such file or folder (use --db URL to profile a table in a database)"
@@ -49,6 +58,43 @@ def open_source(target: str, database: str | None = None) -> tuple[SqlEngine, st
         return engine, VIEW_NAME
     engine.query(f"CREATE VIEW {VIEW_NAME} AS SELECT * FROM {_scan(path)}")
     return engine, VIEW_NAME
+
+
+def _open_with_reader(target: str) -> SqlEngine:
+    """Read the one dataset `target` names through the dataset reader into a DuckDB table (spills when large)."""
+    from lakerun.engines.duckdb_engine import DuckDBEngine
+    from lakerun.engines.files import FileSource, SourceError
+    from lakerun.engines.formats import Dataset, Discovery
+    from lakerun.engines.readers import DatasetReader, ReadError
+
+    try:
+        source = FileSource.open_url(target)
+        source.check_exists()
+        found = [item for item in Discovery(source) if isinstance(item, Dataset)]
+    except SourceError as exc:
+        raise SourceNotFoundError(str(exc)) from exc
+    if len(found) != 1:
+        names = ", ".join(d.name for d in found[:5]) or "none"
+        raise SourceNotFoundError(
+            f"{target}: holds {len(found)} datasets ({names}); name one of them, or use `lakerun quality group`"
+        )
+    reader = DatasetReader(source)
+    engine = DuckDBEngine()
+    try:
+        info = reader.inspect(found[0])
+        if info.problems:
+            first = info.problems[0]
+            raise SourceNotFoundError(
+                f"{target}: {len(info.problems)} file(s) cannot be read, e.g. {first.path}: {first.message}"
+            )
+        batches = pa.RecordBatchReader.from_batches(info.schema, reader.iter_batches(found[0], info))
+        engine.register("__lakerun_read", batches)
+        engine.query(f"CREATE TABLE {VIEW_NAME} AS SELECT * FROM __lakerun_read")
+    except ReadError as exc:
+        raise SourceNotFoundError(f"{target}: {exc}") from exc
+    finally:
+        reader.close()
+    return engine
 
 
 def _scan(path: Path) -> str:
