@@ -16,6 +16,20 @@ FAULT_HELP = (
 )
 
 
+def parse_oauth_clients(specs: list[str]) -> dict[str, str]:
+    """`CLIENT_ID:SECRET` items as a client id → secret map; errors name the client, never the secret."""
+    clients: dict[str, str] = {}
+    for spec in specs:
+        client_id, sep, secret = spec.partition(":")
+        if not sep or not client_id.strip() or not secret:
+            shown = client_id.strip() if sep else "(no ':' separator)"
+            raise ValueError(
+                f"--oauth-client must look like CLIENT_ID:SECRET, got client id {shown or '(empty)'}"
+            )
+        clients[client_id.strip()] = secret
+    return clients
+
+
 @app.command()
 def serve(  # noqa: PLR0917 - each CLI option is a parameter
     root: Path = typer.Option(Path(".lakerun/workspace"), help="Folder holding the workspace state."),
@@ -27,6 +41,15 @@ def serve(  # noqa: PLR0917 - each CLI option is a parameter
         None, help="JSON or YAML file with a list of fault rules (same keys)."
     ),
     max_parallel_tasks: int = typer.Option(8, min=1, help="Task processes allowed to run at once."),
+    oauth_client: list[str] = typer.Option(
+        [],
+        envvar="LAKERUN_WORKSPACE_OAUTH_CLIENTS",
+        help="OAuth M2M service principal CLIENT_ID:SECRET (repeatable; the variable takes a space-separated "
+        "list, which keeps secrets out of the process list).",
+    ),
+    oauth_token_seconds: int = typer.Option(
+        3600, min=1, help="Lifetime of issued OAuth access tokens, in seconds."
+    ),
 ) -> None:
     """Serve the local workspace until interrupted."""
     from lakerun.local.config import WorkspaceConfig
@@ -35,6 +58,7 @@ def serve(  # noqa: PLR0917 - each CLI option is a parameter
 
     try:
         faults = rules_from_cli(fault, faults_file)
+        oauth_clients = parse_oauth_clients(oauth_client)
     except (ValueError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -45,8 +69,12 @@ def serve(  # noqa: PLR0917 - each CLI option is a parameter
         port=port,
         faults=faults,
         max_parallel_tasks=max_parallel_tasks,
+        oauth_clients=oauth_clients,
+        oauth_token_seconds=oauth_token_seconds,
     )
     typer.echo(f"lakerun local workspace on {config.url} (root {root.resolve()})")
     for rule in faults:
         typer.echo(f"fault: {rule}")
+    for client_id in oauth_clients:
+        typer.echo(f"oauth client: {client_id}")
     serve_workspace(config)

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lakerun.local.api import clusters, commands, dbfs, jobs, runs, secrets, ui, workspace_files
+from lakerun.local.api import clusters, commands, dbfs, jobs, oidc, runs, secrets, ui, workspace_files
 from lakerun.local.config import WorkspaceConfig
 from lakerun.local.db import StateDB
 from lakerun.local.errors import DatabricksError, permission_denied, unauthenticated
@@ -18,7 +18,8 @@ from lakerun.local.faults import FaultInjector, install_faults
 from lakerun.local.paths import WorkspacePaths
 
 REST_VERSIONS = ("/api/2.0", "/api/2.1", "/api/2.2")
-FEATURES: tuple[ModuleType, ...] = (jobs, runs, workspace_files, dbfs, secrets, clusters, commands, ui)
+FEATURES: tuple[ModuleType, ...] = (jobs, runs, workspace_files, dbfs, secrets, clusters, commands, ui, oidc)
+UNVERSIONED: tuple[ModuleType, ...] = (ui, oidc)
 PUBLIC_PATHS = ("/.well-known/databricks-config", "/healthz")
 
 
@@ -41,17 +42,19 @@ def create_app(config: WorkspaceConfig) -> FastAPI:
     app = FastAPI(title="lakerun local workspace", lifespan=lifespan, docs_url=None, redoc_url=None)
     for prefix in REST_VERSIONS:
         for feature in FEATURES:
-            if feature is not ui:
+            if feature not in UNVERSIONED:
                 app.include_router(feature.router, prefix=prefix)
     app.include_router(commands.router, prefix="/api/1.2")
-    app.include_router(ui.router)
+    for feature in UNVERSIONED:
+        app.include_router(feature.router)
     _install_auth(app, config)
     install_faults(app, FaultInjector(config.faults))
     _install_error_handlers(app)
 
     @app.get("/.well-known/databricks-config")
-    async def well_known() -> dict[str, str]:
-        return {}
+    async def well_known(request: Request) -> dict[str, str]:
+        # The SDK finds the OIDC endpoints from here; a workspace without service principals has none.
+        return {"oidc_endpoint": oidc.oidc_base(request)} if config.oauth_clients else {}
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -70,9 +73,14 @@ def _install_auth(app: FastAPI, config: WorkspaceConfig) -> None:
                     unauthenticated("Credential was not sent or was of an unsupported type for this API.")
                 )
             scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or token.strip() not in config.tokens:
+            if scheme.lower() != "bearer" or not _accepted(config, request, token.strip()):
                 return _error_response(permission_denied("Invalid access token."))
         return await call_next(request)
+
+
+def _accepted(config: WorkspaceConfig, request: Request, token: str) -> bool:
+    """A configured personal access token, or an OAuth access token this workspace issued and not yet expired."""
+    return token in config.tokens or bool(token and request.app.state.oauth.accepts(token))
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -15,6 +15,10 @@ class WorkspaceConfig:
     """Folder holding all state: database, DBFS, workspace files, environments, run logs."""
     tokens: tuple[str, ...] = ("dapi-local",)
     """Bearer tokens accepted on every API call."""
+    oauth_clients: dict[str, str] = field(default_factory=dict, repr=False)
+    """Service principals for OAuth M2M: client id → client secret (kept out of `repr`, so never logged)."""
+    oauth_token_seconds: int = 3600
+    """Lifetime of the access tokens the OIDC token endpoint issues (Databricks: one hour)."""
     host: str = "127.0.0.1"
     port: int = 8765
     faults: list[dict[str, Any]] = field(default_factory=list)
