@@ -18,6 +18,7 @@ from lakerun.server import dashboard
 from lakerun.server.callbacks import endpoints as callbacks
 from lakerun.server.data_quality import endpoints as data_quality
 from lakerun.server.events import endpoints as events
+from lakerun.server.metadata import endpoints as metadata
 from lakerun.server.onboarding import endpoints as onboarding
 from lakerun.server.pipelines import endpoints as pipelines
 from lakerun.server.runs import endpoints as runs
@@ -46,7 +47,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    for module in (runs, workspaces, onboarding, callbacks, events, pipelines, data_quality):
+    for module in (runs, workspaces, onboarding, callbacks, events, pipelines, data_quality, metadata):
         app.include_router(module.router, prefix="/v1")
     dashboard.install(app)
     _add_error_handlers(app)

@@ -1,0 +1,50 @@
+"""Reading an ingest body within a size limit, gzip or plain by `Content-Encoding`, refusing gzip bombs."""
+
+from __future__ import annotations
+
+import zlib
+
+from fastapi import HTTPException, Request
+
+MAX_BODY_BYTES = 50 * 1024 * 1024
+"""The most a batch may take on the wire and once decompressed (the executor sends ~500 records)."""
+_GZIP = 16 + zlib.MAX_WBITS
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"batch body is larger than {limit // (1024 * 1024)} MB; send smaller batches")
+
+
+async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, refused with 413 as soon as it passes `limit` (declared or actually sent)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decoded(body: bytes, content_encoding: str | None, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The JSON bytes of a body sent plain or with `Content-Encoding: gzip`, at most `limit` of them."""
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding == "identity":
+        return body
+    if encoding not in ("gzip", "x-gzip"):
+        raise HTTPException(415, f"Content-Encoding {encoding!r} is not supported; send gzip or plain JSON")
+    inflater = zlib.decompressobj(_GZIP)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as exc:
+        raise HTTPException(400, f"body is not valid gzip (Content-Encoding: gzip): {exc}") from None
+    if len(data) > limit:
+        raise _too_large(limit)
+    if not inflater.eof:
+        raise HTTPException(400, "body is not valid gzip (Content-Encoding: gzip): the stream is truncated")
+    if inflater.unused_data:
+        raise HTTPException(400, "body has data after the gzip stream; send one gzip member per batch")
+    return data
