@@ -12,6 +12,7 @@ from typing import Any
 from databricks.sdk.service.jobs import JobSettings, SubmitTask
 
 from lakerun.local.errors import invalid_parameter, malformed_request
+from lakerun.local.job_schedules import validate_trigger_fields
 
 # Task-level fields the Jobs 2.0 form puts at the top level of the job.
 SINGLE_TASK_FIELDS = (
@@ -43,6 +44,7 @@ def parse_job_settings(raw: dict[str, Any]) -> dict[str, Any]:
     """Normalized, validated job settings from a jobs/create or jobs/reset body."""
     if not isinstance(raw, dict):
         raise malformed_request("Job settings must be a JSON object")
+    validate_trigger_fields(raw)
     body = _lift_single_task(dict(raw), raw.get("name") or "Untitled")
     settings = JobSettings.from_dict(body).as_dict()
     settings.setdefault("max_concurrent_runs", 1)
@@ -75,6 +77,7 @@ def validate_job_settings(settings: dict[str, Any]) -> None:
             raise invalid_parameter(f"Invalid job parameter name: {parameter.get('name')!r}")
         if "default" not in parameter:
             raise invalid_parameter(f"Job parameter {parameter['name']} needs a default")
+    validate_trigger_fields(settings)
     _validate_tasks(settings.get("tasks") or [])
 
 
@@ -83,6 +86,7 @@ def merge_update(
 ) -> dict[str, Any]:
     """jobs/update: top-level fields replaced, `tasks`/`job_clusters` merged by key, then removals."""
     merged = dict(settings)
+    validate_trigger_fields(new_settings)
     new_settings = _lift_into_single_task(settings, dict(new_settings))
     for name, value in JobSettings.from_dict(new_settings).as_dict().items():
         if name == "tasks":

@@ -62,6 +62,11 @@ class JobStore:
         self.get(job_id)
         self.db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
 
+    def all_settings(self) -> dict[int, dict[str, Any]]:
+        """Every job's settings by id (the scheduler's start-up reconciliation)."""
+        rows = self.db.query("SELECT job_id, settings FROM jobs")
+        return {int(row["job_id"]): json.loads(row["settings"]) for row in rows}
+
     def list(
         self, name: str | None, offset: int, limit: int, expand_tasks: bool
     ) -> tuple[list[dict[str, Any]], bool]:

@@ -2,7 +2,7 @@
 
 Task processes are watched by one waiter thread each, which posts an event the moment the process
 exits, so the scheduler reacts at once instead of polling; between events it sleeps exactly until
-the next deadline (cluster start, timeout, retry).
+the next deadline (cluster start, timeout, retry, a job's next scheduled instant).
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from lakerun.local.db import StateDB
 from lakerun.local.errors import DatabricksError
 from lakerun.local.faults import FaultInjector
 from lakerun.local.ids import next_id
+from lakerun.local.job_schedules import JobSchedules
 from lakerun.local.job_store import JobStore
 from lakerun.local.notifications import Notifier
 from lakerun.local.paths import WorkspacePaths
-from lakerun.local.run_factory import job_run
+from lakerun.local.run_factory import job_run, scheduled_run
 from lakerun.local.run_model import JobRun, TaskRun, now_ms
 from lakerun.local.run_steps import Step, advance, on_exited, on_launch_failed, on_started, request_cancel
 from lakerun.local.run_store import RunStore
@@ -69,6 +70,7 @@ class RunEngine:
         self.paths = paths
         self.store = RunStore(db)
         self.jobs = JobStore(db)
+        self.schedules = JobSchedules(db)
         self.faults = faults
         self.notifier = Notifier(paths.root)
         self.lock = threading.RLock()
@@ -83,6 +85,7 @@ class RunEngine:
         """Marks runs a previous server left in flight as INTERNAL_ERROR, then starts scheduling."""
         for run in self.store.active():
             self._fail_after_restart(run)
+        self._resume_schedules()
         self._thread.start()
         threading.Thread(
             target=self._forks.warm_up, args=(task_environment(self._task_env()),), daemon=True
@@ -137,6 +140,16 @@ class RunEngine:
             self._commit(run)
         self.wake()
 
+    def job_changed(self, job_id: int, settings: dict[str, Any] | None) -> None:
+        """Applies a job's new settings (None: deleted) to its schedule at once; call under the lock
+        that also covers the job store write, so the scheduler never fires a stale definition."""
+        with self.lock:
+            if settings is None:
+                self.schedules.forget(job_id)
+            else:
+                self.schedules.sync(job_id, settings, now_ms())
+        self.wake()
+
     def wake(self) -> None:
         """Makes the scheduler look at the runs now."""
         self._events.put(lambda step: None)
@@ -180,6 +193,7 @@ class RunEngine:
             step = self._step()
             if event is not None:
                 event(step)
+            self._fire_schedules()
             for _ in range(2):  # a second pass lets tasks that follow a child job run see it end
                 for run in list(self.live.values()):
                     advance(run, step)
@@ -187,6 +201,37 @@ class RunEngine:
             for run in self._admit_queued():
                 advance(run, step)
             self._settle(step)
+
+    def _fire_schedules(self) -> None:
+        """Starts one run of each job whose instant has come; the run and the job's next instant are
+        stored in one transaction, so a crash can neither lose the instant nor fire it twice."""
+        now = now_ms()
+        for job_id in self.schedules.due(now):
+            if not self.jobs.exists(job_id):
+                self.schedules.forget(job_id)
+                continue
+            with self.db.transaction():
+                settings = self.jobs.settings(job_id)
+                self.schedules.advance(job_id, settings, now)
+                try:
+                    run = scheduled_run(job_id, settings, self.new_id)
+                except DatabricksError as exc:
+                    LOG.warning("Job %s reached a scheduled instant but cannot run: %s", job_id, exc.message)
+                    continue
+                self.add(run)
+
+    def _resume_schedules(self) -> None:
+        """Reloads every job's schedule from the state database: unchanged ones keep their stored next
+        instant (one catch-up run if it passed while the workspace was down)."""
+        with self.lock:
+            jobs = self.jobs.all_settings()
+            self.schedules.keep_only(set(jobs))
+            for job_id, settings in jobs.items():
+                try:
+                    self.schedules.sync(job_id, settings, now_ms())
+                except DatabricksError as exc:
+                    LOG.warning("Job %s keeps its schedule but it cannot fire: %s", job_id, exc.message)
+                    self.schedules.forget(job_id)
 
     def _step(self) -> Step:
         return Step(
@@ -252,6 +297,9 @@ class RunEngine:
     def _seconds_to_next_deadline(self) -> float:
         with self.lock:
             moments = [m for run in self.live.values() for m in _deadlines(run)]
+            next_fire = self.schedules.next_fire_ms()
+        if next_fire is not None:
+            moments.append(next_fire)
         if not moments:
             return MAX_SLEEP_SECONDS
         return max(0.0, min(MAX_SLEEP_SECONDS, (min(moments) - now_ms()) / 1000))

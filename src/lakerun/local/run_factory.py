@@ -55,6 +55,13 @@ def job_run(
     return _started(run)
 
 
+def scheduled_run(job_id: int, settings: dict[str, Any], new_id: Callable[[], int]) -> JobRun:
+    """A run started by the job's schedule or periodic trigger: run-now's run with default parameters."""
+    run = job_run(job_id, settings, {}, new_id)
+    run.trigger = "PERIODIC"
+    return run
+
+
 def submit_run(request: dict[str, Any], new_id: Callable[[], int]) -> JobRun:
     """A one-time run for a runs/submit request."""
     tasks, single = parse_submit_tasks(request)

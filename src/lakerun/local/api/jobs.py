@@ -40,7 +40,11 @@ def _engine(request: Request) -> RunEngine:
 async def create(request: Request) -> dict[str, Any]:
     """Creates a job from multi-task settings or the Jobs 2.0 single-task form."""
     settings = parse_job_settings(await request_params(request))
-    return {"job_id": _jobs(request).create(settings)}
+    engine = _engine(request)
+    with engine.lock:
+        job_id = _jobs(request).create(settings)
+        engine.job_changed(job_id, settings)
+    return {"job_id": job_id}
 
 
 @router.get("/jobs/get")
@@ -70,8 +74,11 @@ async def update(request: Request) -> dict[str, Any]:
     removals = params.get("fields_to_remove") or []
     if not isinstance(new_settings, dict) or not isinstance(removals, list):
         raise invalid_parameter("new_settings must be an object and fields_to_remove a list")
-    jobs = _jobs(request)
-    jobs.replace(job_id, merge_update(jobs.settings(job_id), new_settings, [str(r) for r in removals]))
+    jobs, engine = _jobs(request), _engine(request)
+    with engine.lock:
+        settings = merge_update(jobs.settings(job_id), new_settings, [str(r) for r in removals])
+        jobs.replace(job_id, settings)
+        engine.job_changed(job_id, settings)
     return {}
 
 
@@ -80,7 +87,11 @@ async def reset(request: Request) -> dict[str, Any]:
     """Replaces all of a job's settings."""
     params = await request_params(request)
     job_id = required_int(params, "job_id")
-    _jobs(request).replace(job_id, parse_job_settings(required(params, "new_settings")))
+    settings = parse_job_settings(required(params, "new_settings"))
+    engine = _engine(request)
+    with engine.lock:
+        _jobs(request).replace(job_id, settings)
+        engine.job_changed(job_id, settings)
     return {}
 
 
@@ -88,7 +99,11 @@ async def reset(request: Request) -> dict[str, Any]:
 async def delete(request: Request) -> dict[str, Any]:
     """Deletes a job."""
     params = await request_params(request)
-    _jobs(request).delete(required_int(params, "job_id"))
+    job_id = required_int(params, "job_id")
+    engine = _engine(request)
+    with engine.lock:
+        _jobs(request).delete(job_id)
+        engine.job_changed(job_id, None)
     return {}
 
 
