@@ -63,6 +63,9 @@ def test_bulk_trigger_runs_each_subject_and_pages_the_list(stack: Stack) -> None
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
     subjects = stack.api.get("/v1/subjects", params={"kind": "table"}).json()
     assert sorted(s["key"] for s in subjects) == [f"table-{n}" for n in range(5)]
+    found = stack.api.get("/v1/subjects", params={"q": "TABLE-3", "limit": 1})
+    assert [s["key"] for s in found.json()] == ["table-3"] and found.headers["X-Total-Count"] == "1"
+    assert stack.api.get("/v1/subjects", params={"limit": 2}).headers["X-Total-Count"] == "5"
 
 
 def test_workspaces_show_health_and_never_secrets(stack: Stack) -> None:

@@ -130,6 +130,19 @@ def test_history_lists_attempts_newest_first_with_errors(dash: Dashboard) -> Non
     assert "boom: it broke" in page
 
 
+def test_subjects_are_found_by_key_and_paged(dash: Dashboard) -> None:
+    for number in range(103):
+        dash.attempt(f"flow-{number:03d}", kind="flow", status=Status.SUCCESS)
+    client = dash.client()
+    first = client.get("/subjects").text
+    assert "103 subjects · page 1 of 2" in first and 'href="/subjects?page=2" rel="next"' in first
+    assert first.count('name="subject"') == 100
+    assert client.get("/subjects?page=2").text.count('name="subject"') == 3
+    found = client.get("/subjects", params={"q": "FLOW-04", "kind": "flow"}).text
+    assert "10 subjects · page 1 of 1" in found and ">flow-045</a>" in found and ">flow-050</a>" not in found
+    assert "No subject matches." in client.get("/subjects", params={"q": "nothing-like-it"}).text
+
+
 def test_the_live_feed_needs_a_session_and_streams_run_events(dash: Dashboard) -> None:
     ws_url = dash.url.replace("http", "ws") + "/ui/events"
     with pytest.raises(InvalidStatus), connect(ws_url):

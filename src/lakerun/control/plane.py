@@ -157,10 +157,12 @@ class ControlPlane:
                 raise LookupError(f"no subject {kind}/{key}")
             return subject, AttemptRepository(session).of_subject(subject.id)
 
-    def subjects(self, kind: str | None = None, limit: int = 50, offset: int = 0) -> list[SubjectRow]:
-        """Subjects, most recently attempted first."""
+    def subjects(
+        self, kind: str | None = None, limit: int = 50, offset: int = 0, search: str | None = None
+    ) -> tuple[list[SubjectRow], int]:
+        """One page of subjects, most recently attempted first (key containing `search`), and the total."""
         with self.ctx.sessions() as session:
-            return SubjectRepository(session).list(kind, limit, offset)
+            return SubjectRepository(session).list(kind, limit, offset, search)
 
     def receive_callback(
         self, attempt_id: str, body: bytes, timestamp: str | None, signature: str | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,9 +68,20 @@ class SubjectRepository:
             .values(successful_attempts=SubjectRow.successful_attempts + 1)
         )
 
-    def list(self, kind: str | None, limit: int, offset: int) -> list[SubjectRow]:
-        """Subjects, most recently attempted first."""
-        query = select(SubjectRow).order_by(SubjectRow.last_attempt_at.desc(), SubjectRow.id)
+    def list(
+        self, kind: str | None, limit: int, offset: int, search: str | None = None
+    ) -> tuple[list[SubjectRow], int]:
+        """One page of subjects, most recently attempted first, and how many match in all.
+
+        `search` matches part of the key, case-insensitively (LIKE wildcards in it are taken literally).
+        """
+        conditions = []
         if kind:
-            query = query.where(SubjectRow.kind == kind)
-        return list(self.session.scalars(query.limit(limit).offset(offset)))
+            conditions.append(SubjectRow.kind == kind)
+        if search:
+            escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(func.lower(SubjectRow.key).like(f"%{escaped}%", escape="\\"))
+        query = select(SubjectRow).where(*conditions)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        ordered = query.order_by(SubjectRow.last_attempt_at.desc(), SubjectRow.id)
+        return list(self.session.scalars(ordered.limit(limit).offset(offset))), int(total)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
@@ -19,21 +20,53 @@ from lakerun.server.runs.schemas import SubjectOut
 from lakerun.store.models import AttemptRow
 
 router = APIRouter(include_in_schema=False)
-SUBJECTS_SHOWN = 500
+SUBJECTS_PER_PAGE = 100
 
 
 @router.get("/subjects", response_class=HTMLResponse)
-def subjects_page(request: Request, plane: Session, notice: str = "") -> HTMLResponse:
-    """Every subject with its counters; tick several to launch them together."""
-    subjects = [SubjectOut.of(s) for s in plane.subjects(None, SUBJECTS_SHOWN, 0)]
+def subjects_page(
+    request: Request,
+    plane: Session,
+    *,
+    notice: str = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    kind: Annotated[str, Query(max_length=100)] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    """Subjects with their counters, searchable and paged; tick several to launch them together."""
+    rows, total = plane.subjects(kind or None, SUBJECTS_PER_PAGE, (page - 1) * SUBJECTS_PER_PAGE, q or None)
+    subjects = [SubjectOut.of(s) for s in rows]
     current = [s.current_attempt_id for s in subjects if s.current_attempt_id]
     with plane.ctx.sessions() as session:
         latest = dict(
             session.execute(select(AttemptRow.id, AttemptRow.status).where(AttemptRow.id.in_(current))).all()
         )
+    pages = Pager(page=page, last=max(1, -(-total // SUBJECTS_PER_PAGE)), total=total, q=q, kind=kind)
     return render(
-        request, "subjects.html", active="subjects", subjects=subjects, latest=latest, notice=notice
+        request,
+        "subjects.html",
+        active="subjects",
+        subjects=subjects,
+        latest=latest,
+        notice=notice,
+        pages=pages,
     )
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where the subjects page is, and the links to its neighbours with the same search."""
+
+    page: int
+    last: int
+    total: int
+    q: str
+    kind: str
+
+    def href(self, page: int) -> str:
+        """The subjects page `page` with the same search and kind."""
+        params = {k: v for k, v in (("q", self.q), ("kind", self.kind)) if v}
+        return "/subjects?" + urlencode({**params, "page": page})
 
 
 def _history_context(plane: ControlPlane, kind: str, key: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from lakerun.server.auth import Caller, Plane
 from lakerun.server.runs.schemas import (
@@ -120,12 +120,17 @@ def output(attempt_id: str, plane: Plane, _: Caller, task_key: str | None = None
 def list_subjects(
     plane: Plane,
     _: Caller,
+    response: Response,
+    *,
     kind: str | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the key (case-insensitive).")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[SubjectOut]:
-    """Subjects with their counters, most recently attempted first."""
-    return [SubjectOut.of(s) for s in plane.subjects(kind, limit, offset)]
+    """Subjects with their counters, most recently attempted first; `X-Total-Count` says how many match."""
+    rows, total = plane.subjects(kind, limit, offset, q)
+    response.headers["X-Total-Count"] = str(total)
+    return [SubjectOut.of(s) for s in rows]
 
 
 @router.get("/subjects/{kind}/{key}/history", response_model=SubjectHistoryOut)
