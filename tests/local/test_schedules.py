@@ -214,6 +214,7 @@ def test_schedule_starts_runs_that_succeed(ws_client: WorkspaceClient, script) -
         assert [(p.name, p.value) for p in run.job_parameters or []] == [("day", "mon")]
 
 
+@pytest.mark.slow
 def test_paused_schedule_waits_until_unpaused(ws_client: WorkspaceClient, script) -> None:  # type: ignore[no-untyped-def]
     path = script("hello.py", "print('hello')\n")
     paused = scheduled_job(ws_client, path, "paused", pause=jobs.PauseStatus.PAUSED)
@@ -236,6 +237,7 @@ def test_paused_schedule_waits_until_unpaused(ws_client: WorkspaceClient, script
     assert all(run.trigger == jobs.TriggerType.PERIODIC for run in runs_of(ws_client, paused))
 
 
+@pytest.mark.slow
 def test_deleting_a_job_stops_its_schedule(ws_client: WorkspaceClient, script) -> None:  # type: ignore[no-untyped-def]
     path = script("hello.py", "print('hello')\n")
     doomed = scheduled_job(ws_client, path, "doomed")
@@ -250,6 +252,7 @@ def test_deleting_a_job_stops_its_schedule(ws_client: WorkspaceClient, script) -
     assert len(runs_of(ws_client, doomed)) == fired_before
 
 
+@pytest.mark.slow
 def test_update_that_removes_the_schedule_stops_it(ws_client: WorkspaceClient, script) -> None:  # type: ignore[no-untyped-def]
     path = script("hello.py", "print('hello')\n")
     job_id = scheduled_job(ws_client, path, "unscheduled")
@@ -347,6 +350,7 @@ def whole_seconds_from_now(seconds: int) -> datetime:
     return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds + 1)
 
 
+@pytest.mark.slow
 def test_restart_neither_refires_nor_replays_every_missed_instant(
     start_workspace, tmp_path: Path, script
 ) -> None:  # type: ignore[no-untyped-def]

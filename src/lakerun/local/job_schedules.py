@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lakerun.local.db import StateDB
-from lakerun.local.errors import invalid_parameter
+from lakerun.local.errors import DatabricksError, invalid_parameter
 from lakerun.local.quartz_cron import QuartzCron, QuartzSyntaxError
 
 SCHEMA = """
@@ -139,16 +139,20 @@ class JobSchedules:
         )
         return [int(row["job_id"]) for row in rows]
 
-    def advance(self, job_id: int, settings: dict[str, Any], now: int) -> None:
-        """Records that the job fired at `now`: its next instant is the first one after `now`, so
-        however many instants were missed, they give this one run."""
-        active = active_cadence(settings)
+    def advance(self, job_id: int, settings: dict[str, Any], now: int) -> bool:
+        """Records that the job fires at `now`: its next instant is the first one after `now`, so
+        however many instants were missed, they give this one run. False if it has no live trigger."""
+        try:
+            active = active_cadence(settings)
+        except DatabricksError:  # settings stored by hand, never through the API's validation
+            active = None
         rows = self.db.query("SELECT anchor_ms FROM job_schedules WHERE job_id = ?", (job_id,))
         if active is None or not rows:
             self.forget(job_id)
-            return
+            return False
         next_fire = active[1].next_after(now, int(rows[0]["anchor_ms"]))
         self.db.execute("UPDATE job_schedules SET next_fire_ms = ? WHERE job_id = ?", (next_fire, job_id))
+        return True
 
     def next_fire_ms(self) -> int | None:
         """The earliest stored instant of any job, for the engine's sleep."""

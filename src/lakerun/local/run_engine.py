@@ -212,7 +212,8 @@ class RunEngine:
                 continue
             with self.db.transaction():
                 settings = self.jobs.settings(job_id)
-                self.schedules.advance(job_id, settings, now)
+                if not self.schedules.advance(job_id, settings, now):
+                    continue
                 try:
                     run = scheduled_run(job_id, settings, self.new_id)
                 except DatabricksError as exc:
