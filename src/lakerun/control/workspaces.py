@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+import httpx
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.core import Config
 
@@ -16,6 +17,10 @@ from lakerun.store.models import WorkspaceRow
 
 class WorkspaceNotFoundError(LookupError):
     """No workspace is registered under the requested name."""
+
+
+class WorkspaceUnreachableError(ConnectionError):
+    """The workspace did not answer while the SDK discovered its OAuth endpoints: worth retrying later."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,22 @@ class WorkspaceSpec:
 def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120) -> Config:
     """The SDK configuration for a registered workspace, secrets read from their references now."""
     if row.auth_type == "oauth-m2m":
+        return _oauth_config(row, retry_timeout_seconds)
+    return Config(
+        host=row.host,
+        token=read_secret_ref(row.token_ref or ""),
+        auth_type="pat",
+        retry_timeout_seconds=retry_timeout_seconds,
+    )
+
+
+def _oauth_config(row: WorkspaceRow, retry_timeout_seconds: int) -> Config:
+    """OAuth M2M settings; an outage during discovery is raised as transient, not as a bad configuration.
+
+    The SDK discovers the OIDC endpoints while building `Config` and, when the host does not answer,
+    fails with a `ValueError` ("Invalid URL 'None'") that would otherwise fail the attempt for good.
+    """
+    try:
         return Config(
             host=row.host,
             client_id=row.client_id,
@@ -67,12 +88,20 @@ def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120) -> Config:
             auth_type="oauth-m2m",
             retry_timeout_seconds=retry_timeout_seconds,
         )
-    return Config(
-        host=row.host,
-        token=read_secret_ref(row.token_ref or ""),
-        auth_type="pat",
-        retry_timeout_seconds=retry_timeout_seconds,
-    )
+    except ValueError as exc:
+        if _answers(row.host):
+            raise
+        raise WorkspaceUnreachableError(
+            f"workspace {row.host} did not answer, so its OAuth endpoints could not be discovered"
+        ) from exc
+
+
+def _answers(host: str) -> bool:
+    """Whether the workspace serves its host metadata now (a 5xx counts as not answering)."""
+    try:
+        return httpx.get(f"{host}/.well-known/databricks-config", timeout=5).status_code < 500
+    except httpx.TransportError:
+        return False
 
 
 class ClientCache:
