@@ -21,10 +21,12 @@ def parse_oauth_clients(specs: list[str]) -> dict[str, str]:
     clients: dict[str, str] = {}
     for spec in specs:
         client_id, sep, secret = spec.partition(":")
-        if not sep or not client_id.strip() or not secret:
-            shown = client_id.strip() if sep else "(no ':' separator)"
+        if not sep:
+            raise ValueError("--oauth-client must look like CLIENT_ID:SECRET; an item has no ':'")
+        if not client_id.strip() or not secret:
+            missing = "secret" if client_id.strip() else "client id"
             raise ValueError(
-                f"--oauth-client must look like CLIENT_ID:SECRET, got client id {shown or '(empty)'}"
+                f"--oauth-client must look like CLIENT_ID:SECRET; an item has an empty {missing}"
             )
         clients[client_id.strip()] = secret
     return clients
