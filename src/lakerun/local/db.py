@@ -17,6 +17,7 @@ class StateDB:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
+        self._conn.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.RLock()
@@ -55,3 +56,8 @@ class StateDB:
         """Closes the file; used when the server stops."""
         with self._lock:
             self._conn.close()
+
+
+def _unicode_lower(text: str | None) -> str | None:
+    """SQLite's LOWER folds ASCII only; names compare case-insensitively in every script, as on Databricks."""
+    return text.lower() if isinstance(text, str) else text

@@ -71,17 +71,22 @@ class JobStore:
         self, name: str | None, offset: int, limit: int, expand_tasks: bool
     ) -> tuple[list[dict[str, Any]], bool]:
         """One page of jobs (by id), optionally only those with a name (case-insensitive), and whether more follow."""
-        rows = self.db.query("SELECT * FROM jobs ORDER BY job_id")
-        jobs = [_job(row) for row in rows]
-        if name:
-            jobs = [job for job in jobs if str(job["settings"].get("name", "")).lower() == name.lower()]
-        page = jobs[offset : offset + limit]
+        where, args = (
+            ("WHERE unicode_lower(json_extract(settings, '$.name')) = ?", (name.lower(),))
+            if name
+            else ("", ())
+        )
+        rows = self.db.query(
+            f"SELECT * FROM jobs {where} ORDER BY job_id LIMIT ? OFFSET ?",
+            (*args, limit + 1, offset),
+        )
+        page = [_job(row) for row in rows[:limit]]
         if not expand_tasks:
             for job in page:
                 job["settings"] = {
                     k: v for k, v in job["settings"].items() if k not in ("tasks", "job_clusters")
                 }
-        return page, offset + limit < len(jobs)
+        return page, len(rows) > limit
 
 
 def _job(row: Any) -> dict[str, Any]:
