@@ -38,6 +38,9 @@ def test_list_filters_by_name_and_pages(ws_client, script) -> None:
     )
     assert [j["job_id"] for j in back["jobs"]] == ids[:2]
     assert [j.job_id for j in ws_client.jobs.list(limit=2)] == ids
+    accented = ws_client.jobs.create(name="Éclair Überblick", tasks=[python_task("t", path)]).job_id
+    assert [j.job_id for j in ws_client.jobs.list(name="éclair überblick")] == [accented]
+    assert list(ws_client.jobs.list(name="job-")) == []
     assert "tasks" not in first["jobs"][0]["settings"]
     assert next(iter(ws_client.jobs.list(expand_tasks=True))).settings.tasks[0].task_key == "t"
 
