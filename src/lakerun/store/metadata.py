@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Integer, String, UniqueConstraint, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from lakerun.store.inserts import add_once
 from lakerun.store.models import Base, utcnow
 
 
@@ -81,12 +81,7 @@ class MetadataRepository:
 
     def add_batch_once(self, row: MetadataBatchRow) -> bool:
         """Stores the batch unless its idempotency key was seen; True when it is new."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-            return True
-        except IntegrityError:
-            return False
+        return add_once(self.session, row)
 
     def batch(self, idempotency_key: str) -> MetadataBatchRow | None:
         """The batch first received under this key."""

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lakerun.store.inserts import add_once
 from lakerun.store.models import ApiTokenRow, CallbackEventRow, EventRow, JobRow, WorkspaceRow
 
 
@@ -55,12 +55,7 @@ class CallbackEventRepository:
 
     def add_once(self, row: CallbackEventRow) -> bool:
         """Stores the event unless (attempt, sequence) was seen; True when it is new."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-            return True
-        except IntegrityError:
-            return False
+        return add_once(self.session, row)
 
     def of_attempt(self, attempt_id: str, kinds: Sequence[str] = ()) -> list[CallbackEventRow]:
         """The attempt's callback events in sequence order."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lakerun.store.inserts import add_once
 from lakerun.store.models import SubjectRow
 
 
@@ -28,16 +28,13 @@ class SubjectRepository:
         found = self.find(kind, key)
         if found is not None:
             return found
-        try:
-            with self.session.begin_nested():
-                row = SubjectRow(kind=kind, key=key, total_attempts=0, successful_attempts=0)
-                self.session.add(row)
+        row = SubjectRow(kind=kind, key=key, total_attempts=0, successful_attempts=0)
+        if add_once(self.session, row):
             return row
-        except IntegrityError:
-            existing = self.find(kind, key)
-            if existing is None:
-                raise
-            return existing
+        existing = self.find(kind, key)
+        if existing is None:
+            raise LookupError(f"subject {kind}/{key} could neither be inserted nor found")
+        return existing
 
     def next_attempt_number(self, subject: SubjectRow, at: datetime, attempt_id: str) -> int:
         """Atomically counts a new attempt and returns its number (1, 2, ...), race-free across processes."""
