@@ -79,6 +79,7 @@ class ControlPlane:
     def stop(self) -> None:
         """Stops the background loops and closes the database."""
         self.reconciler.stop()
+        self.runs.close()
         self.fanout.stop()
         self.notifier.stop()
         self.janitor.stop()

@@ -24,6 +24,10 @@ from lakerun.store.records import JobRepository, WorkspaceRepository
 log = logging.getLogger(__name__)
 
 
+LAUNCH_WORKERS = 8
+"""Bulk-triggered attempts launched at once: workspace calls are I/O-bound, the workspace rate-limits."""
+
+
 class RunService:
     """Starts attempts and recovers those whose launch was interrupted."""
 
@@ -31,9 +35,18 @@ class RunService:
         self.ctx = ctx
         self._launching: set[str] = set()
         self._lock = threading.Lock()
+        self._launcher: ThreadPoolExecutor | None = None
+        self._queued: set[str] = set()
 
     def trigger(self, request: TriggerRequest, **links: str | None) -> AttemptRow:
         """Commits a CREATING attempt, then launches it; an idempotent repeat returns the first attempt."""
+        attempt, created = self._create(request, **links)
+        if created:
+            self.launch(attempt.id)
+        return self.get(attempt.id)
+
+    def _create(self, request: TriggerRequest, **links: str | None) -> tuple[AttemptRow, bool]:
+        """The committed CREATING attempt of a request, and whether this call created it."""
         request.validate()
         timeout = request.timeout_seconds or self.ctx.settings.default_timeout
         callbacks = self.ctx.settings.callbacks_enabled if request.callbacks is None else request.callbacks
@@ -47,9 +60,7 @@ class RunService:
             if not request.idempotency_key:
                 raise
             attempt, created = self._by_idempotency_key(request.idempotency_key), False
-        if created:
-            self.launch(attempt.id)
-        return self.get(attempt.id)
+        return attempt, created
 
     def _by_idempotency_key(self, key: str) -> AttemptRow:
         """The attempt a concurrent request with the same idempotency key created first."""
@@ -60,15 +71,41 @@ class RunService:
         return attempt
 
     def bulk_trigger(self, requests: list[TriggerRequest]) -> list[AttemptRow | Exception]:
-        """Triggers many subjects in parallel, each its own attempt; a bad request fails alone."""
-        with ThreadPoolExecutor(max_workers=min(8, max(1, len(requests)))) as pool:
-            return list(pool.map(self._trigger_or_error, requests))
+        """Stores every subject's attempt (a bad request fails alone), then launches them in the background,
+        LAUNCH_WORKERS at a time: the answer comes once all are stored, not once every workspace has replied.
+        """
+        results: list[AttemptRow | Exception] = []
+        for request in requests:
+            try:
+                attempt, created = self._create(request)
+            except (ValueError, LookupError) as exc:
+                results.append(exc)
+                continue
+            if created:
+                with self._lock:
+                    self._queued.add(attempt.id)
+                self._background().submit(self._launch_queued, attempt.id)
+            results.append(attempt)
+        return results
 
-    def _trigger_or_error(self, request: TriggerRequest) -> AttemptRow | Exception:
-        try:
-            return self.trigger(request)
-        except (ValueError, LookupError) as exc:
-            return exc
+    def _launch_queued(self, attempt_id: str) -> None:
+        with self._lock:
+            self._queued.discard(attempt_id)
+        self.launch(attempt_id)
+
+    def _background(self) -> ThreadPoolExecutor:
+        """The pool that launches bulk-triggered attempts (created on first use)."""
+        with self._lock:
+            if self._launcher is None:
+                self._launcher = ThreadPoolExecutor(LAUNCH_WORKERS, thread_name_prefix="lakerun-launch")
+            return self._launcher
+
+    def close(self) -> None:
+        """Drops launches not yet started; their attempts stay CREATING and are relaunched after a restart."""
+        with self._lock:
+            launcher, self._launcher = self._launcher, None
+        if launcher is not None:
+            launcher.shutdown(wait=False, cancel_futures=True)
 
     def get(self, attempt_id: str) -> AttemptRow:
         """The attempt as stored now."""
@@ -183,6 +220,8 @@ class RunService:
                 for a in AttemptRepository(session).active([Status.CREATING.value])
                 if a.run_id is None and a.created_at < cutoff
             ]
+        with self._lock:
+            stuck = [attempt_id for attempt_id in stuck if attempt_id not in self._queued]
         for attempt_id in stuck:
             self.launch(attempt_id)
         return len(stuck)
