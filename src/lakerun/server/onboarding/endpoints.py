@@ -1,7 +1,9 @@
 """`POST /v1/workspaces/{name}/onboard`: install the executor into a registered workspace, step by step.
 
 The same facade as `lakerun onboard`, with the executor jobs kept by the control plane's job
-registry (so a lost database re-finds them) and the platform credential given as a reference.
+registry (so a lost database re-finds them) and the platform credential given as a reference. Unless
+another platform endpoint is named, the executor's `api_transmission` sends to this control plane
+(`/v1/metadata/batches`) with an API token issued for it, which only the workspace's secret scope holds.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lakerun.control.plane import ControlPlane
 from lakerun.control.settings import read_secret_ref
+from lakerun.control.tokens import issue_token
 from lakerun.executor.onboarding import OnboardingOptions, onboard
 from lakerun.server.auth import Caller, Plane
 
 router = APIRouter(tags=["workspaces"])
+INGEST_PATH = "/v1/metadata/batches"
 
 
 class OnboardBody(BaseModel):
@@ -32,8 +36,14 @@ class OnboardBody(BaseModel):
     data_source_path: str | None = None
     source_type: str = "auto"
     secret_scope: str = "lakerun-executor"
-    platform_endpoint: str | None = None
-    platform_credential_ref: str | None = None
+    platform_endpoint: str | None = Field(
+        None,
+        description="Where api_transmission sends; default: this control plane's /v1/metadata/batches, "
+        "with an API token issued for the executor and put in the secret scope.",
+    )
+    platform_credential_ref: str | None = Field(
+        None, description="`env:NAME` or `file:/path` of the credential for a platform_endpoint of your own."
+    )
     timeout_seconds: int = Field(900, gt=0, le=7200)
 
 
@@ -41,7 +51,7 @@ class OnboardBody(BaseModel):
 def onboard_workspace(name: str, body: OnboardBody, plane: Plane, _: Caller) -> dict[str, Any]:
     """Runs every onboarding step and returns each step's outcome; `status` is `failed` if any failed."""
     client = plane.ctx.client(name)
-    credential = read_secret_ref(body.platform_credential_ref) if body.platform_credential_ref else None
+    endpoint, credential = _platform(plane, name, body)
     options = OnboardingOptions(
         cluster_id=body.cluster_id or _default_cluster(plane, name),
         wheel=body.wheel,
@@ -49,7 +59,7 @@ def onboard_workspace(name: str, body: OnboardBody, plane: Plane, _: Caller) -> 
         data_source_path=body.data_source_path,
         source_type=body.source_type,
         secret_scope=body.secret_scope,
-        platform_endpoint=body.platform_endpoint,
+        platform_endpoint=endpoint,
         platform_credential=credential,
         timeout_seconds=body.timeout_seconds,
     )
@@ -57,7 +67,18 @@ def onboard_workspace(name: str, body: OnboardBody, plane: Plane, _: Caller) -> 
     def ensure_job(key: str, settings: jobs.JobSettings) -> int:
         return plane.ensure_job(name, key, settings).job_id
 
-    return onboard(client, options, ensure_job=ensure_job).as_dict()
+    return {**onboard(client, options, ensure_job=ensure_job).as_dict(), "platform_endpoint": endpoint}
+
+
+def _platform(plane: ControlPlane, workspace: str, body: OnboardBody) -> tuple[str, str | None]:
+    """The endpoint api_transmission uses and its credential: the caller's, or this control plane's own."""
+    if body.platform_endpoint:
+        credential = read_secret_ref(body.platform_credential_ref) if body.platform_credential_ref else None
+        return body.platform_endpoint, credential
+    endpoint = plane.ctx.settings.public_url.rstrip("/") + INGEST_PATH
+    if body.platform_credential_ref:
+        return endpoint, read_secret_ref(body.platform_credential_ref)
+    return endpoint, issue_token(plane.ctx, f"executor {workspace}/{body.tenant_id}")
 
 
 def _default_cluster(plane: ControlPlane, name: str) -> str:
