@@ -71,3 +71,22 @@ def test_onboarding_reports_the_failing_step(
     assert report["steps"] == [
         {"step": "upload_wheel", "status": "failed", "error": f"wheel not found: {missing}"}
     ]
+
+
+def test_an_unreachable_or_unauthenticated_workspace_is_named_at_once(
+    local_workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from lakerun.cli.main import app
+    from lakerun.local.server import free_port
+
+    for name in ("DATABRICKS_TOKEN", "DATABRICKS_HOST", "DATABRICKS_CONFIG_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.databrickscfg to fall back on
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    args = ["onboard", "--cluster-id", "local", "--wheel", "x.whl", "--workspace"]
+    down = CliRunner().invoke(app, [*args, nowhere])
+    assert down.exit_code == 2 and f"cannot reach {nowhere}" in down.output
+    anonymous = CliRunner().invoke(app, [*args, local_workspace.url])
+    assert anonymous.exit_code == 2 and f"cannot authenticate to {local_workspace.url}" in anonymous.output

@@ -21,6 +21,27 @@ def _show(step: dict[str, Any]) -> None:
     _console.print(f"{mark} {step['step']}: {step.get('detail') or step.get('error')}")
 
 
+PROBE_SECONDS = 10.0
+
+
+def _client(workspace: str, retry_seconds: int) -> Any:
+    """An SDK client for a workspace that answers; a clear error and exit code 2 otherwise, not a long hang."""
+    import httpx
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+
+    try:
+        httpx.get(workspace, timeout=PROBE_SECONDS)
+    except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        _console.print(f"[red]cannot reach {workspace}[/red]: {type(exc).__name__}: {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        return WorkspaceClient(config=Config(host=workspace, retry_timeout_seconds=retry_seconds))
+    except ValueError as exc:
+        _console.print(f"[red]cannot authenticate to {workspace}[/red]: {str(exc).splitlines()[0]}")
+        raise typer.Exit(2) from exc
+
+
 def onboard_command(
     *,
     workspace: Annotated[str, typer.Option("--workspace", help="Workspace URL (local or Databricks).")],
@@ -39,11 +60,14 @@ def onboard_command(
         str | None, typer.Option("--api-endpoint", envvar="LAKERUN_API_ENDPOINT", help="Platform ingest URL.")
     ] = None,
     timeout_seconds: Annotated[int, typer.Option("--timeout-seconds")] = 900,
+    retry_seconds: Annotated[
+        int, typer.Option("--retry-seconds", help="How long to retry a workspace that answers 429/5xx.")
+    ] = 60,
 ) -> None:
     """Install lakerun on a cluster, store the platform credential, create the executor jobs, run schema_validation."""
-    from databricks.sdk import WorkspaceClient
-
     from lakerun.executor.onboarding import OnboardingOptions, onboard
+
+    client = _client(workspace, retry_seconds)
 
     options = OnboardingOptions(
         cluster_id=cluster_id,
@@ -56,6 +80,6 @@ def onboard_command(
         platform_credential=os.environ.get("LAKERUN_API_KEY"),
         timeout_seconds=timeout_seconds,
     )
-    report = onboard(WorkspaceClient(host=workspace), options, on_step=_show)
+    report = onboard(client, options, on_step=_show)
     typer.echo(json.dumps(report.as_dict(), indent=2, default=str))
     raise typer.Exit(0 if report.ok else 1)
