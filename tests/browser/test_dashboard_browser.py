@@ -130,7 +130,7 @@ def test_subject_history_lists_every_attempt_newest_first_and_bulk_launch(page: 
 def test_every_page_loads_only_from_the_server_itself(page: Any, dash: Stack) -> None:
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    for path in ("/", "/subjects", "/pipelines", "/quality", "/workspaces"):
+    for path in ("/", "/subjects", "/pipelines", "/quality", "/metadata", "/workspaces"):
         page.goto(path)
         page.locator("#live-indicator").filter(has_text="live").wait_for()
     assert requested
@@ -142,6 +142,9 @@ def test_every_page_loads_only_from_the_server_itself(page: Any, dash: Stack) ->
     assert foreign == []
     page.goto("/quality")
     page.get_by_text("No table group yet").wait_for()
+    page.goto("/metadata")
+    page.get_by_text("Nothing received yet").wait_for()
+    screenshot(page, "metadata")
 
 
 def focus_by_tab(page: Any, name: str, limit: int = 40) -> None:

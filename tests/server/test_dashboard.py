@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -28,7 +29,9 @@ def dash(tmp_path: Path, database_url: str) -> Iterator[Dashboard]:
     served.plane.stop()
 
 
-@pytest.mark.parametrize("path", ["/", "/subjects", "/workspaces", "/ui/runs/rows", "/pipelines", "/quality"])
+@pytest.mark.parametrize(
+    "path", ["/", "/subjects", "/workspaces", "/ui/runs/rows", "/pipelines", "/quality", "/metadata"]
+)
 def test_every_page_needs_a_login(dash: Dashboard, path: str) -> None:
     dash.attempt("secret-flow")
     response = dash.client(logged_in=False).get(path)
@@ -141,6 +144,34 @@ def test_subjects_are_found_by_key_and_paged(dash: Dashboard) -> None:
     found = client.get("/subjects", params={"q": "FLOW-04", "kind": "flow"}).text
     assert "10 subjects · page 1 of 1" in found and ">flow-045</a>" in found and ">flow-050</a>" not in found
     assert "No subject matches." in client.get("/subjects", params={"q": "nothing-like-it"}).text
+
+
+def test_metadata_page_shows_tenants_and_their_records(dash: Dashboard) -> None:
+    client = dash.client()
+    assert "Nothing received yet" in client.get("/metadata").text
+    records = [
+        {"kind": "source", "data": {"source_id": "s1", "tenant_id": "acme", "source_path": "s3://lake/raw"}},
+        {
+            "kind": "table",
+            "data": {"source_id": "s1", "table_id": "t1", "table_name": "orders.csv", "row_count": 42},
+        },
+        {
+            "kind": "column",
+            "data": {"table_id": "t1", "column_id": "c1", "column_name": "amount", "data_type": "double"},
+        },
+    ]
+    batch = {"run_id": "run-7", "tenant_id": "acme", "batch": 1, "batches": 1, "records": records}
+    sent = httpx.post(
+        dash.url + "/v1/metadata/batches",
+        json=batch,
+        headers={"Authorization": f"Bearer {dash.token}", "Idempotency-Key": "run-7-1"},
+    )
+    assert sent.status_code == 200, sent.text
+    page = client.get("/metadata").text
+    assert ">acme</a>" in page and "Records of acme" in page
+    assert "orders.csv" in page and "row_count: 42" in page and "s3://lake/raw" in page and "run-7" in page
+    columns = client.get("/metadata", params={"tenant": "acme", "kind": "column"}).text
+    assert "amount" in columns and "data_type: double" in columns and "orders.csv" not in columns
 
 
 def test_the_live_feed_needs_a_session_and_streams_run_events(dash: Dashboard) -> None:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from lakerun.server.dashboard import (
     live,
     login,
+    metadata_pages,
     pipeline_pages,
     quality_pages,
     run_pages,
@@ -21,7 +22,17 @@ from lakerun.server.dashboard import (
 from lakerun.server.dashboard.session import LoginRequiredError
 from lakerun.server.dashboard.templating import HERE
 
-ROUTERS = (login, runs_pages, run_pages, subject_pages, pipeline_pages, quality_pages, workspace_pages, live)
+ROUTERS = (
+    login,
+    runs_pages,
+    run_pages,
+    subject_pages,
+    pipeline_pages,
+    quality_pages,
+    metadata_pages,
+    workspace_pages,
+    live,
+)
 
 
 def install(app: FastAPI) -> None:

@@ -18,6 +18,7 @@ NAV = (
     ("subjects", "/subjects", "History"),
     ("pipelines", "/pipelines", "Pipeline"),
     ("quality", "/quality", "Data quality"),
+    ("metadata", "/metadata", "Metadata"),
     ("workspaces", "/workspaces", "Workspaces"),
 )
 SECURITY_HEADERS = {
