@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,30 @@ def test_trigger_wait_list_and_watch(stack: Stack) -> None:
     assert attempt_id[:8] in listed.output and "of 1" in listed.output
     watched = cli(stack, "watch", "--attempt", attempt_id)
     assert watched.exit_code == 0 and "SUCCESS" in watched.output
+
+
+def test_show_cancel_retry_and_repair(stack: Stack, tmp_path: Path) -> None:
+    marker = tmp_path / "failed-once"
+    first = cli(
+        stack, "trigger", "cli-fix", "--python-file", TASK_SCRIPT, "--param", f"fail-once={marker}", "--wait"
+    )
+    assert first.exit_code == 1 and "FAILED" in first.output
+    failed_id = first.output.split()[1]
+    shown = json.loads(cli(stack, "show", failed_id).output)
+    assert shown["status"] == "FAILED" and [t["to_status"] for t in shown["transitions"]][-1] == "FAILED"
+    repaired = cli(stack, "repair", failed_id, "--wait")
+    assert repaired.exit_code == 0, repaired.output
+    assert "SUCCESS" in repaired.output and "(#2 of default/cli-fix)" in repaired.output
+    retried = cli(stack, "retry", failed_id, "--wait")
+    assert retried.exit_code == 0 and "(#3 of default/cli-fix)" in retried.output
+
+    sleeping = cli(stack, "trigger", "cli-sleep", "--python-file", TASK_SCRIPT, "--param", "mode=sleep")
+    sleeping_id = sleeping.output.split()[1]
+    stack.wait(sleeping_id, until=lambda run: run["status"] == "RUNNING")
+    cancelled = cli(stack, "cancel", sleeping_id)
+    assert cancelled.exit_code == 0 and "CANCELLED" in cancelled.output
+    missing = cli(stack, "retry", "no-such-attempt")
+    assert missing.exit_code == 1 and "404" in missing.output
 
 
 def test_bad_input_and_bad_token_exit_non_zero(stack: Stack) -> None:

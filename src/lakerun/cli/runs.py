@@ -1,4 +1,4 @@
-"""`lakerun runs ...`: trigger, list and watch attempts through the control plane's HTTP API."""
+"""`lakerun runs ...`: trigger, list, show, watch, cancel, retry and repair attempts through the control plane's HTTP API."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import Any
 
 import typer
 
-app = typer.Typer(help="Trigger, list and watch runs through the control plane.", no_args_is_help=True)
+app = typer.Typer(
+    help="Trigger, list, show, watch, cancel, retry and repair runs through the control plane.",
+    no_args_is_help=True,
+)
 TERMINAL = {"SUCCESS", "FAILED", "CANCELLED", "TIMEDOUT", "SKIPPED"}
 STYLE = {"SUCCESS": "green", "FAILED": "red", "TIMEDOUT": "red", "CANCELLED": "yellow", "RUNNING": "cyan"}
 
@@ -100,13 +103,7 @@ def trigger(  # noqa: PLR0917 - each CLI option is a parameter
     }
     with _api(ctx) as api:
         attempt = _checked(api.post("/v1/runs", json=body))
-    typer.echo(
-        f"attempt {attempt['id']} (#{attempt['attempt_number']} of {kind}/{subject}): {attempt['status']}"
-    )
-    if wait:
-        final = _watch(ctx, subjects=[], attempts=[attempt["id"]])
-        if final.get(attempt["id"], {}).get("state") != "SUCCESS":
-            raise typer.Exit(1)
+    _then_wait(ctx, attempt, wait)
 
 
 @app.command("list")
@@ -147,6 +144,64 @@ def list_runs(  # noqa: PLR0917 - each CLI option is a parameter
             item["created_at"][:19],
         )
     Console().print(table)
+
+
+def _summary(attempt: dict[str, Any]) -> str:
+    """One line about an attempt: id, number, subject, status and the error if it has one."""
+    subject = f"{attempt['subject']['kind']}/{attempt['subject']['key']}"
+    error = f" - {attempt['error']}" if attempt.get("error") else ""
+    return f"attempt {attempt['id']} (#{attempt['attempt_number']} of {subject}): {attempt['status']}{error}"
+
+
+def _then_wait(ctx: typer.Context, attempt: dict[str, Any], wait: bool) -> None:
+    """Print the attempt; with `wait`, follow it and exit non-zero unless it succeeds."""
+    typer.echo(_summary(attempt))
+    if wait:
+        final = _watch(ctx, subjects=[], attempts=[attempt["id"]])
+        if final.get(attempt["id"], {}).get("state") != "SUCCESS":
+            raise typer.Exit(1)
+
+
+@app.command()
+def show(ctx: typer.Context, attempt_id: str = typer.Argument(..., help="Attempt id.")) -> None:
+    """An attempt with its tasks and status transitions (`--json` style output, for scripts too)."""
+    with _api(ctx) as api:
+        detail = _checked(api.get(f"/v1/runs/{attempt_id}"))
+    typer.echo(json.dumps(detail, indent=2, default=str))
+
+
+@app.command()
+def cancel(ctx: typer.Context, attempt_id: str = typer.Argument(..., help="Attempt id.")) -> None:
+    """Cancel the attempt's run and wait until the workspace confirms it ended."""
+    with _api(ctx) as api:
+        typer.echo(_summary(_checked(api.post(f"/v1/runs/{attempt_id}/cancel"))))
+
+
+@app.command()
+def retry(
+    ctx: typer.Context,
+    attempt_id: str = typer.Argument(..., help="Attempt id."),
+    wait: bool = typer.Option(
+        False, "--wait", help="Follow the new attempt; exit non-zero unless it succeeds."
+    ),
+) -> None:
+    """Start a new attempt of the same subject with the same work."""
+    with _api(ctx) as api:
+        attempt = _checked(api.post(f"/v1/runs/{attempt_id}/retry"))
+    _then_wait(ctx, attempt, wait)
+
+
+@app.command()
+def repair(
+    ctx: typer.Context,
+    attempt_id: str = typer.Argument(..., help="Attempt id of a failed, timed-out or cancelled run."),
+    task: list[str] = typer.Option([], help="Task key to re-run (repeatable; default: every failed task)."),
+    wait: bool = typer.Option(False, "--wait", help="Follow the repair; exit non-zero unless it succeeds."),
+) -> None:
+    """Re-run the failed (or the named) tasks of a finished run, as a new attempt on the same run."""
+    with _api(ctx) as api:
+        attempt = _checked(api.post(f"/v1/runs/{attempt_id}/repair", json={"tasks": task or None}))
+    _then_wait(ctx, attempt, wait)
 
 
 @app.command()
