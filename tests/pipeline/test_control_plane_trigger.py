@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from lakerun.engines.delta_io import open_table
 from tests.pipeline.conftest import EXAMPLE, load_generator
-from tests.server.conftest import Stack, sqlite_stack
-from tests.store.databases import sqlite_template
+from tests.server.conftest import Stack
+from tests.server.sqlite_only import sqlite_only_stack, sqlite_template
 
-__all__ = ["sqlite_template"]
+__all__ = ["sqlite_only_stack", "sqlite_template"]
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def stack(
-    sqlite_template: Path, tmp_path: Path, local_workspace: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Stack]:
-    with sqlite_stack(sqlite_template, tmp_path, local_workspace, monkeypatch) as built:
-        yield built
 
 
 def layer_metrics(run: dict) -> dict[str, dict]:

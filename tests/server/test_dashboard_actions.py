@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.server.conftest import Stack, browser_client, python_task, sqlite_stack
-from tests.store.databases import sqlite_template
+from tests.server.conftest import Stack, browser_client, python_task
+from tests.server.sqlite_only import sqlite_only_stack, sqlite_template
 
-__all__ = ["sqlite_template"]
+__all__ = ["sqlite_only_stack", "sqlite_template"]
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def stack(
-    sqlite_template: Path, tmp_path: Path, local_workspace: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Stack]:
-    with sqlite_stack(sqlite_template, tmp_path, local_workspace, monkeypatch) as built:
-        yield built
 
 
 def test_cancel_button_lands_on_the_confirmed_cancelled_run(stack: Stack) -> None:

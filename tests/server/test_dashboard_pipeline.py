@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from tests.pipeline.conftest import EXAMPLE
-from tests.server.conftest import TERMINAL, Stack, browser_client, sqlite_stack
-from tests.store.databases import sqlite_template
+from tests.server.conftest import TERMINAL, Stack, browser_client
+from tests.server.sqlite_only import sqlite_only_stack, sqlite_template
 
-__all__ = ["sqlite_template"]
-
-
-@pytest.fixture
-def stack(
-    sqlite_template: Path, tmp_path: Path, local_workspace: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Stack]:
-    with sqlite_stack(sqlite_template, tmp_path, local_workspace, monkeypatch) as built:
-        yield built
+__all__ = ["sqlite_only_stack", "sqlite_template"]
 
 
 def test_layers_show_as_a_chain_and_run_from_the_page(stack: Stack, tmp_path: Path) -> None:

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from lakerun.control.profiling.catalog import ConnectionSpec, GroupSpec, create_connection, create_group
-from tests.server.conftest import Stack, browser_client, sqlite_stack
-from tests.store.databases import sqlite_template
+from tests.server.conftest import Stack, browser_client
+from tests.server.sqlite_only import sqlite_only_stack, sqlite_template
 
-__all__ = ["sqlite_template"]
+__all__ = ["sqlite_only_stack", "sqlite_template"]
 
 
 @pytest.fixture
-def dash(
-    sqlite_template: Path, tmp_path: Path, local_workspace: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Stack]:
+def dash(stack: Stack) -> Stack:
     """A control plane on SQLite in front of a real local workspace (table groups register their job there)."""
-    with sqlite_stack(sqlite_template, tmp_path, local_workspace, monkeypatch) as built:
-        yield built
+    return stack
 
 
 def test_groups_are_listed_and_unknown_runs_named(dash: Stack, tmp_path: Path) -> None:

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import jobs
 
-from tests.server.conftest import Stack, sqlite_stack
-from tests.store.databases import sqlite_template
+from tests.server.conftest import Stack
+from tests.server.sqlite_only import sqlite_only_stack, sqlite_template
 
-__all__ = ["sqlite_template"]
+__all__ = ["sqlite_only_stack", "sqlite_template"]
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def stack(
-    sqlite_template: Path, tmp_path: Path, local_workspace: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Stack]:
-    with sqlite_stack(sqlite_template, tmp_path, local_workspace, monkeypatch) as built:
-        yield built
 
 
 def test_onboarding_installs_the_executor_and_keeps_its_jobs_in_the_registry(
