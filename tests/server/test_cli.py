@@ -97,13 +97,25 @@ def test_up_serves_both_and_runs_the_demo_through_the_control_plane(tmp_path: Pa
         str(free_port()),
         "--control-port",
         str(free_port()),
+        "--oauth-client",
+        "demo-sp:s3cret-not-shown",
     ]
     result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr
     assert "control plane: http://127.0.0.1:" in result.stdout
+    assert "oauth client: demo-sp" in result.stdout
+    assert "s3cret-not-shown" not in result.stdout + result.stderr
     assert ": SUCCESS" in result.stdout and "result {'greeting': 'hello'}" in result.stdout
     assert "hello from the lakerun local workspace" in result.stdout
     assert (root / "control.db").exists() and (root / "api-token").stat().st_mode & 0o777 == 0o600
+
+
+def test_up_refuses_a_malformed_oauth_client_without_echoing_it(tmp_path: Path) -> None:
+    lakerun = shutil.which("lakerun", path=str(Path(sys.executable).parent)) or "lakerun"
+    command = [lakerun, "up", "--no-demo", "--root", str(tmp_path), "--oauth-client", "secretwithoutcolon"]
+    result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "CLIENT_ID:SECRET" in result.stderr
+    assert "secretwithoutcolon" not in result.stdout + result.stderr
 
 
 def test_up_exits_non_zero_with_a_clear_error_when_the_control_port_is_taken(tmp_path: Path) -> None:

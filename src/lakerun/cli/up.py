@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from lakerun.cli.workspace import OAUTH_CLIENT_OPTION, parse_oauth_clients
+
 if TYPE_CHECKING:
     from lakerun.control.plane import ControlPlane
     from lakerun.server.serve import RunningServer
@@ -40,13 +42,22 @@ def up(  # noqa: PLR0917 - each CLI option is a parameter
     demo: bool = typer.Option(True, help="Run the demo job through the control plane once started."),
     demo_pipeline: bool = typer.Option(True, help="Register and run the demo raw → gold pipeline."),
     exit_after_demo: bool = typer.Option(False, help="Stop once the demo run has finished."),
+    oauth_client: list[str] = OAUTH_CLIENT_OPTION,
 ) -> None:
     """Start the local workspace and the control plane, run the demo through them, and keep serving."""
     from lakerun.local.config import WorkspaceConfig
     from lakerun.local.server import start_in_thread
 
-    workspace = start_in_thread(WorkspaceConfig(root=root / "workspace", port=port))
+    try:
+        oauth_clients = parse_oauth_clients(oauth_client)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    config = WorkspaceConfig(root=root / "workspace", port=port, oauth_clients=oauth_clients)
+    workspace = start_in_thread(config)
     typer.echo(f"local workspace: {workspace.url}  (token: {workspace.token})")
+    for client_id in oauth_clients:
+        typer.echo(f"  oauth client: {client_id}")
     os.environ[LOCAL_TOKEN_ENV] = workspace.token
     try:
         control = _start_control_plane(root, control_port, database_url, workspace.url, cors_origin)

@@ -16,6 +16,14 @@ FAULT_HELP = (
 )
 
 
+OAUTH_CLIENT_OPTION: list[str] = typer.Option(
+    [],
+    envvar="LAKERUN_WORKSPACE_OAUTH_CLIENTS",
+    help="OAuth M2M service principal CLIENT_ID:SECRET (repeatable; the variable takes a space-separated "
+    "list, which keeps secrets out of the process list).",
+)
+
+
 def parse_oauth_clients(specs: list[str]) -> dict[str, str]:
     """`CLIENT_ID:SECRET` items as a client id → secret map; errors name the client, never the secret."""
     clients: dict[str, str] = {}
@@ -43,12 +51,7 @@ def serve(  # noqa: PLR0917 - each CLI option is a parameter
         None, help="JSON or YAML file with a list of fault rules (same keys)."
     ),
     max_parallel_tasks: int = typer.Option(8, min=1, help="Task processes allowed to run at once."),
-    oauth_client: list[str] = typer.Option(
-        [],
-        envvar="LAKERUN_WORKSPACE_OAUTH_CLIENTS",
-        help="OAuth M2M service principal CLIENT_ID:SECRET (repeatable; the variable takes a space-separated "
-        "list, which keeps secrets out of the process list).",
-    ),
+    oauth_client: list[str] = OAUTH_CLIENT_OPTION,
     oauth_token_seconds: int = typer.Option(
         3600, min=1, help="Lifetime of issued OAuth access tokens, in seconds."
     ),
