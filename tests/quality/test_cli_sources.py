@@ -72,3 +72,15 @@ def test_a_missing_object_is_a_clear_error(moto_s3: S3Server) -> None:
     _s3(moto_s3).mkdir("profile-empty")
     result = runner.invoke(app, ["profile", "s3://profile-empty/nothing.parquet"], env=moto_s3.env)
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_profile_a_hive_partitioned_folder_keeps_the_partition_column(tmp_path: Path) -> None:
+    for region in ("eu", "us"):
+        (tmp_path / "sales" / f"region={region}").mkdir(parents=True)
+        pq.write_table(TABLE, tmp_path / "sales" / f"region={region}" / "part-0.parquet")
+    (tmp_path / "sales" / "_SUCCESS").write_text("")
+    (tmp_path / "sales" / "notes.txt").write_text("not data")
+    profile = _profile(str(tmp_path / "sales"))["profiles"][0]
+    assert profile["record_ct"] == 10
+    region = next(c for c in profile["columns"] if c["column_name"] == "region")
+    assert region["metrics"]["distinct_value_ct"] == 2

@@ -15,22 +15,20 @@ from pathlib import Path
 import pyarrow as pa
 from sqlglot import exp
 
+from lakerun.engines.formats import Format, format_of
 from lakerun.engines.locations import is_remote, localize
 from lakerun.engines.sql import SqlEngine
 
 VIEW_NAME = "profiled"
-_READER_ONLY_SUFFIXES = (".xlsx", ".xlsm")
-"""Formats DuckDB has no scanner for here: read through the dataset reader."""
 _SCANNERS = {
-    ".parquet": "read_parquet",
-    ".pq": "read_parquet",
-    ".csv": "read_csv_auto",
-    ".tsv": "read_csv_auto",
-    ".txt": "read_csv_auto",
-    ".json": "read_json_auto",
-    ".jsonl": "read_json_auto",
-    ".ndjson": "read_json_auto",
+    Format.PARQUET: "read_parquet",
+    Format.CSV: "read_csv_auto",
+    Format.TSV: "read_csv_auto",
+    Format.JSON: "read_json_auto",
+    Format.JSONL: "read_json_auto",
 }
+"""DuckDB's own scanner per format (file formats are recognised once, in `engines.formats`); others, such
+as Excel, go through the dataset reader."""
 
 
 class SourceNotFoundError(ValueError):
@@ -43,7 +41,7 @@ def open_source(target: str, database: str | None = None) -> tuple[SqlEngine, st
         return _open_database(database), target
     from lakerun.engines.duckdb_engine import DuckDBEngine
 
-    if is_remote(target) or Path(target).suffix.lower() in _READER_ONLY_SUFFIXES:
+    if is_remote(target) or format_of(target) is Format.XLSX:
         return _open_with_reader(target), VIEW_NAME
     path = Path(localize(target))
     if not path.exists():
@@ -97,20 +95,27 @@ def _open_with_reader(target: str) -> SqlEngine:
     return engine
 
 
+def _scanner_of(name: str) -> str | None:
+    """DuckDB's scanner for a file name's format, if DuckDB reads it here."""
+    found = format_of(name)
+    return _SCANNERS.get(found) if found else None
+
+
 def _scan(path: Path) -> str:
     """The DuckDB table function reading a file, or every data file of a folder (hive partitions kept)."""
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix.lower() in _SCANNERS)
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if _scanner_of(p.name))
     if not files:
         raise SourceNotFoundError(f"{path}: no parquet, csv or json files found")
-    suffix = files[0].suffix.lower()
-    scanner = _SCANNERS.get(suffix)
+    scanner = _scanner_of(files[0].name)
     if scanner is None:
         raise SourceNotFoundError(
-            f"{path}: unsupported format {suffix or '(no extension)'}; expected one of {', '.join(_SCANNERS)}"
+            f"{path}: unsupported format {files[0].suffix or '(no extension)'}; "
+            f"expected one of {', '.join(_SCANNERS)}"
         )
-    pattern = str(path) if path.is_file() else str(path / "**" / f"*{suffix}")
+    same = [str(f) for f in files if _scanner_of(f.name) == scanner]
+    listed = exp.Array(expressions=[exp.Literal.string(f) for f in same]).sql("duckdb")
     hive = ", hive_partitioning = true" if path.is_dir() else ""
-    return f"{scanner}({exp.Literal.string(pattern).sql('duckdb')}{hive})"
+    return f"{scanner}({listed}{hive})"
 
 
 def _open_database(url: str) -> SqlEngine:
@@ -139,7 +144,7 @@ def open_group_source(target: str | None, database: str | None = None) -> SqlEng
         raise SourceNotFoundError(f"{folder}: not a folder (use --db URL to profile a database's tables)")
     engine = DuckDBEngine()
     for child in sorted(folder.iterdir()):
-        if child.name.startswith((".", "_")) or (child.is_file() and child.suffix.lower() not in _SCANNERS):
+        if child.name.startswith((".", "_")) or (child.is_file() and not _scanner_of(child.name)):
             continue
         view = exp.to_identifier(child.stem if child.is_file() else child.name, quoted=True).sql("duckdb")
         if (child / "_delta_log").is_dir():
