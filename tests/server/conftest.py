@@ -107,6 +107,19 @@ def running_stack(
 
 
 @contextmanager
+def workspace_with_faults(root: Path, faults: list[dict[str, Any]]) -> Iterator[Any]:
+    """A local workspace that misbehaves as `faults` say (429s, 5xx, latency), stopped when the block ends."""
+    from lakerun.local.config import WorkspaceConfig
+    from lakerun.local.server import free_port, start_in_thread
+
+    running = start_in_thread(WorkspaceConfig(root=root, port=free_port(), faults=faults))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@contextmanager
 def sqlite_stack(
     template: Path, tmp_path: Path, workspace: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Stack]:

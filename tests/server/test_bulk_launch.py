@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import python_task, running_stack
+from tests.server.conftest import python_task, running_stack, workspace_with_faults
 
 pytestmark = pytest.mark.slow
 SLOW_SUBMIT_MS = 5000
@@ -17,13 +17,9 @@ SLOW_SUBMIT_MS = 5000
 @pytest.fixture
 def slow_workspace(tmp_path: Path) -> Iterator[Any]:
     """A workspace whose runs/submit answers only after SLOW_SUBMIT_MS: a launch cannot finish sooner."""
-    from lakerun.local.config import WorkspaceConfig
-    from lakerun.local.server import free_port, start_in_thread
-
     faults = [{"kind": "latency", "path": "jobs/runs/submit", "latency_ms": SLOW_SUBMIT_MS}]
-    running = start_in_thread(WorkspaceConfig(root=tmp_path / "slow", port=free_port(), faults=faults))
-    yield running
-    running.stop()
+    with workspace_with_faults(tmp_path / "slow", faults) as running:
+        yield running
 
 
 def test_bulk_answers_before_the_workspace_does_and_every_attempt_still_runs(

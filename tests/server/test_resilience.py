@@ -17,7 +17,7 @@ from databricks.sdk import WorkspaceClient
 from lakerun.control.plane import ControlPlane
 from lakerun.control.settings import ControlSettings
 from lakerun.store.attempts import AttemptFilter
-from tests.server.conftest import TASK_SCRIPT, TERMINAL, build_stack, python_task
+from tests.server.conftest import TASK_SCRIPT, TERMINAL, build_stack, python_task, workspace_with_faults
 
 pytestmark = pytest.mark.slow
 
@@ -96,17 +96,13 @@ def test_restart_after_a_crash_leaves_no_dangling_attempt_and_no_duplicate_run(
 
 @pytest.fixture
 def faulty_workspace(tmp_path: Path) -> Iterator[Any]:
-    from lakerun.local.config import WorkspaceConfig
-    from lakerun.local.server import free_port, start_in_thread
-
     faults = [
         {"kind": "error", "status": 429, "rate": 0.1, "retry_after": 0},
         {"kind": "error", "status": 500, "rate": 0.05},
         {"kind": "error", "status": 503, "rate": 0.05, "retry_after": 0},
     ]
-    running = start_in_thread(WorkspaceConfig(root=tmp_path / "faulty", port=free_port(), faults=faults))
-    yield running
-    running.stop()
+    with workspace_with_faults(tmp_path / "faulty", faults) as running:
+        yield running
 
 
 def test_every_attempt_reaches_its_true_state_despite_injected_faults(

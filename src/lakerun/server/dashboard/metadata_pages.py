@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from lakerun.control.metadata_ingest import records_page, tenants
+from lakerun.server.dashboard.paging import ListPage
 from lakerun.server.dashboard.session import Session
 from lakerun.server.dashboard.templating import render
 from lakerun.store.metadata import MetadataRecordRow
@@ -45,20 +45,6 @@ class RecordView:
         return cls(row.kind, row.record_key, title, facts, row.run_id, row.updated_at)
 
 
-@dataclass(frozen=True)
-class MetadataQuery:
-    """The page's filters and where it is in the list."""
-
-    tenant: str
-    kind: str
-    page: int
-
-    def href(self, page: int) -> str:
-        """This view at another page."""
-        params = {k: v for k, v in (("tenant", self.tenant), ("kind", self.kind)) if v}
-        return "/metadata?" + urlencode({**params, "page": page})
-
-
 @router.get("/metadata", response_class=HTMLResponse)
 def metadata_page(
     request: Request,
@@ -69,23 +55,18 @@ def metadata_page(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> HTMLResponse:
     """Tenants that sent metadata and, for the chosen one, its records newest first, paged."""
-    query = MetadataQuery(tenant, kind if kind in KINDS else "", page)
+    kind = kind if kind in KINDS else ""
     summaries = tenants(plane.ctx)
-    chosen = query.tenant or (summaries[0].tenant_id if summaries else "")
-    rows, total = (
-        records_page(plane.ctx, chosen, query.kind or None, RECORDS_PER_PAGE, (page - 1) * RECORDS_PER_PAGE)
-        if chosen
-        else ([], 0)
-    )
+    chosen = tenant or (summaries[0].tenant_id if summaries else "")
+    at = ListPage("/metadata", page, RECORDS_PER_PAGE, 0, (("tenant", chosen), ("kind", kind)))
+    rows, total = records_page(plane.ctx, chosen, kind or None, at.per_page, at.offset) if chosen else ([], 0)
     return render(
         request,
         "metadata.html",
         active="metadata",
         tenants=summaries,
         chosen=chosen,
-        query=MetadataQuery(chosen, query.kind, page),
+        pages=replace(at, total=total),
         kinds=KINDS,
         records=[RecordView.of(row) for row in rows],
-        total=total,
-        last_page=max(1, -(-total // RECORDS_PER_PAGE)),
     )

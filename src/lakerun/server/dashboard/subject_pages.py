@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lakerun.control.plane import ControlPlane
 from lakerun.server.dashboard.charts import score_line, score_series
+from lakerun.server.dashboard.paging import ListPage
 from lakerun.server.dashboard.session import Session, SessionPost
 from lakerun.server.dashboard.templating import render
 from lakerun.server.dashboard.views import attempt_views
@@ -34,14 +35,15 @@ def subjects_page(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> HTMLResponse:
     """Subjects with their counters, searchable and paged; tick several to launch them together."""
-    rows, total = plane.subjects(kind or None, SUBJECTS_PER_PAGE, (page - 1) * SUBJECTS_PER_PAGE, q or None)
+    at = ListPage("/subjects", page, SUBJECTS_PER_PAGE, 0, (("q", q), ("kind", kind)))
+    rows, total = plane.subjects(kind or None, at.per_page, at.offset, q or None)
     subjects = [SubjectOut.of(s) for s in rows]
     current = [s.current_attempt_id for s in subjects if s.current_attempt_id]
     with plane.ctx.sessions() as session:
         latest = dict(
             session.execute(select(AttemptRow.id, AttemptRow.status).where(AttemptRow.id.in_(current))).all()
         )
-    pages = Pager(page=page, last=max(1, -(-total // SUBJECTS_PER_PAGE)), total=total, q=q, kind=kind)
+    pages = replace(at, total=total)
     return render(
         request,
         "subjects.html",
@@ -51,22 +53,6 @@ def subjects_page(
         notice=notice,
         pages=pages,
     )
-
-
-@dataclass(frozen=True)
-class Pager:
-    """Where the subjects page is, and the links to its neighbours with the same search."""
-
-    page: int
-    last: int
-    total: int
-    q: str
-    kind: str
-
-    def href(self, page: int) -> str:
-        """The subjects page `page` with the same search and kind."""
-        params = {k: v for k, v in (("q", self.q), ("kind", self.kind)) if v}
-        return "/subjects?" + urlencode({**params, "page": page})
 
 
 def _history_context(plane: ControlPlane, kind: str, key: str) -> dict[str, Any]:
