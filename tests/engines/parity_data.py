@@ -18,4 +18,6 @@ TABLE = pa.table(
     }
 )
 APPROXIMATE = {"percentile_25", "percentile_50", "percentile_75", "percentile_95"}
-"""Metrics DuckDB estimates (approximate quantiles), compared within tolerance instead of exactly."""
+"""Quantiles: approximate on Spark (percentile_approx), so compared within tolerance instead of exactly."""
+ENGINE_ONLY = {"quantile_sample_ratio"}
+"""Bookkeeping an engine records about how it measured, not a property of the data."""

@@ -126,7 +126,24 @@ def test_approximate_quantiles_within_rank_error(data, quantile: float) -> None:
     values = frame["num"].dropna().sort_values().to_numpy()
     estimate = profiles["approx"].column("num").number(f"percentile_{int(quantile * 100)}")
     rank = (values <= estimate).mean()
-    assert abs(rank - quantile) <= 0.02, "t-digest rank error stays within 2% on this data"
+    assert abs(rank - quantile) <= 0.02, "rank error stays within 2% on this data"
+
+
+def test_quantiles_of_a_large_ordered_column_come_from_a_fair_sample() -> None:
+    """Sorted data is where a keep-the-first-rows reservoir fails; the shared Bernoulli sample does not."""
+    rows = 400_000
+    table = pa.table(
+        {"id": pa.array(range(rows), pa.int64()), "half": pa.array([n % 2 for n in range(rows)])}
+    )
+    profile = profile_tables({"ordered": table})[0]
+    column = profile.column("id")
+    assert 0.2 <= column.number("quantile_sample_ratio") <= 0.3
+    for quantile in (0.25, 0.5, 0.75, 0.95):
+        estimate = column.number(f"percentile_{int(quantile * 100)}")
+        assert abs(estimate / rows - quantile) <= 0.01, (quantile, estimate)
+    small = profile_tables({"small": table.slice(0, 1000)})[0].column("id")
+    assert small.number("quantile_sample_ratio") == 1.0
+    assert small.number("percentile_50") == pytest.approx(499.5), "all rows sampled: exact"
 
 
 def test_distinct_counts_are_exact_or_labelled_approximate(data) -> None:

@@ -73,6 +73,11 @@ class Capabilities:
     row_hash: str = ""
     """A 64-bit, order-sensitive, NULL-aware row hash function (e.g. DuckDB `hash`) for duplicate-row counts."""
 
+    quantile_sample_rows: int = 0
+    """Quantiles come from one Bernoulli sample of about this many rows shared by every numeric column,
+    exact over the sample (DuckDB: its reservoir_quantile keeps the first rows of ordered data, and exact
+    quantiles over the whole table cost a sort per column); 0 computes them in the aggregate scan."""
+
     byte_length: str = ""
     """A string's length in bytes (DuckDB `strlen`, `octet_length` elsewhere): values whose byte and character
     lengths agree are ASCII, so the non-printing-character regex is skipped for them."""

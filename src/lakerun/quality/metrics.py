@@ -274,8 +274,9 @@ def column_metrics(
     *,
     exact_distinct: bool,
     with_text: bool = True,
+    with_quantiles: bool = True,
 ) -> dict[str, exp.Expression]:
-    """Every aggregate of one column, keyed by metric name; text metrics only when `with_text`."""
+    """Every aggregate of one column, keyed by metric name; text metrics and quantiles only when asked."""
     metrics: dict[str, exp.Expression] = {
         "value_ct": exp.Count(this=column.copy()),
         "distinct_value_ct": distinct_count(column.copy(), caps, exact_distinct),
@@ -284,6 +285,6 @@ def column_metrics(
     metrics.update({name: bind(template, column) for name, template in templates.items()})
     if general_type == "A" and with_text:
         metrics.update(text_metrics(column, caps, exact_distinct))
-    if general_type == "N":
+    if general_type == "N" and with_quantiles:
         metrics["percentiles"] = quantiles(column.copy(), caps)
     return metrics

@@ -13,7 +13,7 @@ import decimal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlglot import exp
@@ -31,7 +31,7 @@ from lakerun.quality.frequencies import (
     value_counts,
 )
 from lakerun.quality.general_types import general_type
-from lakerun.quality.metrics import QUANTILE_NAMES, add_months, column_metrics
+from lakerun.quality.metrics import QUANTILE_NAMES, add_months, column_metrics, quantiles
 from lakerun.quality.profile import ColumnProfile, TableProfile
 from lakerun.quality.sampling import SEED, sampled_source
 from lakerun.quality.semantics import enrich
@@ -162,6 +162,10 @@ class _Profiler:
         if record_ct is None:
             record_ct = self._scalar(exp.select(exp.Count(this=exp.Star())).from_(self.source.copy()))
         self._refine_distinct(columns)
+        if self.caps.quantile_sample_rows:
+            self._sampled_quantiles(
+                [c for c in columns if c.general_type == "N" and not c.query_error], record_ct
+            )
         if not with_text:
             self._text_scans([c for c in columns if c.general_type == "A" and not c.query_error])
         for column in columns:
@@ -192,6 +196,36 @@ class _Profiler:
             for column in chosen:
                 column.query_error = str(error).splitlines()[0]
 
+    def _sampled_quantiles(self, columns: list[ColumnProfile], record_ct: int) -> None:
+        """Every numeric column's quantiles, exact over one shared Bernoulli sample of about
+        `quantile_sample_rows` rows (the whole table when it is smaller); the share sampled is recorded."""
+        if not columns:
+            return
+        percent = min(100.0, 100.0 * self.caps.quantile_sample_rows / max(record_ct, 1))
+        source: exp.Expression = self.source.copy()
+        if percent < 100:
+            source = exp.select("*").from_(source).subquery("quantile_sample")
+            sample = exp.TableSample(
+                method="BERNOULLI",
+                percent=exp.Literal.number(round(percent, 6)),
+                seed=exp.Literal.number(SEED),
+            )
+            source.set("sample", sample)
+        exact = replace(self.caps, approx_quantile=False, quantile_function="")
+        selects = [
+            exp.alias_(quantiles(self._column_expr(column), exact), f"q{index}")
+            for index, column in enumerate(columns)
+        ]
+        try:
+            row = self.engine.query(exp.select(*selects).from_(source)).to_pylist()[0]
+        except EngineError as error:
+            for column in columns:
+                column.metrics["quantile_error"] = str(error).splitlines()[0]
+            return
+        for index, column in enumerate(columns):
+            _store(column, "percentiles", row[f"q{index}"])
+            column.metrics["quantile_sample_ratio"] = round(percent / 100, 6)
+
     def _scan_group(self, group: list[ColumnProfile], with_text: bool = True) -> int | None:
         """One aggregate query over a group of columns plus COUNT(*); on error, retry column by column."""
         selects: list[exp.Expr] = [exp.alias_(exp.Count(this=exp.Star()), RECORDS, quoted=True)]
@@ -203,6 +237,7 @@ class _Profiler:
                 self.run_date,
                 exact_distinct=self._exact_distinct(column),
                 with_text=with_text,
+                with_quantiles=not self.caps.quantile_sample_rows,
             )
             selects += [exp.alias_(e, f"c{index}__{name}", quoted=True) for name, e in metrics.items()]
         try:
