@@ -25,6 +25,8 @@ class WorkspaceConfig:
     """Fault rules (see `lakerun.local.faults`): 429s, 5xx, latency, slow cluster start."""
     max_parallel_tasks: int = 8
     """Task processes allowed to run at once across the workspace."""
+    file_arrival_poll_seconds: float = 60.0
+    """How often file-arrival triggers look for new files (Databricks checks about once a minute)."""
 
     @property
     def url(self) -> str:

@@ -11,7 +11,9 @@ from typing import Any
 
 from databricks.sdk.service.jobs import JobSettings, SubmitTask
 
+from lakerun.local.continuous_jobs import validate_continuous
 from lakerun.local.errors import invalid_parameter, malformed_request
+from lakerun.local.file_arrival import validate_file_arrival
 from lakerun.local.job_schedules import validate_trigger_fields
 
 # Task-level fields the Jobs 2.0 form puts at the top level of the job.
@@ -44,7 +46,7 @@ def parse_job_settings(raw: dict[str, Any]) -> dict[str, Any]:
     """Normalized, validated job settings from a jobs/create or jobs/reset body."""
     if not isinstance(raw, dict):
         raise malformed_request("Job settings must be a JSON object")
-    validate_trigger_fields(raw)
+    _validate_triggers(raw)
     body = _lift_single_task(dict(raw), raw.get("name") or "Untitled")
     settings = JobSettings.from_dict(body).as_dict()
     settings.setdefault("max_concurrent_runs", 1)
@@ -77,8 +79,17 @@ def validate_job_settings(settings: dict[str, Any]) -> None:
             raise invalid_parameter(f"Invalid job parameter name: {parameter.get('name')!r}")
         if "default" not in parameter:
             raise invalid_parameter(f"Job parameter {parameter['name']} needs a default")
-    validate_trigger_fields(settings)
+    _validate_triggers(settings)
     _validate_tasks(settings.get("tasks") or [])
+
+
+def _validate_triggers(settings: dict[str, Any]) -> None:
+    """Checks `schedule`, `trigger` (periodic and file arrival) and `continuous` on a raw body."""
+    validate_trigger_fields(settings)
+    validate_continuous(settings)
+    trigger = settings.get("trigger")
+    if isinstance(trigger, dict):
+        validate_file_arrival(trigger)
 
 
 def merge_update(
@@ -86,7 +97,7 @@ def merge_update(
 ) -> dict[str, Any]:
     """jobs/update: top-level fields replaced, `tasks`/`job_clusters` merged by key, then removals."""
     merged = dict(settings)
-    validate_trigger_fields(new_settings)
+    _validate_triggers(new_settings)
     new_settings = _lift_into_single_task(settings, dict(new_settings))
     for name, value in JobSettings.from_dict(new_settings).as_dict().items():
         if name == "tasks":

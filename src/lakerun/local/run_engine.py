@@ -2,7 +2,8 @@
 
 Task processes are watched by one waiter thread each, which posts an event the moment the process
 exits, so the scheduler reacts at once instead of polling; between events it sleeps exactly until
-the next deadline (cluster start, timeout, retry, a job's next scheduled instant).
+the next deadline (cluster start, timeout, retry, a job's next scheduled instant, the next look at
+watched file-arrival locations, a continuous job's back-off).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from typing import Any
 
 from lakerun.local.conditions import evaluate_condition
 from lakerun.local.config import WorkspaceConfig
+from lakerun.local.continuous_jobs import ContinuousJobs
 from lakerun.local.db import StateDB
 from lakerun.local.errors import DatabricksError
 from lakerun.local.faults import FaultInjector
+from lakerun.local.file_arrival import FileArrivalTriggers
 from lakerun.local.ids import next_id
 from lakerun.local.job_schedules import JobSchedules
 from lakerun.local.job_store import JobStore
@@ -71,6 +74,9 @@ class RunEngine:
         self.store = RunStore(db)
         self.jobs = JobStore(db)
         self.schedules = JobSchedules(db)
+        self.continuous = ContinuousJobs(db)
+        self.file_triggers = FileArrivalTriggers(db, paths)
+        self._next_poll_ms = 0
         self.faults = faults
         self.notifier = Notifier(paths.root)
         self.lock = threading.RLock()
@@ -141,13 +147,14 @@ class RunEngine:
         self.wake()
 
     def job_changed(self, job_id: int, settings: dict[str, Any] | None) -> None:
-        """Applies a job's new settings (None: deleted) to its schedule at once; call under the lock
-        that also covers the job store write, so the scheduler never fires a stale definition."""
+        """Applies a job's new settings (None: deleted) to its schedule, file-arrival trigger and
+        continuous mode at once; call under the lock that also covers the job store write, so the
+        scheduler never fires a stale definition."""
         with self.lock:
             if settings is None:
-                self.schedules.forget(job_id)
+                self._forget_triggers(job_id)
             else:
-                self.schedules.sync(job_id, settings, now_ms())
+                self._sync_triggers(job_id, settings)
         self.wake()
 
     def wake(self) -> None:
@@ -194,12 +201,14 @@ class RunEngine:
             if event is not None:
                 event(step)
             self._fire_schedules()
+            self._fire_file_arrivals()
             for _ in range(2):  # a second pass lets tasks that follow a child job run see it end
                 for run in list(self.live.values()):
                     advance(run, step)
                     self._commit(run)
             for run in self._admit_queued():
                 advance(run, step)
+            self._fire_continuous()
             self._settle(step)
 
     def _fire_schedules(self) -> None:
@@ -207,32 +216,72 @@ class RunEngine:
         stored in one transaction, so a crash can neither lose the instant nor fire it twice."""
         now = now_ms()
         for job_id in self.schedules.due(now):
-            if not self.jobs.exists(job_id):
-                self.schedules.forget(job_id)
-                continue
-            with self.db.transaction():
-                settings = self.jobs.settings(job_id)
-                if not self.schedules.advance(job_id, settings, now):
-                    continue
-                try:
-                    run = scheduled_run(job_id, settings, self.new_id)
-                except DatabricksError as exc:
-                    LOG.warning("Job %s reached a scheduled instant but cannot run: %s", job_id, exc.message)
-                    continue
-                self.add(run)
+            self._start_triggered(
+                job_id, "PERIODIC", lambda job, settings: self.schedules.advance(job, settings, now)
+            )
+
+    def _fire_file_arrivals(self) -> None:
+        """Every `file_arrival_poll_seconds`, looks at the watched locations and starts one run of each
+        job whose new files have settled; the run and the firing are stored in one transaction."""
+        now = now_ms()
+        if now < self._next_poll_ms or not self.file_triggers.any():
+            return
+        self._next_poll_ms = now + int(self.config.file_arrival_poll_seconds * 1000)
+        for job_id in self.file_triggers.poll(now):
+            self._start_triggered(job_id, "FILE_ARRIVAL", lambda job, _: self.file_triggers.fired(job, now))
+
+    def _fire_continuous(self) -> None:
+        """Starts a run of each continuous job that has none, once its failure back-off has passed; a
+        job that cannot even start a run backs off as if the run had failed."""
+        now = now_ms()
+        busy = {run.job_id for run in self.live.values() if run.job_id is not None}
+        for job_id in self.continuous.due(now, busy):
+            if not self._start_triggered(job_id, "CONTINUOUS", lambda job, _: True):
+                self.continuous.run_ended(job_id, "FAILED", now)
+
+    def _start_triggered(
+        self, job_id: int, trigger: str, record: Callable[[int, dict[str, Any]], bool]
+    ) -> bool:
+        """Starts a run a job fires by itself; `record` notes the firing in the same transaction as
+        the run (False: the trigger is gone), so a crash can neither lose a firing nor repeat it."""
+        if not self.jobs.exists(job_id):
+            self._forget_triggers(job_id)
+            return False
+        with self.db.transaction():
+            settings = self.jobs.settings(job_id)
+            if not record(job_id, settings):
+                return False
+            try:
+                run = scheduled_run(job_id, settings, self.new_id, trigger)
+            except DatabricksError as exc:
+                LOG.warning("Job %s was triggered (%s) but cannot run: %s", job_id, trigger, exc.message)
+                return False
+            self.add(run)
+        return True
 
     def _resume_schedules(self) -> None:
-        """Reloads every job's schedule from the state database: unchanged ones keep their stored next
-        instant (one catch-up run if it passed while the workspace was down)."""
+        """Reloads every job's triggers from the state database: unchanged schedules keep their stored
+        next instant (one catch-up run if it passed while the workspace was down), unchanged file
+        triggers what they had seen, continuous jobs their back-off."""
         with self.lock:
             jobs = self.jobs.all_settings()
-            self.schedules.keep_only(set(jobs))
+            for table in (self.schedules, self.file_triggers, self.continuous):
+                table.keep_only(set(jobs))
             for job_id, settings in jobs.items():
                 try:
-                    self.schedules.sync(job_id, settings, now_ms())
+                    self._sync_triggers(job_id, settings)
                 except DatabricksError as exc:
-                    LOG.warning("Job %s keeps its schedule but it cannot fire: %s", job_id, exc.message)
-                    self.schedules.forget(job_id)
+                    LOG.warning("Job %s keeps its triggers but they cannot fire: %s", job_id, exc.message)
+                    self._forget_triggers(job_id)
+
+    def _sync_triggers(self, job_id: int, settings: dict[str, Any]) -> None:
+        self.schedules.sync(job_id, settings, now_ms())
+        self.file_triggers.sync(job_id, settings)
+        self.continuous.sync(job_id, settings)
+
+    def _forget_triggers(self, job_id: int) -> None:
+        for table in (self.schedules, self.file_triggers, self.continuous):
+            table.forget(job_id)
 
     def _step(self) -> Step:
         return Step(
@@ -290,6 +339,8 @@ class RunEngine:
             self.store.save(run)
             self._saved[run.run_id] = document
         if run.is_terminal:
+            if run.job_id is not None and run.run_id in self.live:
+                self.continuous.run_ended(run.job_id, run.result_state or run.life_cycle_state, now_ms())
             self.live.pop(run.run_id, None)
             self._saved.pop(run.run_id, None)
         else:
@@ -298,9 +349,11 @@ class RunEngine:
     def _seconds_to_next_deadline(self) -> float:
         with self.lock:
             moments = [m for run in self.live.values() for m in _deadlines(run)]
+            busy = {run.job_id for run in self.live.values() if run.job_id is not None}
             next_fire = self.schedules.next_fire_ms()
-        if next_fire is not None:
-            moments.append(next_fire)
+            next_continuous = self.continuous.next_start_ms(busy)
+            next_poll = self._next_poll_ms if self.file_triggers.any() else None
+        moments += [m for m in (next_fire, next_continuous, next_poll) if m is not None]
         if not moments:
             return MAX_SLEEP_SECONDS
         return max(0.0, min(MAX_SLEEP_SECONDS, (min(moments) - now_ms()) / 1000))

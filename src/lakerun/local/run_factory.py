@@ -55,10 +55,13 @@ def job_run(
     return _started(run)
 
 
-def scheduled_run(job_id: int, settings: dict[str, Any], new_id: Callable[[], int]) -> JobRun:
-    """A run started by the job's schedule or periodic trigger: run-now's run with default parameters."""
+def scheduled_run(
+    job_id: int, settings: dict[str, Any], new_id: Callable[[], int], trigger: str = "PERIODIC"
+) -> JobRun:
+    """A run the job starts by itself (schedule or periodic trigger, file arrival, continuous):
+    run-now's run with default parameters, marked with the `trigger` that fired it."""
     run = job_run(job_id, settings, {}, new_id)
-    run.trigger = "PERIODIC"
+    run.trigger = trigger
     return run
 
 
