@@ -302,6 +302,13 @@ def continuous_job(client: WorkspaceClient, script_path: str, name: str) -> int:
     return created.job_id
 
 
+def pause_and_drain(client: WorkspaceClient, job_id: int) -> None:
+    """Pauses a continuous job and waits for its active run to end, so no task starts at shutdown."""
+    paused = jobs.Continuous(pause_status=jobs.PauseStatus.PAUSED)
+    client.jobs.update(job_id, new_settings=jobs.JobSettings(continuous=paused))
+    wait_until(lambda: not list(client.jobs.list_runs(job_id=job_id, active_only=True)), what="no active run")
+
+
 def test_a_continuous_job_always_has_a_run_until_paused(ws_client: WorkspaceClient, hello: str) -> None:
     job_id = continuous_job(ws_client, hello, "always-on")
     witness = continuous_job(ws_client, hello, "witness")
@@ -324,3 +331,14 @@ def test_a_continuous_job_always_has_a_run_until_paused(ws_client: WorkspaceClie
     ws_client.jobs.update(job_id, new_settings=jobs.JobSettings(continuous=jobs.Continuous()))
     wait_until(lambda: len(runs_of(ws_client, job_id)) >= count_at_pause + 2, what="runs after resuming")
     assert len(runs_of(ws_client, witness)) == count_at_delete
+    pause_and_drain(ws_client, job_id)
+
+
+def test_a_failing_continuous_job_starts_again_after_a_back_off(ws_client: WorkspaceClient, script) -> None:  # type: ignore[no-untyped-def]
+    job_id = continuous_job(ws_client, script("fail.py", "raise SystemExit(1)\n"), "keeps-failing")
+    wait_until(lambda: len(runs_of(ws_client, job_id)) >= 2, what="a run after the first failure")
+    first = runs_of(ws_client, job_id)[-1]
+    assert first.run_id is not None
+    assert result_of(wait_for(ws_client, first.run_id)) == "FAILED"
+    assert {run.trigger for run in runs_of(ws_client, job_id)} == {jobs.TriggerType.CONTINUOUS}
+    pause_and_drain(ws_client, job_id)

@@ -232,32 +232,35 @@ class RunEngine:
 
     def _fire_continuous(self) -> None:
         """Starts a run of each continuous job that has none, once its failure back-off has passed; a
-        job that cannot even start a run backs off as if the run had failed."""
+        job whose run cannot even start (or is skipped at once) backs off as if the run had failed."""
         now = now_ms()
-        busy = {run.job_id for run in self.live.values() if run.job_id is not None}
-        for job_id in self.continuous.due(now, busy):
-            if not self._start_triggered(job_id, "CONTINUOUS", lambda job, _: True):
+        for job_id in self.continuous.due(now, self._busy_jobs()):
+            run = self._start_triggered(job_id, "CONTINUOUS", lambda job, _: True)
+            if run is None or run.is_terminal:
                 self.continuous.run_ended(job_id, "FAILED", now)
+
+    def _busy_jobs(self) -> set[int]:
+        return {run.job_id for run in self.live.values() if run.job_id is not None}
 
     def _start_triggered(
         self, job_id: int, trigger: str, record: Callable[[int, dict[str, Any]], bool]
-    ) -> bool:
+    ) -> JobRun | None:
         """Starts a run a job fires by itself; `record` notes the firing in the same transaction as
-        the run (False: the trigger is gone), so a crash can neither lose a firing nor repeat it."""
+        the run (False: the trigger is gone), so a crash can neither lose a firing nor repeat it.
+        Returns the run, or None when none started."""
         if not self.jobs.exists(job_id):
             self._forget_triggers(job_id)
-            return False
+            return None
         with self.db.transaction():
             settings = self.jobs.settings(job_id)
             if not record(job_id, settings):
-                return False
+                return None
             try:
                 run = scheduled_run(job_id, settings, self.new_id, trigger)
             except DatabricksError as exc:
                 LOG.warning("Job %s was triggered (%s) but cannot run: %s", job_id, trigger, exc.message)
-                return False
-            self.add(run)
-        return True
+                return None
+            return self.add(run)
 
     def _resume_schedules(self) -> None:
         """Reloads every job's triggers from the state database: unchanged schedules keep their stored
@@ -349,9 +352,8 @@ class RunEngine:
     def _seconds_to_next_deadline(self) -> float:
         with self.lock:
             moments = [m for run in self.live.values() for m in _deadlines(run)]
-            busy = {run.job_id for run in self.live.values() if run.job_id is not None}
             next_fire = self.schedules.next_fire_ms()
-            next_continuous = self.continuous.next_start_ms(busy)
+            next_continuous = self.continuous.next_start_ms(self._busy_jobs())
             next_poll = self._next_poll_ms if self.file_triggers.any() else None
         moments += [m for m in (next_fire, next_continuous, next_poll) if m is not None]
         if not moments:
