@@ -74,7 +74,8 @@ class ForkServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._env: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._starts: deque[Future[int]] = deque()
+        self._starts: dict[int, deque[Future[int]]] = {}
+        """Per fork-server process, the task starts it has been asked for and not yet answered, in order."""
         self._exits: dict[int, Future[int]] = {}
 
     def warm_up(self, env: dict[str, str]) -> None:
@@ -89,7 +90,7 @@ class ForkServer:
             process = self._ensure(python, env)
             if process is None or process.stdin is None:
                 return None
-            self._starts.append(started)
+            self._starts[process.pid].append(started)
             process.stdin.write(json.dumps({"spec": str(spec_path), "env": env}).encode() + b"\n")
             process.stdin.flush()
         return ForkedTask(started.result(timeout=60), self)
@@ -120,21 +121,26 @@ class ForkServer:
             env=env,
             start_new_session=True,
         )
+        self._starts[self._process.pid] = deque()
         threading.Thread(target=self._read, args=(self._process,), daemon=True).start()
         return self._process
 
     def _read(self, process: subprocess.Popen[bytes]) -> None:
+        """Answers this fork server's own pending starts (a replaced server never takes a newer one's)."""
         assert process.stdout is not None
         for line in process.stdout:
             kind, *values = line.decode().split()
             if kind == "started":
-                self._starts.popleft().set_result(int(values[0]))
+                with self._lock:
+                    pending = self._starts[process.pid].popleft()
+                pending.set_result(int(values[0]))
             elif kind == "exited":
                 self._exit(int(values[0])).set_result(int(values[1]))
         with self._lock:
-            while self._starts:
-                self._starts.popleft().set_exception(RuntimeError("the task fork server stopped"))
+            unanswered = self._starts.pop(process.pid, deque())
             orphans = [future for future in self._exits.values() if not future.done()]
+        for pending in unanswered:
+            pending.set_exception(RuntimeError("the task fork server stopped"))
         for future in orphans:
             future.set_result(LOST_EXIT_CODE)
 

@@ -43,17 +43,25 @@ def serve() -> int:
 
 
 def _fork(request: str, wake: tuple[int, int]) -> None:
+    """Forks one task; `started <pid>` goes out only once the child leads its own process group, so a
+    cancel that follows at once can already kill the whole group."""
     task = json.loads(request)
+    ready_read, ready_write = os.pipe()
     pid = os.fork()
     if pid == 0:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        for fd in wake:
+        for fd in (*wake, ready_read):
             os.close(fd)
         os.setsid()
+        os.write(ready_write, b"1")
+        os.close(ready_write)
         os.environ.clear()
         os.environ.update(task["env"])
         quick_exit(run_forked(task["spec"]))
+    os.close(ready_write)
+    os.read(ready_read, 1)
+    os.close(ready_read)
     os.write(STDOUT, f"started {pid}\n".encode())
 
 
