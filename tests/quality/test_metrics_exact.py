@@ -137,10 +137,10 @@ def test_quantiles_of_a_large_ordered_column_come_from_a_fair_sample() -> None:
     )
     profile = profile_tables({"ordered": table})[0]
     column = profile.column("id")
-    assert 0.2 <= column.number("quantile_sample_ratio") <= 0.3
+    assert 0.1 <= column.number("quantile_sample_ratio") <= 0.15
     for quantile in (0.25, 0.5, 0.75, 0.95):
         estimate = column.number(f"percentile_{int(quantile * 100)}")
-        assert abs(estimate / rows - quantile) <= 0.01, (quantile, estimate)
+        assert abs(estimate / rows - quantile) <= 0.02, (quantile, estimate)  # 50,000 rows: sd ~0.45%
     small = profile_tables({"small": table.slice(0, 1000)})[0].column("id")
     assert small.number("quantile_sample_ratio") == 1.0
     assert small.number("percentile_50") == pytest.approx(499.5), "all rows sampled: exact"

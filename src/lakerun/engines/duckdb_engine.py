@@ -20,7 +20,7 @@ class DuckDBEngine:
         columns_per_scan=1,
         text_by_value=True,
         row_hash="hash",
-        quantile_sample_rows=100_000,
+        quantile_sample_rows=50_000,
         refine_distinct=True,
         byte_length="strlen",
     )
