@@ -154,10 +154,14 @@ class _Profiler:
         """Run the aggregate scans (the first also counts rows); returns the row count of the source."""
         size = self.caps.columns_per_scan or max(len(columns), 1)
         with_text = not self.caps.text_by_value
-        counted = [
-            self._scan_group(columns[start : start + size], with_text)
-            for start in range(0, len(columns), size)
-        ]
+        groups = [columns[start : start + size] for start in range(0, len(columns), size)]
+        if self.caps.text_by_value:  # text gets only counts here: one light scan for all of it
+            text = [c for c in columns if c.general_type == "A"]
+            rest = [c for c in columns if c.general_type != "A"]
+            groups = [rest[start : start + size] for start in range(0, len(rest), size)] + (
+                [text] if text else []
+            )
+        counted = [self._scan_group(group, with_text) for group in groups]
         record_ct = next((n for n in counted if n is not None), None)
         if record_ct is None:
             record_ct = self._scalar(exp.select(exp.Count(this=exp.Star())).from_(self.source.copy()))
