@@ -14,6 +14,7 @@ from typing import Any
 from lakerun.local.db import StateDB
 from lakerun.local.errors import invalid_parameter
 from lakerun.local.job_schedules import PAUSE_STATUSES
+from lakerun.local.job_state_table import JobStateTable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS continuous_jobs (
@@ -56,11 +57,13 @@ def backoff_ms(failures: int) -> int:
     return min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** min(failures - 1, 16))
 
 
-class ContinuousJobs:
+class ContinuousJobs(JobStateTable):
     """The durable table of continuous jobs; the run engine calls it under its lock."""
 
+    table = "continuous_jobs"
+
     def __init__(self, db: StateDB) -> None:
-        self.db = db
+        super().__init__(db)
         db.script(SCHEMA)
 
     def sync(self, job_id: int, settings: dict[str, Any]) -> None:
@@ -69,16 +72,6 @@ class ContinuousJobs:
             self.forget(job_id)
             return
         self.db.execute("INSERT OR IGNORE INTO continuous_jobs (job_id) VALUES (?)", (job_id,))
-
-    def forget(self, job_id: int) -> None:
-        """Stops starting runs of a job (deleted, paused, or no longer continuous)."""
-        self.db.execute("DELETE FROM continuous_jobs WHERE job_id = ?", (job_id,))
-
-    def keep_only(self, job_ids: set[int]) -> None:
-        """Drops rows of jobs that no longer exist (start-up clean-up)."""
-        for row in self.db.query("SELECT job_id FROM continuous_jobs"):
-            if row["job_id"] not in job_ids:
-                self.forget(row["job_id"])
 
     def run_ended(self, job_id: int, result_state: str | None, now: int) -> None:
         """Counts a failed run towards the back-off; any other ending resets it."""

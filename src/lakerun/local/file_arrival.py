@@ -20,6 +20,7 @@ from typing import Any
 
 from lakerun.local.db import StateDB
 from lakerun.local.errors import DatabricksError, invalid_parameter
+from lakerun.local.job_state_table import JobStateTable
 from lakerun.local.paths import WorkspacePaths
 
 SCHEMA = """
@@ -92,11 +93,13 @@ def active_rule(settings: dict[str, Any]) -> FileArrivalRule | None:
     return FileArrivalRule.from_settings(config)
 
 
-class FileArrivalTriggers:
+class FileArrivalTriggers(JobStateTable):
     """The durable table of watched locations; the run engine polls it under its lock."""
 
+    table = "file_arrival_triggers"
+
     def __init__(self, db: StateDB, paths: WorkspacePaths) -> None:
-        self.db = db
+        super().__init__(db)
         self.paths = paths
         db.script(SCHEMA)
 
@@ -114,16 +117,6 @@ class FileArrivalTriggers:
             "INSERT OR REPLACE INTO file_arrival_triggers (job_id, definition, seen) VALUES (?, ?, ?)",
             (job_id, rule.definition(), json.dumps(self._listing(rule.url))),
         )
-
-    def forget(self, job_id: int) -> None:
-        """Stops watching for a job (deleted, paused, or its trigger removed)."""
-        self.db.execute("DELETE FROM file_arrival_triggers WHERE job_id = ?", (job_id,))
-
-    def keep_only(self, job_ids: set[int]) -> None:
-        """Drops rows of jobs that no longer exist (start-up clean-up)."""
-        for row in self.db.query("SELECT job_id FROM file_arrival_triggers"):
-            if row["job_id"] not in job_ids:
-                self.forget(row["job_id"])
 
     def any(self) -> bool:
         """Whether anything is watched, so the engine only wakes to poll when it matters."""

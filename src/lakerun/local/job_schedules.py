@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lakerun.local.db import StateDB
 from lakerun.local.errors import DatabricksError, invalid_parameter
+from lakerun.local.job_state_table import JobStateTable
 from lakerun.local.quartz_cron import QuartzCron, QuartzSyntaxError
 
 SCHEMA = """
@@ -99,11 +100,13 @@ def active_cadence(settings: dict[str, Any]) -> tuple[str, Cadence] | None:
     return None
 
 
-class JobSchedules:
+class JobSchedules(JobStateTable):
     """The durable next-fire table; the run engine calls it under its lock."""
 
+    table = "job_schedules"
+
     def __init__(self, db: StateDB) -> None:
-        self.db = db
+        super().__init__(db)
         db.script(SCHEMA)
 
     def sync(self, job_id: int, settings: dict[str, Any], now: int) -> None:
@@ -121,16 +124,6 @@ class JobSchedules:
             "INSERT OR REPLACE INTO job_schedules (job_id, definition, anchor_ms, next_fire_ms) VALUES (?, ?, ?, ?)",
             (job_id, definition, now, cadence.next_after(now, now)),
         )
-
-    def forget(self, job_id: int) -> None:
-        """Stops firing a job (deleted, paused, or its trigger removed)."""
-        self.db.execute("DELETE FROM job_schedules WHERE job_id = ?", (job_id,))
-
-    def keep_only(self, job_ids: set[int]) -> None:
-        """Drops rows of jobs that no longer exist (start-up clean-up)."""
-        for row in self.db.query("SELECT job_id FROM job_schedules"):
-            if row["job_id"] not in job_ids:
-                self.forget(row["job_id"])
 
     def due(self, now: int) -> list[int]:
         """Jobs whose next instant has come, earliest first."""
