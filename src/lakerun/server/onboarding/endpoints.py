@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from databricks.sdk.service import jobs
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from lakerun.control.plane import ControlPlane
@@ -21,7 +21,6 @@ from lakerun.executor.onboarding import OnboardingOptions, onboard
 from lakerun.server.auth import Caller, Plane
 
 router = APIRouter(tags=["workspaces"])
-INGEST_PATH = "/v1/metadata/batches"
 
 
 class OnboardBody(BaseModel):
@@ -48,10 +47,13 @@ class OnboardBody(BaseModel):
 
 
 @router.post("/workspaces/{name}/onboard")
-def onboard_workspace(name: str, body: OnboardBody, plane: Plane, _: Caller) -> dict[str, Any]:
+def onboard_workspace(
+    name: str, body: OnboardBody, request: Request, plane: Plane, _: Caller
+) -> dict[str, Any]:
     """Runs every onboarding step and returns each step's outcome; `status` is `failed` if any failed."""
     client = plane.ctx.client(name)
-    endpoint, credential = _platform(plane, name, body)
+    ingest_path = request.app.url_path_for("receive_batch")
+    endpoint, credential = _platform(plane, name, body, ingest_path)
     options = OnboardingOptions(
         cluster_id=body.cluster_id or _default_cluster(plane, name),
         wheel=body.wheel,
@@ -70,12 +72,14 @@ def onboard_workspace(name: str, body: OnboardBody, plane: Plane, _: Caller) -> 
     return {**onboard(client, options, ensure_job=ensure_job).as_dict(), "platform_endpoint": endpoint}
 
 
-def _platform(plane: ControlPlane, workspace: str, body: OnboardBody) -> tuple[str, str | None]:
+def _platform(
+    plane: ControlPlane, workspace: str, body: OnboardBody, ingest_path: str
+) -> tuple[str, str | None]:
     """The endpoint api_transmission uses and its credential: the caller's, or this control plane's own."""
     if body.platform_endpoint:
         credential = read_secret_ref(body.platform_credential_ref) if body.platform_credential_ref else None
         return body.platform_endpoint, credential
-    endpoint = plane.ctx.settings.public_url.rstrip("/") + INGEST_PATH
+    endpoint = plane.ctx.settings.public_url.rstrip("/") + ingest_path
     if body.platform_credential_ref:
         return endpoint, read_secret_ref(body.platform_credential_ref)
     return endpoint, issue_token(plane.ctx, f"executor {workspace}/{body.tenant_id}")
