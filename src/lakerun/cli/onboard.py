@@ -26,15 +26,15 @@ PROBE_SECONDS = 10.0
 
 def _client(workspace: str, retry_seconds: int) -> Any:
     """An SDK client for a workspace that answers; a clear error and exit code 2 otherwise, not a long hang."""
-    import httpx
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.config import Config
 
-    try:
-        httpx.get(workspace, timeout=PROBE_SECONDS)
-    except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-        _console.print(f"[red]cannot reach {workspace}[/red]: {type(exc).__name__}: {exc}")
-        raise typer.Exit(2) from exc
+    from lakerun.control.workspaces import unreachable
+
+    problem = unreachable(workspace, timeout=PROBE_SECONDS)
+    if problem is not None:
+        _console.print(f"[red]cannot reach {workspace}[/red]: {problem}")
+        raise typer.Exit(2)
     try:
         return WorkspaceClient(config=Config(host=workspace, retry_timeout_seconds=retry_seconds))
     except ValueError as exc:

@@ -89,19 +89,20 @@ def _oauth_config(row: WorkspaceRow, retry_timeout_seconds: int) -> Config:
             retry_timeout_seconds=retry_timeout_seconds,
         )
     except ValueError as exc:
-        if _answers(row.host):
+        if unreachable(row.host) is None:
             raise
         raise WorkspaceUnreachableError(
             f"workspace {row.host} did not answer, so its OAuth endpoints could not be discovered"
         ) from exc
 
 
-def _answers(host: str) -> bool:
-    """Whether the workspace serves its host metadata now (a 5xx counts as not answering)."""
+def unreachable(host: str, timeout: float = 5.0) -> str | None:
+    """Why the workspace does not answer now (a 5xx counts), or None when it serves its host metadata."""
     try:
-        return httpx.get(f"{host}/.well-known/databricks-config", timeout=5).status_code < 500
-    except httpx.TransportError:
-        return False
+        status = httpx.get(f"{host.rstrip('/')}/.well-known/databricks-config", timeout=timeout).status_code
+    except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return f"it answered HTTP {status}" if status >= 500 else None
 
 
 class ClientCache:
