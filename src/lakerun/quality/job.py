@@ -20,6 +20,11 @@ from lakerun.executor.callbacks import CallbackClient
 from lakerun.quality.groups import TableGroup, profile_group
 
 SPEC_ARGUMENT = "--group-spec="
+USAGE = (
+    "usage: lakerun-profile --group-spec=<json> [--lakerun-callback-url=URL ...]\n\n"
+    "Profile one table group (spec: {connection: {kind: files|duckdb|postgresql, location}, include, exclude})\n"
+    "and print the result as JSON, or send it to the control plane when a callback is configured."
+)
 
 
 def parse_spec(argv: Sequence[str]) -> dict[str, Any]:
@@ -77,6 +82,9 @@ def run(spec: dict[str, Any], client: CallbackClient | None) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one profile run from the command line; non-zero exit (and a `failed` event) on any error."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if {"-h", "--help"} & set(args):
+        print(USAGE)
+        return 0
     client = CallbackClient.from_env(args)
     try:
         result = run(parse_spec(args), client)
