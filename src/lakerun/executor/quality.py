@@ -22,13 +22,18 @@ from lakerun.quality import QualityAssessment, TableProfile, assess, evaluate
 
 LEVELS = ((90.0, "Excellent"), (80.0, "Good"), (70.0, "Fair"), (60.0, "Poor"))
 """Seed 000's quality levels: the first threshold the overall score reaches."""
+EMPTY_LEVEL = "Empty"
+"""The level of data with no rows: nothing was measured, so it is neither good nor bad."""
 RECOMMEND_BELOW = {"uniqueness": 90.0}
 DEFAULT_RECOMMEND_BELOW = 85.0
 GOOD_NEWS = "Data quality is good - maintain current standards"
+EMPTY_NEWS = "The data has no rows: load it before its quality can be assessed"
 
 
-def quality_level(score: float) -> str:
-    """Seed 000's level name for an overall score in 0-100."""
+def quality_level(score: float, records: float | None = None) -> str:
+    """Seed 000's level name for an overall score in 0-100; `Empty` when there were no records."""
+    if records == 0:
+        return EMPTY_LEVEL
     return next((name for threshold, name in LEVELS if score >= threshold), "Critical")
 
 
@@ -42,8 +47,8 @@ class DatasetQuality:
 
     @property
     def level(self) -> str:
-        """Excellent, Good, Fair, Poor or Critical."""
-        return quality_level(self.overall_score)
+        """Excellent, Good, Fair, Poor, Critical, or Empty for a dataset with no rows."""
+        return quality_level(self.overall_score, self.assessment.total_data_points)
 
     def recommendations(self) -> list[str]:
         """One recommendation per weak dimension, naming the anomalies that pulled it down."""
@@ -68,14 +73,21 @@ def assess_dataset(data: Any, name: str = "dataset") -> DatasetQuality:
 
 
 def recommendations(dimensions: dict[str, float], assessment: QualityAssessment) -> list[str]:
-    """Advice for each dimension under its threshold; the good-news line when none is."""
-    notes = []
+    """Advice that agrees with the level: each dimension under its threshold with the anomalies behind
+    it; below Excellent, at least the weakest dimension that has evidence; the good-news line only for
+    Excellent data."""
+    if not assessment.total_data_points:
+        return [EMPTY_NEWS]
     evidence = assessment.evidence["by_dimension"]
-    for dimension, score in dimensions.items():
-        if score >= RECOMMEND_BELOW.get(dimension, DEFAULT_RECOMMEND_BELOW):
-            continue
-        causes = "; ".join(evidence.get(dimension, [])[:3]) or "see the anomalies"
-        notes.append(f"Improve {dimension} ({score:.1f}): {causes}")
+    weak = [d for d, score in dimensions.items() if score < RECOMMEND_BELOW.get(d, DEFAULT_RECOMMEND_BELOW)]
+    level = quality_level(_percent(assessment.score))
+    if not weak and level != "Excellent":
+        with_evidence = [d for d in dimensions if evidence.get(d)]
+        weak = sorted(with_evidence, key=lambda d: dimensions[d])[:1]
+    notes = [
+        f"Improve {d} ({dimensions[d]:.1f}): {'; '.join(evidence.get(d, [])[:3]) or 'see the anomalies'}"
+        for d in weak
+    ]
     return notes or [GOOD_NEWS]
 
 
@@ -126,7 +138,7 @@ def run_quality_assessment(ctx: RunContext) -> dict[str, Any]:
     return {
         "source_path": ctx.settings.source_path,
         "overall_score": overall,
-        "quality_level": quality_level(overall),
+        "quality_level": quality_level(overall, group.total_data_points),
         "quality_metrics": dimensions,
         "recommendations": recommendations(dimensions, group),
         "rows_assessed_per_dataset": ctx.settings.quality_rows or "all",

@@ -35,6 +35,7 @@ from lakerun.quality.metrics import QUANTILE_NAMES, add_months, column_metrics, 
 from lakerun.quality.profile import ColumnProfile, TableProfile
 from lakerun.quality.sampling import SEED, sampled_source
 from lakerun.quality.semantics import enrich
+from lakerun.quality.shape import measure_shape
 from lakerun.quality.text_scan import text_query, weighted_text_query
 
 REPEAT_RATIO = 0.9
@@ -109,6 +110,8 @@ class _Profiler:
         self.source = source
         with self.timer.phase("aggregate_scans"):
             record_ct = self._aggregate(columns)
+        with self.timer.phase("shape"):
+            measure_shape(self.engine, self.source, columns)
         with self.timer.phase("frequencies"):
             for column in columns:
                 self._frequencies(column)
