@@ -78,3 +78,30 @@ def test_zero_row_table_is_empty_not_excellent(tmp_path: Path, capsys: pytest.Ca
     result = json.loads(capsys.readouterr().out)
     assert result["quality_level"] == "Empty"
     assert "Excellent" not in json.dumps(result)
+
+
+def test_quality_assessment_alone_writes_complete_rows_with_column_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    sample_data.write_parquet(tmp_path / "data" / "orders.parquet", sample_data.ORDERS)
+    db = tmp_path / "m.duckdb"
+    assert run(["quality_assessment", str(tmp_path / "data"), "--metadata-db", str(db)]) == 0
+    capsys.readouterr()
+    with duckdb.connect(str(db)) as connection:
+        table = connection.execute(
+            "SELECT row_count, column_count, file_format, dataset_kind, status, quality_level, quality_score"
+            " FROM _executor_metadata.tables"
+        ).fetchall()
+        columns = connection.execute(
+            "SELECT column_name, data_type, ordinal_position, null_count, distinct_count, is_primary_key"
+            " FROM _executor_metadata.columns ORDER BY ordinal_position"
+        ).fetchall()
+    assert table[0][:5] == (6, 4, "parquet", "file", "ok") and table[0][5] and table[0][6] is not None
+    assert columns == [
+        ("order_id", "int64", 1, 0, 6, True),
+        ("customer", "string", 2, 1, 4, False),
+        ("amount", "double", 3, 1, 4, False),
+        ("ordered_on", "date32[day]", 4, 0, 5, False),
+    ]

@@ -14,10 +14,11 @@ from typing import Any
 import pyarrow as pa
 
 from lakerun.engines.duckdb_engine import DuckDBEngine
-from lakerun.engines.readers import ReadError
+from lakerun.engines.readers import DatasetInfo, ReadError
 from lakerun.engines.sql import EngineError
 from lakerun.executor.context import RunContext, utcnow
-from lakerun.executor.scan import MAX_LISTED, NothingProcessedError, SourceScan, table_id
+from lakerun.executor.extraction import column_rows, table_row
+from lakerun.executor.scan import MAX_LISTED, NothingProcessedError, SourceScan
 from lakerun.quality import QualityAssessment, TableProfile, assess, evaluate
 
 LEVELS = ((90.0, "Excellent"), (80.0, "Good"), (70.0, "Fair"), (60.0, "Poor"))
@@ -114,7 +115,7 @@ def run_quality_assessment(ctx: RunContext) -> dict[str, Any]:
             if quality is None:
                 continue
             profiles.extend(quality.assessment.profiles)
-            _store(ctx, dataset, quality)
+            _store(ctx, dataset, info, quality)
             if len(per_dataset) < MAX_LISTED:
                 per_dataset[dataset.name] = {
                     "overall_score": quality.overall_score,
@@ -167,21 +168,39 @@ def _view_name(name: str) -> str:
     return cleaned if not cleaned[0].isdigit() else f"t_{cleaned}"
 
 
-def _store(ctx: RunContext, dataset: Any, quality: DatasetQuality) -> None:
+def _store(ctx: RunContext, dataset: Any, info: DatasetInfo, quality: DatasetQuality) -> None:
+    """Complete `tables` and `columns` rows (what metadata extraction writes, plus the scores and, when
+    every row was profiled, each column's null and distinct counts), so this job alone fills the store."""
     evidence = {
         "quality_metrics": quality.dimensions,
+        "quality_level": quality.level,
         "recommendations": quality.recommendations(),
         "anomalies": [a.to_dict() for a in quality.assessment.anomalies[:50]],
     }
-    row = {
-        "table_id": table_id(ctx, dataset),
-        "source_id": ctx.source_id,
-        "table_name": dataset.name,
-        "file_path": dataset.path,
-        "file_format": str(dataset.format),
+    row = table_row(ctx, dataset, info, None) | {
         "quality_score": quality.overall_score,
         "quality_level": quality.level,
         "quality_json": json.dumps(evidence, default=str),
         "quality_assessed_at": utcnow(),
     }
     ctx.stage("tables", [row], only=tuple(row))
+    profile = quality.assessment.profiles[0]
+    whole = profile.record_ct == info.row_count and profile.sample_ratio == 1.0
+    by_name = {c.column_name: c for c in profile.columns}
+    columns = column_rows(ctx, dataset, info)
+    for column in columns:
+        measured = by_name.get(column["column_name"])
+        exact = measured is not None and whole and not measured.query_error
+        column["null_count"] = int(measured.number("null_value_ct")) if exact and measured else None
+        distinct_known = exact and measured is not None and measured.metrics.get("distinct_is_exact")
+        column["distinct_count"] = (
+            int(measured.number("distinct_value_ct")) if distinct_known and measured else None
+        )
+        column["is_primary_key"] = bool(
+            measured is not None
+            and measured.functional_data_type == "ID-Unique"
+            and exact
+            and measured.number("null_value_ct") == 0
+        )
+    if columns:
+        ctx.stage("columns", columns, only=tuple(columns[0]))
