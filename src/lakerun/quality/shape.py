@@ -1,9 +1,11 @@
 """The shape of numeric columns once their quartiles are known: outliers beyond robust fences, and skew.
 
-One query over every numeric column, run after the aggregate scan: values beyond Tukey's far-out
-fences (p25 - 3 IQR, p75 + 3 IQR; quartiles are robust to up to a quarter of the values being wrong)
-are counted, and the moment skewness E[((x - mean) / sd)^3] is computed around the mean already
-measured, so large magnitudes cannot cancel out as a one-pass formula would.
+Values beyond Tukey's far-out fences (p25 - 3 IQR, p75 + 3 IQR; quartiles are robust to up to a
+quarter of the values being wrong) are counted exactly, in one query over the columns whose minimum or
+maximum crosses a fence (any other column has none, so it costs nothing). The moment skewness
+E[((x - mean) / sd)^3] is computed around the mean already measured, so large magnitudes cannot cancel
+out as a one-pass formula would: inside the quantile sample where the engine samples quantiles, else
+in the same outlier query.
 """
 
 from __future__ import annotations
@@ -33,30 +35,46 @@ def _moments(column: ColumnProfile) -> tuple[float, float] | None:
     return float(mean), float(sd)
 
 
-def _selects(index: int, column: ColumnProfile) -> list[exp.Expr]:
+def skewness(column: ColumnProfile) -> exp.Expr | None:
+    """AVG(((x - mean) / sd)^3) for a numeric column with a spread, else None."""
+    moments = _moments(column)
+    if moments is None:
+        return None
+    value = exp.cast(exp.column(column.column_name, quoted=True), "double")
+    centred = exp.Sub(this=value, expression=exp.Literal.number(moments[0]))
+    scaled = exp.Div(this=exp.Paren(this=centred), expression=exp.Literal.number(moments[1]))
+    return exp.Avg(this=exp.Pow(this=exp.Paren(this=scaled), expression=exp.Literal.number(3)))
+
+
+def _crosses(column: ColumnProfile, bounds: tuple[float, float]) -> bool:
+    return column.number("min_value") < bounds[0] or column.number("max_value") > bounds[1]
+
+
+def _selects(index: int, column: ColumnProfile, with_skew: bool) -> list[exp.Expr]:
     value = exp.cast(exp.column(column.column_name, quoted=True), "double")
     selects: list[exp.Expr] = []
     bounds = fences(column)
-    if bounds is not None:
+    if bounds is not None and not _crosses(column, bounds):
+        column.metrics["outlier_low_ct"] = column.metrics["outlier_high_ct"] = 0
+    elif bounds is not None:
         below = exp.LT(this=value.copy(), expression=exp.Literal.number(bounds[0]))
         above = exp.GT(this=value.copy(), expression=exp.Literal.number(bounds[1]))
         selects += [
             exp.alias_(exp.CountIf(this=below), f"c{index}__outlier_low_ct"),
             exp.alias_(exp.CountIf(this=above), f"c{index}__outlier_high_ct"),
         ]
-    moments = _moments(column)
-    if moments is not None:
-        centred = exp.Sub(this=value.copy(), expression=exp.Literal.number(moments[0]))
-        scaled = exp.Div(this=exp.Paren(this=centred), expression=exp.Literal.number(moments[1]))
-        cube = exp.Pow(this=exp.Paren(this=scaled), expression=exp.Literal.number(3))
-        selects.append(exp.alias_(exp.Avg(this=cube), f"c{index}__skewness"))
+    skew = skewness(column) if with_skew else None
+    if skew is not None:
+        selects.append(exp.alias_(skew, f"c{index}__skewness"))
     return selects
 
 
-def measure_shape(engine: SqlEngine, source: exp.Expression, columns: list[ColumnProfile]) -> None:
-    """Outlier counts and skewness of the numeric columns, stored in their metrics (one scan)."""
+def measure_shape(
+    engine: SqlEngine, source: exp.Expression, columns: list[ColumnProfile], with_skew: bool = True
+) -> None:
+    """Outlier counts (and skewness when `with_skew`) of the numeric columns, stored in their metrics."""
     chosen = [c for c in columns if c.general_type == "N" and not c.query_error]
-    selects = [s for index, column in enumerate(chosen) for s in _selects(index, column)]
+    selects = [s for index, column in enumerate(chosen) for s in _selects(index, column, with_skew)]
     if not selects:
         return
     try:
