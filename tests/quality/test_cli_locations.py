@@ -114,3 +114,26 @@ def test_one_csv_reads_and_scores_the_same_through_every_door(tmp_path: Path, ca
     assert as_percent == by_pipeline.dimensions == by_executor
     assert by_pipeline.assessment.profiles[0].columns[1].db_data_type == cli_types["score"]
     assert [c.db_data_type for c in by_pipeline.assessment.profiles[0].columns] == list(cli_types.values())
+
+
+def test_the_same_rows_score_the_same_as_parquet_and_as_json_text(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import pyarrow.parquet as pq
+
+    start = dt.datetime(2024, 3, 1, 5, 0, tzinfo=dt.UTC)
+    times = [start + dt.timedelta(hours=7 * i) for i in range(120)]
+    speeds = [10.0 + i % 9 for i in range(119)] + [1048.0]
+    pq.write_table(pa.table({"departed_at": times, "wind_speed": speeds}), tmp_path / "rows.parquet")
+    lines = [
+        json.dumps({"departed_at": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "wind_speed": s})
+        for t, s in zip(times, speeds, strict=True)
+    ]
+    (tmp_path / "rows.jsonl").write_text("\n".join(lines) + "\n")
+    scores = []
+    for name in ("rows.parquet", "rows.jsonl"):
+        code, out, err = _profile(str(tmp_path / name), "--run-date", "2025-06-15")
+        assert code == 0, err
+        scores.append(json.loads(out)["dimensions"])
+    assert scores[0] == scores[1]
+    assert scores[0]["timeliness"] < 1.0 and scores[0]["accuracy"] < 1.0
