@@ -1,9 +1,11 @@
-"""Benchmark: lakerun's full profile vs DuckDB SUMMARIZE vs pandas describe (and ydata-profiling minimal if installed).
+"""Benchmark: lakerun's full profile vs DuckDB SUMMARIZE vs one count/min/max scan vs pandas describe (and
+ydata-profiling minimal if installed).
 
-Generates a 10M-row x 20-column parquet with realistic dirt (and its first 1M rows), then runs each tool
-in its own process and prints wall time and peak RSS side by side. Never fails on time.
+Generates a 10M-row x 20-column parquet with realistic dirt (and a 1M-row one), then runs each tool in its
+own process and prints wall time, CPU time (user + system of the process, all threads) and peak RSS side
+by side, the median of `--repeat` runs. Imports are included for every tool. Never fails on time.
 
-    .venv/bin/python bench/profile.py [--rows 10000000] [--dir .lakerun/bench] [--ydata-python PATH]
+    .venv/bin/python bench/profile.py [--rows 10000000] [--dir .lakerun/bench] [--repeat 3] [--ydata-python PATH]
 
 ydata-profiling needs pandas < 3 and its own environment, e.g.
     python3.11 -m venv .lakerun/ydata-venv && .lakerun/ydata-venv/bin/pip install ydata-profiling==4.18.4 pyarrow
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -60,16 +63,19 @@ def generate(path: Path, rows: int) -> None:
 
 TOOLS = {
     "lakerun profile": """
-from lakerun.engines.duckdb_engine import DuckDBEngine
 from lakerun.quality import assess
-engine = DuckDBEngine()
-engine.connection.execute("CREATE VIEW t AS SELECT * FROM read_parquet('{path}')")
-result = assess(engine, "t")
+from lakerun.quality.sources import open_source
+opened = open_source('{path}')
+result = assess(opened.engine, opened.tables[0])
 print(len(result.anomalies), "anomalies", result.profiles[0].timings, file=sys.stderr)
 """,
     "duckdb SUMMARIZE": """
 import duckdb
 duckdb.sql("SUMMARIZE SELECT * FROM read_parquet('{path}')").fetchall()
+""",
+    "count/min/max scan": """
+import duckdb
+duckdb.sql("SELECT count(*), count(COLUMNS(*)), min(COLUMNS(*)), max(COLUMNS(*)) FROM read_parquet('{path}')").fetchall()
 """,
     "pandas describe(all)": """
 import pandas as pd
@@ -87,12 +93,13 @@ import resource, sys, time, json
 start = time.perf_counter()
 {code}
 wall = time.perf_counter() - start
-print(json.dumps({{"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}}))
 """
 
 
 def measure(python: str, code: str, path: Path) -> dict[str, float] | str:
-    """Run one tool in a fresh process; wall time (imports excluded) and peak RSS, or the error."""
+    """Run one tool in a fresh process: wall and CPU time (imports included) and peak RSS, or the error."""
     script = _HARNESS.format(code=code.format(path=path))
     done = subprocess.run([python, "-c", script], capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -100,6 +107,17 @@ def measure(python: str, code: str, path: Path) -> dict[str, float] | str:
     if done.stderr.strip():
         print("   ", done.stderr.strip().splitlines()[-1][:300])
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def median_of(python: str, code: str, path: Path, repeat: int) -> dict[str, float] | str:
+    """The median wall, CPU and peak RSS over `repeat` fresh runs (the first error ends it)."""
+    runs = []
+    for _ in range(repeat):
+        result = measure(python, code, path)
+        if isinstance(result, str):
+            return result
+        runs.append(result)
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
 
 def _has_module(python: str, module: str) -> bool:
@@ -122,6 +140,7 @@ def main() -> None:
     parser.add_argument(
         "--tools", default=",".join(TOOLS), help="comma-separated subset of: " + ", ".join(TOOLS)
     )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per tool and size (median reported)")
     args = parser.parse_args()
     chosen = {name: TOOLS[name] for name in args.tools.split(",")}
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -135,7 +154,7 @@ def main() -> None:
             generate(path, rows)
             print(f"generated {path} ({rows:,} rows) in {time.perf_counter() - start:.1f}s")
     has_ydata = _has_module(args.ydata_python, "ydata_profiling")
-    print(f"{'tool':26} {'rows':>12} {'wall s':>8} {'peak RSS MB':>12}")
+    print(f"{'tool':26} {'rows':>12} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12}")
     for rows, path in sorted(files.items()):
         for tool, code in chosen.items():
             python = args.ydata_python if tool.startswith("ydata") else sys.executable
@@ -144,11 +163,14 @@ def main() -> None:
                     f"{tool:26} {rows:>12,} {'skipped: not installed' if not has_ydata else 'skipped (> 1M rows)':>21}"
                 )
                 continue
-            result = measure(python, code, path)
+            result = median_of(python, code, path, args.repeat)
             if isinstance(result, str):
                 print(f"{tool:26} {rows:>12,} failed: {result[:80]}")
             else:
-                print(f"{tool:26} {rows:>12,} {result['wall']:>8.2f} {result['rss_mb']:>12.0f}")
+                print(
+                    f"{tool:26} {rows:>12,} {result['wall']:>8.2f} {result['cpu']:>8.2f} {result['rss_mb']:>12.0f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

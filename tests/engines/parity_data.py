@@ -17,7 +17,15 @@ TABLE = pa.table(
         "qty": list(range(10)),
     }
 )
-APPROXIMATE = {"percentile_25", "percentile_50", "percentile_75", "percentile_95"}
-"""Quantiles: approximate on Spark (percentile_approx), so compared within tolerance instead of exactly."""
+APPROXIMATE = {
+    "percentile_25",
+    "percentile_50",
+    "percentile_75",
+    "percentile_95",
+    "outlier_fence_low",
+    "outlier_fence_high",
+}
+"""Quantiles (and the outlier fences built on them): approximate on Spark (percentile_approx), so compared within
+tolerance instead of exactly."""
 ENGINE_ONLY = {"quantile_sample_ratio"}
 """Bookkeeping an engine records about how it measured, not a property of the data."""

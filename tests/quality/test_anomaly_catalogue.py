@@ -58,6 +58,16 @@ CASES: dict[str, tuple[dict, dict]] = {
     "Potential_PII": ({"t": {"ssn": ["123-45-6789", "234-56-7890"]}}, {"t": {"color": ["red", "blue"]}}),
     "Duplicate_Rows": ({"t": {"a": [1, 1, 2], "b": ["x", "x", "y"]}}, {"t": {"a": [1, 1, 2], "b": ["x", "z", "y"]}}),
     "Empty_Table": ({"t": pa.table({"a": pa.array([], pa.int64())})}, {"t": {"a": [1]}}),
+    "Missing_Values": ({"t": {"label": ["a", None, "b", "c", "d", "e", "f", "g", "h", "i"]}}, {"t": {"label": list("abcdefghij")}}),
+    "Outliers": ({"t": {"wind_speed": [10.0 + i % 7 for i in range(200)] + [1048.0]}}, {"t": {"wind_speed": [10.0 + i % 7 for i in range(200)]}}),
+    "Sentinel_Values": ({"t": {"seats": [100 + i % 50 for i in range(90)] + [99999] * 10}}, {"t": {"seats": [900 + i for i in range(100)]}}),
+    "Impossible_Negatives": ({"t": {"seats": [100 + i % 50 for i in range(90)] + [-5] * 10}}, {"t": {"dep_delay": [-5, 3, 10, -2, 0]}}),
+    "Inconsistent_Case_Codes": ({"t": {"origin": ["JFK", "JFK", "jfk", "LGA"]}}, {"t": {"origin": ["JFK", "JFK", "EWR", "LGA"]}}),
+    "Mixed_Value_Types": ({"t": {"rating": ["good", "bad", "4", "5", "good", "3", "bad", "ok"]}}, {"t": {"rating": ["good", "bad", "ok", "good"]}}),
+    "Constant_Column": ({"t": {"year": [2013] * 10}}, {"t": {"year": [2013] * 9 + [2014]}}),
+    "Skewed": ({"t": {"amount": [1.0] * 2000 + [100000.0]}}, {"t": {"amount": [float(i) for i in range(2001)]}}),
+    "High_Cardinality": ({"t": {"tailnum": [f"N{i % 80}" for i in range(200)]}}, {"t": {"tailnum": [f"N{i % 40}" for i in range(200)]}}),
+    "Zeros": ({"t": {"dep_delay": [0, 1, 2, 3, 0, 5]}}, {"t": {"dep_delay": [1, 2, 3, 4]}}),
 }  # fmt: skip
 
 
@@ -66,7 +76,7 @@ def _types(assessment: object) -> set[str]:
 
 
 def test_every_catalogue_type_has_fixtures() -> None:
-    run_over_run = {"Schema_Drift", "Metric_Drift"}  # covered in test_drift.py
+    run_over_run = {"Schema_Drift", "Metric_Drift", "Profile_Error"}  # test_drift.py, test_scores.py
     assert set(CATALOGUE) - run_over_run == set(CASES)
     assert len([t for t in CATALOGUE.values() if t.id < "2000"]) == 32
 

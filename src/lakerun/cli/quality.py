@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lakerun.engines.sql import EngineError
-from lakerun.quality import ProfileOptions, QualityAssessment, assess, evaluate
+from lakerun.quality import ProfileOptions, QualityAssessment, TableProfile, evaluate, profile_table
 from lakerun.quality.assessment import load_history
 from lakerun.quality.catalogue import CATALOGUE
 from lakerun.quality.groups import TableGroup, compare_runs, profile_group
@@ -56,8 +56,15 @@ def profile(
             "--history", help="Earlier --json results, oldest first: drift, and dispositions kept by key."
         ),
     ] = None,
+    each: Annotated[
+        bool, typer.Option("--each", help="A folder of several datasets: profile each as its own table.")
+    ] = False,
 ) -> None:
-    """Profile every column, list anomalies and print the quality scores (rich table, or --json)."""
+    """Profile every column, list anomalies and print the quality scores (rich table, or --json).
+
+    Exit codes: 0 profiled, 1 no column of some table could be profiled, 2 bad input (a missing path,
+    a location holding several datasets without --each, an unreadable file).
+    """
     try:
         options = ProfileOptions(
             run_date=dt.date.fromisoformat(run_date) if run_date else None,
@@ -66,23 +73,36 @@ def profile(
             columns=tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else (),
         )
         earlier, dispositions = load_history([json.loads(path.read_text()) for path in history or []])
-        engine, table_name = open_source(target, db)
+        opened = open_source(target, db, each=each)
         with Console(stderr=True).status(f"profiling {target} ..."):
-            result = assess(
-                engine,
-                table_name,
-                options,
-                previous=earlier[-1] if earlier else (),
-                dispositions=dispositions,
-                history=earlier,
-            )
+            profiles = [profile_table(opened.engine, name, options) for name in opened.tables]
+        day = (options.run_date or dt.datetime.now(dt.UTC).date()).isoformat()
+        profiles += [TableProfile(name, 0, [], day, opened.engine.dialect) for name in opened.empty]
+        result = evaluate(
+            profiles, previous=earlier[-1] if earlier else (), history=earlier, dispositions=dispositions
+        )
     except (SourceNotFoundError, ValueError, EngineError, OSError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
     if as_json:
         typer.echo(json.dumps(result.to_dict(), default=str, indent=2))
     else:
-        _print(result, target)
+        for table in result.profiles:
+            _print(
+                evaluate([table], dispositions=dispositions) if each else result,
+                table.table_name if each else target,
+            )
+    _fail_when_nothing_profiled(result)
+
+
+def _fail_when_nothing_profiled(result: QualityAssessment) -> None:
+    """Exit 1 naming the tables none of whose columns could be profiled (their score means nothing)."""
+    failed = [p for p in result.profiles if p.columns and all(c.query_error for c in p.columns)]
+    if failed:
+        first = failed[0].columns[0].query_error
+        names = ", ".join(p.table_name for p in failed)
+        typer.echo(f"error: no column of {names} could be profiled, e.g. {first}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("catalogue")
@@ -101,6 +121,8 @@ def _print(result: QualityAssessment, target: str) -> None:
     """Columns, anomalies and scores as rich tables."""
     console = Console()
     profile = result.profiles[0]
+    if not profile.columns:
+        console.print(f"[bold]{target}[/]: empty (no header, no rows)")
     exact = "exact" if profile.distinct_is_exact else "approximate"
     console.print(f"[bold]{target}[/]: {profile.record_ct:,} rows, {len(profile.columns)} columns, "
                   f"duplicate rows {profile.duplicate_row_ct}, distinct counts {exact}, sample ratio {profile.sample_ratio:g}")  # fmt: skip

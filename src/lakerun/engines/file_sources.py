@@ -1,47 +1,42 @@
-"""File sources as Arrow datasets: csv, json, jsonl, parquet and delta, local or in an object store.
+"""File sources as Arrow datasets for the pipeline: csv, tsv, json, jsonl, parquet and delta, local or remote.
 
-A dataset is lazy: engines scan it in batches with projection pushdown, so a large source is never
-loaded whole. CSV lands as text unless types are inferred, which keeps dirty raw values intact.
+A thin front of the one file-source layer (`lakerun.engines.datasets`): the same listing, format
+vocabulary, typed reader and NULL rule as the executor and the profiler, so one file reads the same
+everywhere. A dataset is lazy where the format allows (parquet, csv, delta are scanned in batches with
+projection pushdown); CSV lands as text unless types are inferred, which keeps dirty raw values intact.
 """
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+__all__ = ["delta_dataset", "list_files", "open_dataset"]
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
-import pyarrow.fs as pafs
 
-from lakerun.engines.cloud_options import delta_storage_options
+from lakerun.engines.datasets import arrow_dataset, arrow_filesystem, csv_format, delta_dataset, read_arrow
 from lakerun.engines.files import FileSource, SourceError
+from lakerun.engines.formats import Dataset, Format, is_hidden
 from lakerun.engines.io_errors import SourceMissingError
-from lakerun.engines.locations import localize
-
-if TYPE_CHECKING:
-    import fsspec
+from lakerun.engines.readers import DatasetReader, ReadError
 
 
-def _arrow_filesystem(
-    uri: str, options: dict[str, Any]
-) -> tuple[pafs.FileSystem, fsspec.AbstractFileSystem, str]:
+def _source(uri: str, options: dict[str, Any]) -> FileSource:
     try:
-        source = FileSource.open_url(uri, options)
+        return FileSource.open_url(uri, options)
     except SourceError as exc:
         raise SourceMissingError(str(exc)) from None
-    local = source.protocol == "file"
-    arrow_fs = pafs.LocalFileSystem() if local else pafs.PyFileSystem(pafs.FSSpecHandler(source.fs))
-    return arrow_fs, source.fs, source.root
 
 
 def list_files(uri: str, options: dict[str, Any] | None = None) -> list[str]:
     """The data files a file source names (a file, a directory's files, or a glob's matches)."""
-    _, fs, path = _arrow_filesystem(uri, options or {})
+    source = _source(uri, options or {})
+    fs, path = source.fs, source.root
     if any(ch in path for ch in "*?["):
         matches = sorted(fs.glob(path))
     elif fs.isdir(path):
-        matches = sorted(p for p in fs.find(path) if not p.rsplit("/", 1)[-1].startswith(("_", ".")))
+        matches = sorted(p for p in fs.find(path) if not is_hidden(p.rsplit("/", 1)[-1]))
     else:
         matches = [path] if fs.exists(path) else []
     if not matches:
@@ -49,46 +44,34 @@ def list_files(uri: str, options: dict[str, Any] | None = None) -> list[str]:
     return matches
 
 
-def _csv_header(arrow_fs: pafs.FileSystem, path: str, delimiter: str) -> list[str]:
-    with arrow_fs.open_input_stream(path) as stream:
-        reader = pacsv.open_csv(stream, parse_options=pacsv.ParseOptions(delimiter=delimiter))
-        return list(reader.schema.names)
-
-
-def _csv_dataset(uri: str, options: dict[str, Any], infer_types: bool, delimiter: str) -> ds.Dataset:
-    arrow_fs, _, _ = _arrow_filesystem(uri, options)
-    files = list_files(uri, options)
-    column_types = (
-        {} if infer_types else dict.fromkeys(_csv_header(arrow_fs, files[0], delimiter), pa.string())
+def _dataset(source: FileSource, uri: str, fmt: Format, files: list[str]) -> Dataset:
+    entries = [source.entry(path) for path in files]
+    return Dataset(
+        name=uri, path=source.root, format=fmt, kind="folder", files=entries, partitions=[{}] * len(entries)
     )
-    file_format = ds.CsvFileFormat(
-        parse_options=pacsv.ParseOptions(delimiter=delimiter),
-        convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True),
-    )
-    return ds.dataset(files, format=file_format, filesystem=arrow_fs)
 
 
-def _json_array_dataset(uri: str, options: dict[str, Any]) -> ds.Dataset:
-    _, fs, _ = _arrow_filesystem(uri, options)
-    rows: list[dict[str, Any]] = []
-    for path in list_files(uri, options):
-        with fs.open(path, "r", encoding="utf-8") as handle:
-            document = json.load(handle)
-        rows.extend(document if isinstance(document, list) else [document])
-    return ds.dataset(pa.Table.from_pylist(rows))
+def _csv_schema(source: FileSource, dataset: Dataset, delimiter: str, infer_types: bool) -> pa.Schema:
+    """The reader's inferred types (strings when not inferring); other delimiters: pyarrow's first block."""
+    standard = {",": Format.CSV, "\t": Format.TSV}.get(delimiter)
+    if standard is not None:
+        reader = DatasetReader(source)
+        try:
+            schema = reader.file_schema_and_count(dataset.files[0], standard)[0]
+        except ReadError as exc:
+            raise SourceMissingError(f"{dataset.files[0].path}: {exc}") from None
+        finally:
+            reader.close()
+    else:
+        import pyarrow.csv as pacsv
 
-
-def delta_dataset(uri: str, options: dict[str, Any] | None = None, version: int | None = None) -> ds.Dataset:
-    """A Delta table (optionally at a past version) as an Arrow dataset."""
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
-
-    try:
-        storage = {**delta_storage_options(uri), **(options or {})}
-        table = DeltaTable(localize(uri), version=version, storage_options=storage or None)
-    except TableNotFoundError:
-        raise SourceMissingError(f"table not found: {uri}") from None
-    return table.to_pyarrow_dataset()
+        with source.fs.open(dataset.files[0].path, "rb") as handle:
+            schema = pacsv.open_csv(
+                handle,
+                parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                convert_options=pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True),
+            ).schema
+    return schema if infer_types else pa.schema([pa.field(f.name, pa.string()) for f in schema])
 
 
 def open_dataset(
@@ -99,14 +82,24 @@ def open_dataset(
     infer_types: bool = False,
     delimiter: str = ",",
 ) -> ds.Dataset:
-    """The rows of a file source as a lazy Arrow dataset."""
+    """The rows of a file source as an Arrow dataset (lazy for parquet, csv and delta).
+
+    `delta_dataset` (re-exported here) opens a Delta table, optionally at a past version."""
     opts = options or {}
     if file_format == "delta":
         return delta_dataset(uri, opts)
-    if file_format == "csv":
-        return _csv_dataset(uri, opts, infer_types, delimiter)
-    if file_format == "json":
-        return _json_array_dataset(uri, opts)
-    arrow_fs, _, _ = _arrow_filesystem(uri, opts)
-    arrow_format = "json" if file_format == "jsonl" else file_format
-    return ds.dataset(list_files(uri, opts), format=arrow_format, filesystem=arrow_fs)
+    source = _source(uri, opts)
+    fmt = Format(file_format)
+    dataset = _dataset(source, uri, fmt, list_files(uri, opts))
+    if fmt in (Format.CSV, Format.TSV):
+        schema = _csv_schema(source, dataset, "\t" if fmt is Format.TSV else delimiter, infer_types)
+        paths = [e.path for e in dataset.files]
+        return ds.dataset(
+            paths, format=csv_format(schema, fmt, delimiter), filesystem=arrow_filesystem(source)
+        )
+    if fmt in (Format.JSON, Format.JSONL, Format.XLSX):
+        try:
+            return ds.dataset(read_arrow(source, dataset).read_all())
+        except ReadError as exc:
+            raise SourceMissingError(f"{uri}: {exc}") from None
+    return arrow_dataset(source, dataset)

@@ -14,21 +14,27 @@ from typing import Any
 import pyarrow as pa
 
 from lakerun.engines.duckdb_engine import DuckDBEngine
-from lakerun.engines.readers import ReadError
+from lakerun.engines.readers import DatasetInfo, ReadError
 from lakerun.engines.sql import EngineError
 from lakerun.executor.context import RunContext, utcnow
-from lakerun.executor.scan import MAX_LISTED, NothingProcessedError, SourceScan, table_id
+from lakerun.executor.extraction import column_rows, table_row
+from lakerun.executor.scan import MAX_LISTED, NothingProcessedError, SourceScan
 from lakerun.quality import QualityAssessment, TableProfile, assess, evaluate
 
 LEVELS = ((90.0, "Excellent"), (80.0, "Good"), (70.0, "Fair"), (60.0, "Poor"))
 """Seed 000's quality levels: the first threshold the overall score reaches."""
+EMPTY_LEVEL = "Empty"
+"""The level of data with no rows: nothing was measured, so it is neither good nor bad."""
 RECOMMEND_BELOW = {"uniqueness": 90.0}
 DEFAULT_RECOMMEND_BELOW = 85.0
 GOOD_NEWS = "Data quality is good - maintain current standards"
+EMPTY_NEWS = "The data has no rows: load it before its quality can be assessed"
 
 
-def quality_level(score: float) -> str:
-    """Seed 000's level name for an overall score in 0-100."""
+def quality_level(score: float, records: float | None = None) -> str:
+    """Seed 000's level name for an overall score in 0-100; `Empty` when there were no records."""
+    if records == 0:
+        return EMPTY_LEVEL
     return next((name for threshold, name in LEVELS if score >= threshold), "Critical")
 
 
@@ -42,8 +48,8 @@ class DatasetQuality:
 
     @property
     def level(self) -> str:
-        """Excellent, Good, Fair, Poor or Critical."""
-        return quality_level(self.overall_score)
+        """Excellent, Good, Fair, Poor, Critical, or Empty for a dataset with no rows."""
+        return quality_level(self.overall_score, self.assessment.total_data_points)
 
     def recommendations(self) -> list[str]:
         """One recommendation per weak dimension, naming the anomalies that pulled it down."""
@@ -68,14 +74,21 @@ def assess_dataset(data: Any, name: str = "dataset") -> DatasetQuality:
 
 
 def recommendations(dimensions: dict[str, float], assessment: QualityAssessment) -> list[str]:
-    """Advice for each dimension under its threshold; the good-news line when none is."""
-    notes = []
+    """Advice that agrees with the level: each dimension under its threshold with the anomalies behind
+    it; below Excellent, at least the weakest dimension that has evidence; the good-news line only for
+    Excellent data."""
+    if not assessment.total_data_points:
+        return [EMPTY_NEWS]
     evidence = assessment.evidence["by_dimension"]
-    for dimension, score in dimensions.items():
-        if score >= RECOMMEND_BELOW.get(dimension, DEFAULT_RECOMMEND_BELOW):
-            continue
-        causes = "; ".join(evidence.get(dimension, [])[:3]) or "see the anomalies"
-        notes.append(f"Improve {dimension} ({score:.1f}): {causes}")
+    weak = [d for d, score in dimensions.items() if score < RECOMMEND_BELOW.get(d, DEFAULT_RECOMMEND_BELOW)]
+    level = quality_level(_percent(assessment.score))
+    if not weak and level != "Excellent":
+        with_evidence = [d for d in dimensions if evidence.get(d)]
+        weak = sorted(with_evidence, key=lambda d: dimensions[d])[:1]
+    notes = [
+        f"Improve {d} ({dimensions[d]:.1f}): {'; '.join(evidence.get(d, [])[:3]) or 'see the anomalies'}"
+        for d in weak
+    ]
     return notes or [GOOD_NEWS]
 
 
@@ -102,7 +115,7 @@ def run_quality_assessment(ctx: RunContext) -> dict[str, Any]:
             if quality is None:
                 continue
             profiles.extend(quality.assessment.profiles)
-            _store(ctx, dataset, quality)
+            _store(ctx, dataset, info, quality)
             if len(per_dataset) < MAX_LISTED:
                 per_dataset[dataset.name] = {
                     "overall_score": quality.overall_score,
@@ -126,7 +139,7 @@ def run_quality_assessment(ctx: RunContext) -> dict[str, Any]:
     return {
         "source_path": ctx.settings.source_path,
         "overall_score": overall,
-        "quality_level": quality_level(overall),
+        "quality_level": quality_level(overall, group.total_data_points),
         "quality_metrics": dimensions,
         "recommendations": recommendations(dimensions, group),
         "rows_assessed_per_dataset": ctx.settings.quality_rows or "all",
@@ -155,21 +168,39 @@ def _view_name(name: str) -> str:
     return cleaned if not cleaned[0].isdigit() else f"t_{cleaned}"
 
 
-def _store(ctx: RunContext, dataset: Any, quality: DatasetQuality) -> None:
+def _store(ctx: RunContext, dataset: Any, info: DatasetInfo, quality: DatasetQuality) -> None:
+    """Complete `tables` and `columns` rows (what metadata extraction writes, plus the scores and, when
+    every row was profiled, each column's null and distinct counts), so this job alone fills the store."""
     evidence = {
         "quality_metrics": quality.dimensions,
+        "quality_level": quality.level,
         "recommendations": quality.recommendations(),
         "anomalies": [a.to_dict() for a in quality.assessment.anomalies[:50]],
     }
-    row = {
-        "table_id": table_id(ctx, dataset),
-        "source_id": ctx.source_id,
-        "table_name": dataset.name,
-        "file_path": dataset.path,
-        "file_format": str(dataset.format),
+    row = table_row(ctx, dataset, info, None) | {
         "quality_score": quality.overall_score,
         "quality_level": quality.level,
         "quality_json": json.dumps(evidence, default=str),
         "quality_assessed_at": utcnow(),
     }
     ctx.stage("tables", [row], only=tuple(row))
+    profile = quality.assessment.profiles[0]
+    whole = profile.record_ct == info.row_count and profile.sample_ratio == 1.0
+    by_name = {c.column_name: c for c in profile.columns}
+    columns = column_rows(ctx, dataset, info)
+    for column in columns:
+        measured = by_name.get(column["column_name"])
+        exact = measured is not None and whole and not measured.query_error
+        column["null_count"] = int(measured.number("null_value_ct")) if exact and measured else None
+        distinct_known = exact and measured is not None and measured.metrics.get("distinct_is_exact")
+        column["distinct_count"] = (
+            int(measured.number("distinct_value_ct")) if distinct_known and measured else None
+        )
+        column["is_primary_key"] = bool(
+            measured is not None
+            and measured.functional_data_type == "ID-Unique"
+            and exact
+            and measured.number("null_value_ct") == 0
+        )
+    if columns:
+        ctx.stage("columns", columns, only=tuple(columns[0]))

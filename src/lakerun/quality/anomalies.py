@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from lakerun.quality.catalogue import CATALOGUE, COLUMN_TYPES, AnomalyType
+from lakerun.quality.catalogue import ALL_COLUMN_TYPES, CATALOGUE, AnomalyType
 from lakerun.quality.group_rules import group_findings, table_findings
 from lakerun.quality.profile import ColumnProfile, TableProfile
 
@@ -69,7 +69,7 @@ def column_anomalies(profile: TableProfile) -> list[Anomaly]:
     """Every column-level type of the catalogue applied to every column."""
     found = []
     for column in profile.columns:
-        for kind in COLUMN_TYPES:
+        for kind in ALL_COLUMN_TYPES:
             detail = kind.rule(column) if kind.rule and not column.query_error else None
             if detail:
                 found.append(make_anomaly(kind, profile.table_name, column, detail))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -30,10 +31,11 @@ DRIFT_METRICS = (
 def table_findings(
     profile: TableProfile, previous: TableProfile | None, earlier: Sequence[TableProfile]
 ) -> list[TableFinding]:
-    """Empty table, duplicate rows, recency, schema drift and metric drift of one table."""
+    """Empty table, columns that could not be profiled, duplicate rows, recency, schema and metric drift."""
     found: list[TableFinding] = []
     if profile.record_ct == 0:
         found.append(("Empty_Table", None, "The table has no rows", None))
+    found += [("Profile_Error", c, c.query_error, None) for c in profile.columns if c.query_error]
     if profile.duplicate_row_ct and profile.record_ct:
         share = profile.duplicate_row_ct / profile.record_ct
         found.append(
@@ -46,20 +48,51 @@ def table_findings(
     return found
 
 
+NOT_EVENT_TIME = (
+    r"birth|(^|_)dob($|_)|born|expir|(^|_)due|deadline|valid_(to|until|from)|effective|schedul|planned"
+)
+"""Date columns that say when something is due or who someone is, not when the data happened."""
+RECENCY_HORIZON_DAYS = 730
+"""Staleness grows with age up to this many days (prevalence 1)."""
+
+
+def event_date(column: ColumnProfile) -> str:
+    """The latest date (yyyy-mm-dd) of an event-time column: a date column, or text holding dates
+    (>95% of values); '' for birth dates, due dates and other non-event dates."""
+    if re.search(NOT_EVENT_TIME, column.column_name.lower()) or "Birthdate" in column.pii_flag:
+        return ""
+    if column.general_type == "D":
+        return column.text("max_date")[:10]
+    if column.general_type == "A" and column.number("value_ct") > 0:
+        dated = column.number("date_ct") / column.number("value_ct")
+        return column.text("text_max_date")[:10] if dated > 0.95 else ""
+    return ""
+
+
 def _recency(profile: TableProfile) -> list[TableFinding]:
-    """Recency_One_Year / Recency_Six_Months on the date column holding the table's latest date."""
-    dated = [
-        (c.text("max_date")[:10], c) for c in profile.columns if c.general_type == "D" and c.text("max_date")
-    ]
+    """Recency_One_Year / Recency_Six_Months on the event-time column holding the table's latest date;
+    the prevalence grows with the age of that date (age / RECENCY_HORIZON_DAYS, at most 1)."""
+    dated = [(event_date(c), c) for c in profile.columns if not c.query_error]
+    dated = [(day, c) for day, c in dated if _is_day(day)]
     if not dated:
         return []
     latest, column = max(dated, key=lambda pair: pair[0])
     run_date = dt.date.fromisoformat(profile.run_date)
+    age = (run_date - dt.date.fromisoformat(latest)).days
+    prevalence = min(max(age, 0) / RECENCY_HORIZON_DAYS, 1.0)
     if latest < add_months(run_date, -12).isoformat():
-        return [("Recency_One_Year", column, f"Latest date: {latest}", None)]
+        return [("Recency_One_Year", column, f"Latest event date: {latest} ({age} days old)", prevalence)]
     if latest < add_months(run_date, -6).isoformat():
-        return [("Recency_Six_Months", column, f"Latest date: {latest}", None)]
+        return [("Recency_Six_Months", column, f"Latest event date: {latest} ({age} days old)", prevalence)]
     return []
+
+
+def _is_day(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _schema_drift(profile: TableProfile, previous: TableProfile) -> list[TableFinding]:
@@ -69,7 +102,10 @@ def _schema_drift(profile: TableProfile, previous: TableProfile) -> list[TableFi
     changes = [f"added {n}" for n in now.keys() - before.keys()]
     changes += [f"removed {n}" for n in before.keys() - now.keys()]
     changes += [f"{n}: {before[n]} -> {now[n]}" for n in now.keys() & before.keys() if now[n] != before[n]]
-    return [("Schema_Drift", None, "Schema changes: " + "; ".join(sorted(changes)), None)] if changes else []
+    if not changes:
+        return []
+    share = len(changes) / len(now.keys() | before.keys())
+    return [("Schema_Drift", None, "Schema changes: " + "; ".join(sorted(changes)), share)]
 
 
 def drift_value(column: ColumnProfile, metric: str) -> float | None:
@@ -83,7 +119,8 @@ def drift_value(column: ColumnProfile, metric: str) -> float | None:
 
 
 def _metric_drift(profile: TableProfile, earlier: Sequence[TableProfile]) -> list[TableFinding]:
-    """Metrics outside mean ± DRIFT_Z·sigma of their history (needs DRIFT_MIN_HISTORY earlier runs)."""
+    """Metrics outside mean ± DRIFT_Z·sigma of their history (needs DRIFT_MIN_HISTORY earlier runs); the
+    prevalence 1 - band / deviation grows from 0 at the band's edge towards 1 as the metric moves away."""
     found: list[TableFinding] = []
     for column in profile.columns:
         past = [
@@ -97,15 +134,10 @@ def _metric_drift(profile: TableProfile, earlier: Sequence[TableProfile]) -> lis
             if current is None or len(values) < DRIFT_MIN_HISTORY:
                 continue
             mean, sigma = statistics.fmean(values), statistics.stdev(values)
-            if abs(current - mean) > max(DRIFT_Z * sigma, 1e-9 * max(abs(mean), 1.0)):
-                found.append(
-                    (
-                        "Metric_Drift",
-                        column,
-                        f"{metric}: {current:.6g} outside {mean:.6g} ± {DRIFT_Z}sigma (sigma={sigma:.3g})",
-                        None,
-                    )
-                )
+            band = max(DRIFT_Z * sigma, 1e-9 * max(abs(mean), 1.0))
+            if abs(current - mean) > band:
+                detail = f"{metric}: {current:.6g} outside {mean:.6g} ± {DRIFT_Z}sigma (sigma={sigma:.3g})"
+                found.append(("Metric_Drift", column, detail, 1.0 - band / abs(current - mean)))
     return found
 
 

@@ -17,7 +17,10 @@ from lakerun.engines.sql import Capabilities
 from lakerun.quality.profile import GeneralType
 from lakerun.quality.textrules import (
     DATE_LIKE,
+    DAY_FIRST_DATE,
     DELIMITERS,
+    ISO_DATE,
+    MONTH_FIRST_DATE,
     NON_PRINTING_CHARS,
     NUMBER_WITH_UNIT,
     NUMERIC,
@@ -93,7 +96,8 @@ TEXT_METRICS: dict[str, str] = {
     "date_ct": _regex_count(
         "__lt__",
         DATE_LIKE,
-        f"{_length_between(6, 40)} AND ({_NO_LETTERS} OR __c__ LIKE '% %' OR __lo__ LIKE '%-%t%')",
+        f"{_length_between(6, 40)} AND ({_NO_LETTERS} OR __c__ LIKE '% %' OR __lo__ LIKE '%-%t%'"
+        " OR __lo__ LIKE '%/%t%')",
     ),
     "decimal_text_ct": _regex_count("__lt__", "^[-+]?[$]?[0-9,]*[.][0-9]*[1-9]", "__c__ LIKE '%.%'"),
     "number_unit_ct": _regex_count("__lt__", NUMBER_WITH_UNIT, _length_between(2, 24)),
@@ -105,6 +109,24 @@ TEXT_METRICS: dict[str, str] = {
         " AND __c__ NOT LIKE '%, %' ELSE FALSE END)"
     ),
 }
+
+_ISO_DAY = "REPLACE(SUBSTR(__lt__, 1, 10), '/', '-')"
+_SLASHED_DAY = (
+    "SUBSTR(__lt__, 7, 4) || '-' || CASE WHEN SUBSTR(__lt__, 1, 2) > '12'"
+    " THEN SUBSTR(__lt__, 4, 2) || '-' || SUBSTR(__lt__, 1, 2)"
+    " ELSE SUBSTR(__lt__, 1, 2) || '-' || SUBSTR(__lt__, 4, 2) END"
+)
+DATE_TEXT_DAY = (
+    f"CASE WHEN (__c__ LIKE '____-__-__%' OR __c__ LIKE '____/__/__%') AND REGEXP_MATCHES(__lt__, {_quote(ISO_DATE)})"
+    f" THEN {_ISO_DAY}"
+    f" WHEN __c__ LIKE '__/__/____%' AND (REGEXP_MATCHES(__lt__, {_quote(DAY_FIRST_DATE)})"
+    f" OR REGEXP_MATCHES(__lt__, {_quote(MONTH_FIRST_DATE)})) THEN {_SLASHED_DAY} END"
+)
+"""A date written as text (ISO-8601, yyyy/mm/dd, dd/mm/yyyy, mm/dd/yyyy with two-digit parts) as `yyyy-mm-dd`
+text, so the earliest and latest dates of a text column need no engine-specific parsing."""
+TEXT_METRICS["text_min_date"] = f"MIN({DATE_TEXT_DAY})"
+TEXT_METRICS["text_max_date"] = f"MAX({DATE_TEXT_DAY})"
+
 _PATTERN_GUARDS = {
     "STREET_ADDR": "__c__ LIKE '% % %'",
     "STATE_USA": _length_between(2, 4),
@@ -126,6 +148,7 @@ NUMBER_METRICS: dict[str, str] = {
     "stdev_value": "STDDEV_SAMP(CAST(__c__ AS DOUBLE))",
     "zero_value_ct": "COUNT_IF(__c__ = 0)",
     "negative_value_ct": "COUNT_IF(__c__ < 0)",
+    "sentinel_value_ct": f"COUNT_IF(ABS(__c__) IN ({', '.join(str(10**k - 1) for k in range(3, 10))}))",
     "fractional_sum": "SUM(ABS(CAST(__c__ AS DOUBLE)) - FLOOR(ABS(CAST(__c__ AS DOUBLE))))",
 }
 

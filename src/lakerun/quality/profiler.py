@@ -35,6 +35,7 @@ from lakerun.quality.metrics import QUANTILE_NAMES, add_months, column_metrics, 
 from lakerun.quality.profile import ColumnProfile, TableProfile
 from lakerun.quality.sampling import SEED, sampled_source
 from lakerun.quality.semantics import enrich
+from lakerun.quality.shape import measure_shape, skewness
 from lakerun.quality.text_scan import text_query, weighted_text_query
 
 REPEAT_RATIO = 0.9
@@ -109,6 +110,8 @@ class _Profiler:
         self.source = source
         with self.timer.phase("aggregate_scans"):
             record_ct = self._aggregate(columns)
+        with self.timer.phase("shape"):
+            measure_shape(self.engine, self.source, columns, with_skew=not self.caps.quantile_sample_rows)
         with self.timer.phase("frequencies"):
             for column in columns:
                 self._frequencies(column)
@@ -220,6 +223,8 @@ class _Profiler:
             exp.alias_(quantiles(self._column_expr(column), exact), f"q{index}")
             for index, column in enumerate(columns)
         ]
+        skews = {index: skewness(column) for index, column in enumerate(columns)}
+        selects += [exp.alias_(e, f"s{index}") for index, e in skews.items() if e is not None]
         try:
             row = self.engine.query(exp.select(*selects).from_(source)).to_pylist()[0]
         except EngineError as error:
@@ -229,6 +234,8 @@ class _Profiler:
         for index, column in enumerate(columns):
             _store(column, "percentiles", row[f"q{index}"])
             column.metrics["quantile_sample_ratio"] = round(percent / 100, 6)
+            if row.get(f"s{index}") is not None:
+                column.metrics["skewness"] = round(float(row[f"s{index}"]), 6)
 
     def _scan_group(self, group: list[ColumnProfile], with_text: bool = True) -> int | None:
         """One aggregate query over a group of columns plus COUNT(*); on error, retry column by column."""

@@ -2,7 +2,8 @@
 
 Per scored anomaly p = prevalence x risk; per column good = Π(1 - p); affected data points =
 (1 - good) x records; score = 1 - Σ affected / Σ records, rolled up to table and group. Each of the six
-dimensions is the same construction restricted to that dimension's anomalies.
+dimensions is the same construction restricted to that dimension's anomalies, so the overall of a column
+is never above any of its dimensions. No data points (an empty table) scores 0, never a perfect 1.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ class Score:
 
     @property
     def value(self) -> float:
-        """1 - affected / total (1.0 when there is nothing to score)."""
-        return 1.0 - self.affected / self.total if self.total else 1.0
+        """1 - affected / total; 0.0 when there is no data point to stand on (an empty table, no column
+        that could be profiled): a score is never higher than its evidence."""
+        return 1.0 - self.affected / self.total if self.total else 0.0
 
     def add(self, other: Score) -> None:
         """Accumulate another score's data points."""
@@ -65,7 +67,8 @@ def good_fraction(prevalences: Iterable[float]) -> float:
 
 
 def table_scores(profile: TableProfile, anomalies: Sequence[Anomaly]) -> ScoreCard:
-    """The score card of one table: every column weighs its record count."""
+    """The score card of one table: every column that could be profiled weighs its record count (a column
+    whose queries failed is no evidence and counts for nothing; its error is an anomaly of its own)."""
     per_column: dict[str, list[Anomaly]] = defaultdict(list)
     table_wide: list[Anomaly] = []
     for anomaly in anomalies:
@@ -74,6 +77,8 @@ def table_scores(profile: TableProfile, anomalies: Sequence[Anomaly]) -> ScoreCa
         (per_column[anomaly.column_name] if anomaly.column_name else table_wide).append(anomaly)
     card = ScoreCard()
     for column in profile.columns:
+        if column.query_error:
+            continue
         found = per_column.get(column.column_name, []) + table_wide
         card.add(_column_card(float(profile.record_ct), found))
     return card

@@ -1,121 +1,65 @@
-"""Open what a user names (a file, a folder, a Delta table, or a table in a database) as an engine + table name.
+"""Open what a user names (a file, a folder, a Delta table, or a table in a database) as an engine and tables.
 
-Local files go through DuckDB's own scanners (they stream and push projections down, which is what
-makes a one-pass profile cheap); `dbfs:/` and `/Volumes/` paths are mapped to their local folders
-first; Delta tables arrive as Arrow datasets from delta-rs. Object stores (`s3://`, `abfss://`, ...)
-and Excel files are read once by the executor's dataset reader (real types, any format it knows) into
-a DuckDB table that the profile's scans then share. A `--db` URL opens a DuckDB database file or a
-PostgreSQL connection and profiles a table in it.
+Files of every kind go through the one file-source layer (`lakerun.engines.datasets`): it lists the
+location, recognises its datasets (a Delta table at any depth, hive partitions, one `Format`
+vocabulary) and registers them in DuckDB with the same types the executor reads. A location holding
+several datasets is refused with their names unless each is asked to be its own table; a dataset with
+no bytes at all is reported as an empty table, never given an invented column. A `--db` URL opens a
+DuckDB database file or a PostgreSQL connection and profiles a table in it.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass, field
 
-import pyarrow as pa
-from sqlglot import exp
-
-from lakerun.engines.formats import Format, format_of
-from lakerun.engines.locations import is_remote, localize
+from lakerun.engines.datasets import LocationError, is_empty, locate, register_duckdb, table_name
+from lakerun.engines.readers import ReadError
 from lakerun.engines.sql import SqlEngine
 
 VIEW_NAME = "profiled"
-_SCANNERS = {
-    Format.PARQUET: "read_parquet",
-    Format.CSV: "read_csv_auto",
-    Format.TSV: "read_csv_auto",
-    Format.JSON: "read_json_auto",
-    Format.JSONL: "read_json_auto",
-}
-"""DuckDB's own scanner per format (file formats are recognised once, in `engines.formats`); others, such
-as Excel, go through the dataset reader."""
+EACH_HINT = ", or pass --each to profile each as its own table"
 
 
 class SourceNotFoundError(ValueError):
-    """The path or table does not exist or is not a readable format."""
+    """The path or table does not exist, is not a readable format, or is ambiguous."""
 
 
-def open_source(target: str, database: str | None = None) -> tuple[SqlEngine, str]:
-    """An engine holding `target` and the name to profile it by."""
+@dataclass
+class OpenedSource:
+    """An engine holding the tables to profile, plus datasets that hold nothing at all."""
+
+    engine: SqlEngine
+    tables: list[str]
+    empty: list[str] = field(default_factory=list)
+    """Datasets of zero-byte files: no header and no rows, profiled as empty tables."""
+
+
+def open_source(target: str, database: str | None = None, *, each: bool = False) -> OpenedSource:
+    """The dataset `target` names (or, with `each`, every dataset under it) registered in an engine."""
     if database:
-        return _open_database(database), target
+        return OpenedSource(_open_database(database), [target])
     from lakerun.engines.duckdb_engine import DuckDBEngine
-
-    if is_remote(target) or format_of(target) is Format.XLSX:
-        return _open_with_reader(target), VIEW_NAME
-    path = Path(localize(target))
-    if not path.exists():
-        raise SourceNotFoundError(
-            f"{target}: no such file or folder (use --db URL to profile a table in a database)"
-        )
-    engine = DuckDBEngine()
-    if (path / "_delta_log").is_dir():
-        from deltalake import DeltaTable
-
-        engine.register(VIEW_NAME, DeltaTable(str(path)).to_pyarrow_dataset())
-        return engine, VIEW_NAME
-    engine.query(f"CREATE VIEW {VIEW_NAME} AS SELECT * FROM {_scan(path)}")
-    return engine, VIEW_NAME
-
-
-def _open_with_reader(target: str) -> SqlEngine:
-    """Read the one dataset `target` names through the dataset reader into a DuckDB table (spills when large)."""
-    from lakerun.engines.duckdb_engine import DuckDBEngine
-    from lakerun.engines.files import FileSource, SourceError
-    from lakerun.engines.formats import Dataset, Discovery
-    from lakerun.engines.readers import DatasetReader, ReadError
 
     try:
-        source = FileSource.open_url(target)
-        source.check_exists()
-        found = [item for item in Discovery(source) if isinstance(item, Dataset)]
-    except SourceError as exc:
+        located = locate(target)
+        datasets = located.datasets if each else [located.single(EACH_HINT)]
+        if not datasets:
+            located.single()
+    except LocationError as exc:
         raise SourceNotFoundError(str(exc)) from exc
-    if len(found) != 1:
-        names = ", ".join(d.name for d in found[:5]) or "none"
-        raise SourceNotFoundError(
-            f"{target}: holds {len(found)} datasets ({names}); name one of them, or use `lakerun quality group`"
-        )
-    reader = DatasetReader(source)
     engine = DuckDBEngine()
-    try:
-        info = reader.inspect(found[0])
-        if info.problems:
-            first = info.problems[0]
-            raise SourceNotFoundError(
-                f"{target}: {len(info.problems)} file(s) cannot be read, e.g. {first.path}: {first.message}"
-            )
-        batches = pa.RecordBatchReader.from_batches(info.schema, reader.iter_batches(found[0], info))
-        engine.register("__lakerun_read", batches)
-        engine.query(f"CREATE TABLE {VIEW_NAME} AS SELECT * FROM __lakerun_read")
-    except ReadError as exc:
-        raise SourceNotFoundError(f"{target}: {exc}") from exc
-    finally:
-        reader.close()
-    return engine
-
-
-def _scanner_of(name: str) -> str | None:
-    """DuckDB's scanner for a file name's format, if DuckDB reads it here."""
-    found = format_of(name)
-    return _SCANNERS.get(found) if found else None
-
-
-def _scan(path: Path) -> str:
-    """The DuckDB table function reading a file, or every data file of a folder (hive partitions kept)."""
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if _scanner_of(p.name))
-    if not files:
-        raise SourceNotFoundError(f"{path}: no parquet, csv or json files found")
-    scanner = _scanner_of(files[0].name)
-    if scanner is None:
-        raise SourceNotFoundError(
-            f"{path}: unsupported format {files[0].suffix or '(no extension)'}; "
-            f"expected one of {', '.join(_SCANNERS)}"
-        )
-    same = [str(f) for f in files if _scanner_of(f.name) == scanner]
-    listed = exp.Array(expressions=[exp.Literal.string(f) for f in same]).sql("duckdb")
-    hive = ", hive_partitioning = true" if path.is_dir() else ""
-    return f"{scanner}({listed}{hive})"
+    opened = OpenedSource(engine, [])
+    for dataset in datasets:
+        name = table_name(dataset) if each else VIEW_NAME
+        if is_empty(dataset):
+            opened.empty.append(name)
+            continue
+        try:
+            register_duckdb(engine, name, located.source, dataset)
+        except ReadError as exc:
+            raise SourceNotFoundError(f"{dataset.path}: {exc}") from exc
+        opened.tables.append(name)
+    return opened
 
 
 def _open_database(url: str) -> SqlEngine:
@@ -134,25 +78,8 @@ def _open_database(url: str) -> SqlEngine:
 
 
 def open_group_source(target: str | None, database: str | None = None) -> SqlEngine:
-    """An engine whose catalog lists the tables of a group: a database, or one view per child of a folder."""
+    """An engine whose catalog lists the tables of a group: a database, or every dataset under a folder."""
     if database:
         return _open_database(database)
-    from lakerun.engines.duckdb_engine import DuckDBEngine
-
-    folder = Path(target or ".")
-    if not folder.is_dir():
-        raise SourceNotFoundError(f"{folder}: not a folder (use --db URL to profile a database's tables)")
-    engine = DuckDBEngine()
-    for child in sorted(folder.iterdir()):
-        if child.name.startswith((".", "_")) or (child.is_file() and not _scanner_of(child.name)):
-            continue
-        view = exp.to_identifier(child.stem if child.is_file() else child.name, quoted=True).sql("duckdb")
-        if (child / "_delta_log").is_dir():
-            from deltalake import DeltaTable
-
-            hidden = f"__delta_{len(child.name)}_{abs(hash(child.name))}"
-            engine.register(hidden, DeltaTable(str(child)).to_pyarrow_dataset())
-            engine.query(f"CREATE VIEW {view} AS SELECT * FROM {hidden}")
-            continue
-        engine.query(f"CREATE VIEW {view} AS SELECT * FROM {_scan(child)}")
-    return engine
+    opened = open_source(target or ".", each=True)
+    return opened.engine

@@ -14,9 +14,11 @@ DELIMITERS = ",|^\t"
 """Characters that make a value look like embedded delimited data when three or more appear."""
 
 PLACEHOLDER = (
-    "^([-.? ]+|[09xz]{2,}|(blank|error|missing|tbd|n/a|#na|none|null|unknown|undefined|empty|dummy|test|na))$"
+    "^([-.? ]+|0{2,}|9{2,}|x{2,}|z{2,}"
+    "|(blank|error|missing|tbd|n/a|#na|none|null|nan|unknown|undefined|empty|dummy|test|na))$"
 )
-"""Dummy values; matched after removing brackets, so `(none)` and `[null]` count too."""
+"""Dummy values (TestGen's `0{2,}|9{2,}|x{2,}|z{2,}` runs of one repeated character, not mixes such as `90`);
+matched after removing brackets, so `(none)` and `[null]` count too."""
 
 PLACEHOLDER_SYMBOL_STARTS = "()[]-.?09xz"
 PLACEHOLDER_WORD_STARTS = "bemtn#ud"
@@ -34,13 +36,20 @@ _YEAR = "(18|19|20|21)[0-9]{2}"
 _MONTH = "(0[1-9]|1[0-2])"
 _DAY = "(0[1-9]|[12][0-9]|3[01])"
 _MONTH_NAME = "(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_TIME = "[0-2][0-9]:[0-5][0-9](:[0-5][0-9]([.,][0-9]+)?)?"
+_ZONE = "(z|[+-][0-2][0-9](:?[0-5][0-9])?)"
+ISO_DATE = f"^{_YEAR}[-/]{_MONTH}[-/]{_DAY}([ t]{_TIME} ?{_ZONE}?)?$"
+"""ISO-8601 dates and timestamps (`T` or space, fractions, `Z` or an offset) and `yyyy/mm/dd`."""
+COMPACT_DATE = f"^{_YEAR}{_MONTH}{_DAY}$"
+DAY_FIRST_DATE = f"^(1[3-9]|2[0-9]|3[01])[/.-](0?[1-9]|1[0-2])[/.-]{_YEAR}( {_TIME})?$"
+"""`dd/mm/yyyy` where the first part cannot be a month (13-31); 01-12 first reads as TestGen's `mm/dd/yyyy`."""
+MONTH_FIRST_DATE = f"^(0?[1-9]|1[0-2])[/-](0?[1-9]|[12][0-9]|3[01])[/-]([0-9]{{2}}|{_YEAR})( {_TIME})?$"
 DATE_LIKE = (
-    f"^({_YEAR}{_MONTH}{_DAY}"
-    f"|{_YEAR}-{_MONTH}-{_DAY}([ t][0-2][0-9]:[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?)?"
-    f"|(0?[1-9]|1[0-2])[/-](0?[1-9]|[12][0-9]|3[01])[/-]([0-9]{{2}}|{_YEAR})"
-    f"|(0?[1-9]|[12][0-9]|3[01]) {_MONTH_NAME},? {_YEAR})$"
+    f"({ISO_DATE}|{COMPACT_DATE}|{DAY_FIRST_DATE}|{MONTH_FIRST_DATE}"
+    f"|^(0?[1-9]|[12][0-9]|3[01]) {_MONTH_NAME},? {_YEAR}$)"
 )
-"""Dates as text in the formats TestGen recognises (years guarded to 1800-2199)."""
+"""Dates as text: TestGen's formats (yyyyMMdd, yyyy-MM-dd, MM/dd/yyyy, MM-dd-yy, dd MMM yyyy, timestamps)
+plus ISO-8601 with `T`, `Z` or an offset, `yyyy/mm/dd` and `dd/mm/yyyy` (years guarded to 1800-2199)."""
 
 US_STATES = [
     "AL",

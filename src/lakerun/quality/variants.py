@@ -48,3 +48,20 @@ def variant_set_hit(values: list[str]) -> str | None:
         if len(hits) > 1:
             return "Variant codings: " + ", ".join(sorted(hits))
     return None
+
+
+def variant_share(top_values: list[tuple[str, int]], records: float) -> float:
+    """Share of records written in a minority coding: per synonym set hit twice or more, every coding
+    but the most frequent one counts (M 40, Male 10 -> the 10 Male rows)."""
+    if records <= 0:
+        return 0.0
+    counts: dict[str, int] = {}
+    for value, count in top_values:
+        key = value.strip().lower().rstrip(".")
+        counts[key] = counts.get(key, 0) + count
+    minority = 0
+    for coding in VARIANT_CODINGS:
+        hits = sorted((counts[v] for v in coding if v in counts), reverse=True)
+        if len(hits) > 1:
+            minority += sum(hits[1:])
+    return minority / records
