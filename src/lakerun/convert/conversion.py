@@ -86,12 +86,15 @@ class Conversion:
         return written
 
 
-def convert(flow: Flow, settings: Settings | None = None) -> Conversion:
-    """Converts a parsed flow; a data cycle raises FlowGraphError naming it."""
+def convert(flow: Flow, settings: Settings | None = None, held: dict[str, str] | None = None) -> Conversion:
+    """Converts a parsed flow; a data cycle raises FlowGraphError naming it.
+
+    `held` maps processor ids to the reason a previous validation gave: they become human requests.
+    """
     settings = settings or Settings()
     graph = build_graph(flow)
     plan = build_plan(graph)
-    generated: Generated = generate(graph, plan, settings)
+    generated: Generated = generate(graph, plan, settings, held)
     folder = f"{settings.notebook_root.rstrip('/')}/{slugify(flow.name)}"
     job = job_definition(graph, plan, folder, generated.parameters)
     requests = [

@@ -46,6 +46,7 @@ class Outcome:
     status: str
     notes: list[str] = field(default_factory=list)
     reason: str | None = None
+    writes: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """The outcome as data."""
@@ -65,8 +66,11 @@ class Generated:
 class Generator:
     """Writes the notebooks of a plan, stage after stage, carrying streams between processors."""
 
-    def __init__(self, graph: FlowGraph, plan: Plan, settings: Settings) -> None:
+    def __init__(
+        self, graph: FlowGraph, plan: Plan, settings: Settings, held: dict[str, str] | None = None
+    ) -> None:
         self.graph, self.plan, self.settings, self.flow = graph, plan, settings, graph.flow
+        self.held = held or {}
         self.steps: dict[str, Step] = {}
         self.outcomes: list[Outcome] = []
         self.parameters: dict[str, str | None] = {}
@@ -170,7 +174,9 @@ class Generator:
         )
         entry = CATALOGUE.get(processor.kind)
         try:
-            if processor_id in self.graph.error_handlers:
+            if processor_id in self.held:
+                step = self._manual(ctx, self.held[processor_id])
+            elif processor_id in self.graph.error_handlers:
                 step = self._failure_branch(ctx)
             elif entry is None:
                 raise ExpressionError(f"no catalogue entry for processor type {processor.type}")
@@ -188,6 +194,7 @@ class Generator:
             step.status,
             step.notes,
             step.reason,
+            step.writes,
         )
         self.outcomes.append(outcome)
         return self._cell(ctx, step, outcome)
@@ -228,6 +235,8 @@ class Generator:
         return "\n".join(lines) + "\n" + step.code
 
 
-def generate(graph: FlowGraph, plan: Plan, settings: Settings) -> Generated:
-    """The notebooks of a planned flow."""
-    return Generator(graph, plan, settings).run()
+def generate(
+    graph: FlowGraph, plan: Plan, settings: Settings, held: dict[str, str] | None = None
+) -> Generated:
+    """The notebooks of a planned flow; `held` processors (id → reason) become human requests."""
+    return Generator(graph, plan, settings, held).run()

@@ -57,6 +57,7 @@ class Step:
     status: str = CONVERTED
     notes: list[str] = field(default_factory=list)
     reason: str | None = None
+    writes: str | None = None
 
 
 class MissingServiceError(Exception):

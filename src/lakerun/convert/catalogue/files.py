@@ -129,7 +129,7 @@ def write_stream(ctx: Context, path: str) -> Step:
     else:
         code = f'(\n    {body}\n    .write.format({fmt!r}){options_code(options)}\n    .mode("append")\n    .save({path})\n)'
     code += f"\n{ctx.var()} = {source.var}"
-    return Step(code, {"*": source})
+    return Step(code, {"*": source}, writes=path)
 
 
 def put_file(ctx: Context) -> Step:
