@@ -122,7 +122,7 @@ def _resolve(
 
 
 def _topological(flow: Flow, edges: list[Edge]) -> list[str]:
-    """Kahn's order (stable by flow order); leftovers are a cycle, reported with names and relationships."""
+    """Kahn's order, following each chain to its end first; leftovers are a cycle, named with their processors."""
     incoming: dict[str, int] = dict.fromkeys(flow.processors, 0)
     outgoing: dict[str, list[str]] = defaultdict(list)
     for edge in edges:
@@ -133,10 +133,12 @@ def _topological(flow: Flow, edges: list[Edge]) -> list[str]:
     while ready:
         current = ready.pop(0)
         order.append(current)
+        freed = []
         for target in outgoing[current]:
             incoming[target] -= 1
             if incoming[target] == 0:
-                ready.append(target)
+                freed.append(target)
+        ready[:0] = freed
     if len(order) < len(flow.processors):
         raise FlowGraphError(_describe_cycle(flow, edges, set(flow.processors) - set(order)))
     return order

@@ -54,16 +54,19 @@ def execute_sql(ctx: Context) -> Step:
 
 
 def query_table(ctx: Context) -> Step:
-    """QueryDatabaseTable[Record]: the table (and columns) read through JDBC; max-value columns noted."""
+    """QueryDatabaseTable[Record]: the table (columns, where clause) read through JDBC; max-value columns noted."""
     table = ctx.text("Table Name")
-    columns = ctx.prop("Columns to Return", "") or ""
+    code = f'{ctx.var()} = spark.read.format("jdbc").options(**{_pool(ctx)}).option("dbtable", {table}).load()'
+    columns = [c.strip() for c in (ctx.prop("Columns to Return", "") or "").split(",") if c.strip()]
+    if columns:
+        code += f"\n{ctx.var()} = {ctx.var()}.selectExpr(*{columns!r})"
     where = ctx.prop("db-fetch-where-clause", "") or ""
-    query = f"'SELECT {columns or '*'} FROM ' + {table}" + (f" + ' WHERE {where}'" if where else "")
-    code = f'{ctx.var()} = spark.read.format("jdbc").options(**{_pool(ctx)}).option("query", {query}).load()'
+    if where:
+        code += f"\n{ctx.var()} = {ctx.var()}.where({where!r})"
     step = Step(code, {"*": Stream(ctx.var())})
     if ctx.prop("Maximum-value Columns"):
         step.notes.append(
-            f"incremental on {ctx.prop('Maximum-value Columns')}: keep the last value (e.g. in a Delta table) and add it to the WHERE"
+            f"incremental on {ctx.prop('Maximum-value Columns')}: keep the last value (e.g. in a Delta table) and filter on it"
         )
         step.status = FLAGGED
         step.reason = "the incremental watermark of QueryDatabaseTable needs a state table"

@@ -117,7 +117,7 @@ def write_stream(ctx: Context, path: str) -> Step:
     options = source.options if fmt == "csv" else ()
     if fmt == "csv":
         options = tuple((k, v) for k, v in source.options if k in ("header", "sep", "quote"))
-    body = f"{source.var}.drop(*{list(source.attributes)!r})"
+    body = f"{source.var}.drop(*{list(source.attributes)!r})" if source.attributes else source.var
     if fmt == "text" and source.shape == "records":
         body += '.select(F.to_json(F.struct("*")).alias("value"))'
     if source.streaming:

@@ -64,7 +64,7 @@ def dropped(ctx: Context) -> Step:
     }[ctx.processor.kind]
     source = ctx.input
     var = source.var if source else "spark.range(0)"
-    code = f"# {ctx.processor.kind} dropped: {why}\n{ctx.var()} = {var}"
+    code = f"{ctx.var()} = {var}"
     return Step(
         code,
         {"*": source or Stream(ctx.var())},

@@ -121,7 +121,7 @@ def convert_json_to_sql(ctx: Context) -> Step:
     source = ctx.require_input()
     table = ctx.prop("Table Name", "") or ""
     statement = ctx.prop("Statement Type", "INSERT") or "INSERT"
-    stream = replace(source, hints=(*source.hints, ("table", table), ("statement", statement)))
+    stream = replace(source, var=ctx.var(), hints=(*source.hints, ("table", table), ("statement", statement)))
     code = f"# ConvertJSONToSQL: {statement} into {table}; PutSQL writes the rows through JDBC\n{ctx.var()} = {source.var}"
     return Step(code, {"sql": stream, "original": source, "*": stream})
 
