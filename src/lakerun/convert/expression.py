@@ -6,6 +6,7 @@ Flowfile attributes are columns in the converted code, so `${amount:gt(100)}` be
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,23 +17,44 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _PARAMETER = re.compile(r"#\{([^}]+)\}")
 
 
+class Arg(str):
+    """An argument's Column code; `literal` is its Python literal when it was written as one."""
+
+    literal: str | None = None
+
+
+def _arg(code: str, literal: str | None) -> Arg:
+    arg = Arg(code)
+    arg.literal = literal
+    return arg
+
+
+def _lit(arg: str, function: str) -> str:
+    """The Python literal of an argument a Spark function takes only as a plain value."""
+    literal = getattr(arg, "literal", None)
+    if literal is None:
+        raise ExpressionError(f"{function}() needs a literal argument here, not an expression")
+    return literal
+
+
 def _num(c: str) -> str:
     return f"{c}.cast('double')"
 
 
-def _substring(c: str, a: list[str]) -> str:
+def _substring(c: str, a: list[Arg]) -> str:
     start = f"({a[0]}) + F.lit(1)"
     if len(a) == 1:
         return f"F.substr({c}, {start})"
     return f"F.substr({c}, {start}, ({a[1]}) - ({a[0]}))"
 
 
-def _after(c: str, a: list[str]) -> str:
-    return f"F.when(F.locate({a[0]}, {c}) > 0, F.substr({c}, F.locate({a[0]}, {c}) + F.length({a[0]}))).otherwise({c})"
+def _after(c: str, a: list[Arg]) -> str:
+    text = _lit(a[0], "substringAfter")
+    return f"F.when(F.locate({text}, {c}) > 0, F.substr({c}, F.locate({text}, {c}) + F.lit(len({text})))).otherwise({c})"
 
 
 # name -> (argument count or None for any, renderer of (column, args) into code)
-FUNCTIONS: dict[str, tuple[int | None, Callable[[str, list[str]], str]]] = {
+FUNCTIONS: dict[str, tuple[int | None, Callable[[str, list[Arg]], str]]] = {
     "equals": (1, lambda c, a: f"({c} == {a[0]})"),
     "equalsIgnoreCase": (1, lambda c, a: f"(F.lower({c}) == F.lower({a[0]}))"),
     "contains": (1, lambda c, a: f"{c}.contains({a[0]})"),
@@ -53,9 +75,9 @@ FUNCTIONS: dict[str, tuple[int | None, Callable[[str, list[str]], str]]] = {
     "trim": (0, lambda c, a: f"F.trim({c})"),
     "length": (0, lambda c, a: f"F.length({c})"),
     "substring": (None, _substring),
-    "substringBefore": (1, lambda c, a: f"F.substring_index({c}, {a[0]}, 1)"),
+    "substringBefore": (1, lambda c, a: f"F.substring_index({c}, {_lit(a[0], 'substringBefore')}, 1)"),
     "substringAfter": (1, _after),
-    "substringAfterLast": (1, lambda c, a: f"F.substring_index({c}, {a[0]}, -1)"),
+    "substringAfterLast": (1, lambda c, a: f"F.substring_index({c}, {_lit(a[0], 'substringAfterLast')}, -1)"),
     "replace": (2, lambda c, a: f"F.replace({c}, {a[0]}, {a[1]})"),
     "replaceAll": (2, lambda c, a: f"F.regexp_replace({c}, {a[0]}, {a[1]})"),
     "replaceNull": (1, lambda c, a: f"F.coalesce({c}, {a[0]})"),
@@ -73,15 +95,15 @@ FUNCTIONS: dict[str, tuple[int | None, Callable[[str, list[str]], str]]] = {
     "multiply": (1, lambda c, a: f"({c} * {a[0]})"),
     "divide": (1, lambda c, a: f"({c} / {a[0]})"),
     "mod": (1, lambda c, a: f"({c} % {a[0]})"),
-    "matches": (1, lambda c, a: f"{c}.rlike(F.concat(F.lit('^(?:'), {a[0]}, F.lit(')$')))"),
-    "find": (1, lambda c, a: f"{c}.rlike({a[0]})"),
+    "matches": (1, lambda c, a: f"{c}.rlike({'^(?:' + ast.literal_eval(_lit(a[0], 'matches')) + ')$'!r})"),
+    "find": (1, lambda c, a: f"{c}.rlike({_lit(a[0], 'find')})"),
     "in": (None, lambda c, a: f"{c}.isin({', '.join(a)})"),
     "ifElse": (2, lambda c, a: f"F.when({c}, {a[0]}).otherwise({a[1]})"),
-    "toDate": (None, lambda c, a: f"F.to_timestamp({c}, {a[0]})" if a else f"F.to_timestamp({c})"),
-    "format": (None, lambda c, a: f"F.date_format({c}, {a[0]})"),
+    "toDate": (None, lambda c, a: f"F.to_timestamp({c}, {_lit(a[0], 'toDate')})" if a else f"F.to_timestamp({c})"),
+    "format": (1, lambda c, a: f"F.date_format({c}, {_lit(a[0], 'format')})"),
 }
 
-SUBJECTS: dict[str, Callable[[list[str]], str]] = {
+SUBJECTS: dict[str, Callable[[list[Arg]], str]] = {
     "now": lambda a: "F.current_timestamp()",
     "UUID": lambda a: "F.expr('uuid()')",
     "literal": lambda a: a[0],
@@ -140,24 +162,25 @@ class _Parser:
             raise ExpressionError(f"empty attribute name in ${{{self.text}}}")
         return self.subject_code(name)
 
-    def _args(self) -> list[str]:
+    def _args(self) -> list[Arg]:
         if not self._peek("("):
             raise ExpressionError(f"expected '(' at {self.pos} in {self.text!r}")
         self.pos += 1
-        args: list[str] = []
+        args: list[Arg] = []
         while not self._peek(")"):
             self._skip_space()
             if self._peek("'") or self._peek('"'):
-                args.append(f"F.lit({self._quoted()!r})")
+                text = self._quoted()
+                args.append(_arg(f"F.lit({text!r})", repr(text)))
             elif self.text.startswith("${", self.pos):
                 end = _closing(self.text, self.pos + 1)
-                args.append(_Parser(self.text[self.pos + 2 : end], self.subject_code).expression())
+                args.append(_arg(_Parser(self.text[self.pos + 2 : end], self.subject_code).expression(), None))
                 self.pos = end + 1
             else:
                 match = _NUMBER.match(self.text, self.pos)
                 if not match:
                     raise ExpressionError(f"cannot read argument at {self.pos} in {self.text!r}")
-                args.append(f"F.lit({match.group(0)})")
+                args.append(_arg(f"F.lit({match.group(0)})", match.group(0)))
                 self.pos = match.end()
             self._skip_space()
             if self._peek(","):

@@ -6,6 +6,7 @@ installed is reported as skipped and left out of the percentage rather than coun
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -169,9 +170,7 @@ def lint_findings(folder: str, notebooks: dict[str, str]) -> list[Finding] | Non
 
 def security_findings(folder: str, notebooks: dict[str, str]) -> list[Finding] | None:
     """bandit's medium and high severity issues; None when bandit is not installed."""
-    try:
-        import bandit  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("bandit") is None:
         return None
     command = [sys.executable, "-m", "bandit", "-q", "-f", "json", "-ll", "-r", folder]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)  # nosec B603

@@ -83,7 +83,7 @@ df_big_orders__big = spark.sql('SELECT * FROM flowfile_big_orders WHERE amount >
 
 # Processor: Tag region (UpdateAttribute) id=p-update
 df_tag_region = df_big_orders__big
-df_tag_region = df_tag_region.withColumn('region', F.substring_index(F.col('filename'), F.lit('_'), 1))
+df_tag_region = df_tag_region.withColumn('region', F.substring_index(F.col('filename'), '_', 1))
 
 # COMMAND ----------
 
