@@ -23,9 +23,17 @@ SQL_FROM_PARAMETER = {
                 "identifier": "sql",
                 "name": "Read table",
                 "type": "org.apache.nifi.processors.standard.ExecuteSQL",
-                "properties": {"SQL select query": "SELECT * FROM #{table}", "Database Connection Pooling Service": "pool"},
+                "properties": {
+                    "SQL select query": "SELECT * FROM #{table}",
+                    "Database Connection Pooling Service": "pool",
+                },
             },
-            {"identifier": "put", "name": "Keep", "type": "org.apache.nifi.processors.standard.PutFile", "properties": {"Directory": "/out"}},
+            {
+                "identifier": "put",
+                "name": "Keep",
+                "type": "org.apache.nifi.processors.standard.PutFile",
+                "properties": {"Directory": "/out"},
+            },
         ],
         "connections": [
             {
@@ -82,7 +90,9 @@ def test_the_agent_writes_notebooks_job_and_report(tmp_path: Path) -> None:
 
 
 def test_cli_converts_a_flow(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["convert", "nifi", str(FLOWS / "logs_definition.json"), "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["convert", "nifi", str(FLOWS / "logs_definition.json"), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert "9 converted, 1 flagged, 3 manual, 3 dropped; coverage 81%" in result.output
     assert "human request 4: Vendor magic (MagicProcessor): no catalogue entry" in result.output
@@ -92,7 +102,9 @@ def test_cli_converts_a_flow(tmp_path: Path) -> None:
 def test_cli_refuses_a_broken_flow(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"flowContents": ')
-    result = CliRunner().invoke(app, ["convert", "nifi", str(bad), "--out", str(tmp_path / "o"), "--no-validate"])
+    result = CliRunner().invoke(
+        app, ["convert", "nifi", str(bad), "--out", str(tmp_path / "o"), "--no-validate"]
+    )
     assert result.exit_code == 1
     assert "malformed JSON" in result.output
 

@@ -16,7 +16,12 @@ from tests.convert.conftest import FLOWS
 
 
 def _processor(pid: str, kind: str, **properties: str) -> dict[str, object]:
-    return {"identifier": pid, "name": pid.title(), "type": f"org.apache.nifi.processors.standard.{kind}", "properties": properties}
+    return {
+        "identifier": pid,
+        "name": pid.title(),
+        "type": f"org.apache.nifi.processors.standard.{kind}",
+        "properties": properties,
+    }
 
 
 def _link(cid: str, source: str, destination: str, relationship: str = "success") -> dict[str, object]:
@@ -28,8 +33,16 @@ def _link(cid: str, source: str, destination: str, relationship: str = "success"
     }
 
 
-def _definition(processors: list[dict[str, object]], connections: list[dict[str, object]], **extra: object) -> bytes:
-    contents = {"identifier": "root", "name": "bad", "processors": processors, "connections": connections, **extra}
+def _definition(
+    processors: list[dict[str, object]], connections: list[dict[str, object]], **extra: object
+) -> bytes:
+    contents = {
+        "identifier": "root",
+        "name": "bad",
+        "processors": processors,
+        "connections": connections,
+        **extra,
+    }
     return json.dumps({"flowContents": contents}).encode()
 
 
@@ -49,12 +62,15 @@ def _definition(processors: list[dict[str, object]], connections: list[dict[str,
             "processor p1: <processors> has no <type>",
         ),
         (_definition([{"identifier": "p1", "properties": {}}], []), "processor p1 has no `type`"),
-        (_definition([], [{"identifier": "c1", "source": "p1"}]), "connection c1 needs `source` and `destination`"),
+        (
+            _definition([], [{"identifier": "c1", "source": "p1"}]),
+            "connection c1 needs `source` and `destination`",
+        ),
         (_definition([], [], funnels="oops"), "`funnels` must be a list"),
     ],
 )
 def test_malformed_input_names_what_is_wrong(data: bytes, message: str) -> None:
-    with pytest.raises(FlowReadError, match="flow.bin") as error:
+    with pytest.raises(FlowReadError, match=r"flow\.bin") as error:
         read_flow_bytes(data, "flow.bin")
     assert message in str(error.value)
 
@@ -72,11 +88,18 @@ def test_missing_file_is_an_error(tmp_path: Path) -> None:
 
 def test_cycle_names_its_processors() -> None:
     data = _definition(
-        [_processor("a", "UpdateAttribute", x="1"), _processor("b", "UpdateAttribute", y="2"), _processor("c", "LogAttribute")],
+        [
+            _processor("a", "UpdateAttribute", x="1"),
+            _processor("b", "UpdateAttribute", y="2"),
+            _processor("c", "LogAttribute"),
+        ],
         [_link("1", "a", "b"), _link("2", "b", "c"), _link("3", "c", "a")],
     )
     flow = read_flow_bytes(data, "loop.json")
-    with pytest.raises(FlowGraphError, match=r"data cycle: .*A \(UpdateAttribute\) -> B \(UpdateAttribute\) -> C \(LogAttribute\) -> A"):
+    with pytest.raises(
+        FlowGraphError,
+        match=r"data cycle: .*A \(UpdateAttribute\) -> B \(UpdateAttribute\) -> C \(LogAttribute\) -> A",
+    ):
         convert(flow)
 
 
@@ -100,7 +123,9 @@ def test_unknown_processor_and_missing_service_become_human_requests() -> None:
         [
             _processor("a", "GenerateFlowFile"),
             {"identifier": "m", "name": "Magic", "type": "com.vendor.Magic", "properties": {}},
-            _processor("q", "QueryRecord", **{"Record Reader": "svc-missing", "big": "SELECT * FROM FLOWFILE"}),
+            _processor(
+                "q", "QueryRecord", **{"Record Reader": "svc-missing", "big": "SELECT * FROM FLOWFILE"}
+            ),
         ],
         [_link("1", "a", "m"), _link("2", "m", "q")],
     )

@@ -23,7 +23,7 @@ CASES = ["orders_template.xml", "warehouse_flow.xml", "logs_definition.json", "c
 def test_generated_code_matches_golden(name: str) -> None:
     conversion = convert(read_flow(FLOWS / name))
     produced = {**conversion.notebooks, JOB_FILE: json.dumps(conversion.job, indent=2, sort_keys=True) + "\n"}
-    folder = GOLDEN / name.split(".")[0]
+    folder = GOLDEN / name.split(".", maxsplit=1)[0]
     if os.environ.get("LAKERUN_UPDATE_GOLDEN") == "1":
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.iterdir():

@@ -54,7 +54,9 @@ def test_converted_orders_flow_runs_and_routes_the_same_rows(ws_client, tmp_path
     for name, rows in ORDERS.items():
         (inbox / name).write_text("id,name,amount\n" + "".join(",".join(row) + "\n" for row in rows))
     (inbox / "readme.txt").write_text("not an order\n")
-    check = WorkspaceRunCheck(ws_client, {"input.dir": str(inbox), "output.dir": str(outbox)}, timeout_minutes=5)
+    check = WorkspaceRunCheck(
+        ws_client, {"input.dir": str(inbox), "output.dir": str(outbox)}, timeout_minutes=5
+    )
     request = AgentRequest("orders", str(FLOWS / "orders_template.xml"), str(tmp_path / "generated"))
     result = DeterministicAgent(check).run(request)
     assert result.status == DONE, result.iterations[-1]["validation"]["findings"]

@@ -99,7 +99,10 @@ FUNCTIONS: dict[str, tuple[int | None, Callable[[str, list[Arg]], str]]] = {
     "find": (1, lambda c, a: f"{c}.rlike({_lit(a[0], 'find')})"),
     "in": (None, lambda c, a: f"{c}.isin({', '.join(a)})"),
     "ifElse": (2, lambda c, a: f"F.when({c}, {a[0]}).otherwise({a[1]})"),
-    "toDate": (None, lambda c, a: f"F.to_timestamp({c}, {_lit(a[0], 'toDate')})" if a else f"F.to_timestamp({c})"),
+    "toDate": (
+        None,
+        lambda c, a: f"F.to_timestamp({c}, {_lit(a[0], 'toDate')})" if a else f"F.to_timestamp({c})",
+    ),
     "format": (1, lambda c, a: f"F.date_format({c}, {_lit(a[0], 'format')})"),
 }
 
@@ -174,7 +177,9 @@ class _Parser:
                 args.append(_arg(f"F.lit({text!r})", repr(text)))
             elif self.text.startswith("${", self.pos):
                 end = _closing(self.text, self.pos + 1)
-                args.append(_arg(_Parser(self.text[self.pos + 2 : end], self.subject_code).expression(), None))
+                args.append(
+                    _arg(_Parser(self.text[self.pos + 2 : end], self.subject_code).expression(), None)
+                )
                 self.pos = end + 1
             else:
                 match = _NUMBER.match(self.text, self.pos)

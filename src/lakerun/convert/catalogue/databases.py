@@ -56,7 +56,9 @@ def execute_sql(ctx: Context) -> Step:
 def query_table(ctx: Context) -> Step:
     """QueryDatabaseTable[Record]: the table (columns, where clause) read through JDBC; max-value columns noted."""
     table = ctx.text("Table Name")
-    code = f'{ctx.var()} = spark.read.format("jdbc").options(**{_pool(ctx)}).option("dbtable", {table}).load()'
+    code = (
+        f'{ctx.var()} = spark.read.format("jdbc").options(**{_pool(ctx)}).option("dbtable", {table}).load()'
+    )
     columns = [c.strip() for c in (ctx.prop("Columns to Return", "") or "").split(",") if c.strip()]
     if columns:
         code += f"\n{ctx.var()} = {ctx.var()}.selectExpr(*{columns!r})"

@@ -177,7 +177,9 @@ def attributes_to_json(ctx: Context) -> Step:
     listed = [name.strip() for name in (ctx.prop("Attributes List", "") or "").split(",") if name.strip()]
     names = listed or list(source.attributes)
     if not names:
-        raise ExpressionError("AttributesToJSON: no attributes are known here; list them in 'Attributes List'")
+        raise ExpressionError(
+            "AttributesToJSON: no attributes are known here; list them in 'Attributes List'"
+        )
     json_code = f"F.to_json(F.struct(*{names!r}))"
     if ctx.prop("Destination", "flowfile-attribute") == "flowfile-content":
         code = f"{ctx.var()} = {source.var}.select({json_code}.alias('value'), *{list(source.attributes)!r})"
