@@ -34,3 +34,16 @@ def test_generated_code_matches_golden(name: str) -> None:
     assert sorted(produced) == sorted(expected)
     for file, text in produced.items():
         assert text == expected[file], f"{name}: {file} differs from the golden file"
+
+
+def test_the_documented_catalogue_lists_every_entry() -> None:
+    from lakerun.convert.catalogue import CATALOGUE
+
+    doc = (Path(__file__).parents[2] / "docs" / "nifi-conversion.md").read_text()
+    rows = {
+        line.split("|")[2].strip().strip("`")
+        for line in doc.splitlines()
+        if line.startswith("| ") and "`" in line.split("|")[2]
+    }
+    assert rows >= set(CATALOGUE)
+    assert len(CATALOGUE) >= 30
