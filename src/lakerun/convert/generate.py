@@ -131,6 +131,14 @@ class Generator:
             streams[0], var=var, attributes=attributes, streaming=any(s.streaming for s in streams)
         )
 
+    def _unfed(self, processor_id: str) -> list[str]:
+        """The incoming relationships that carry nothing in the converted code."""
+        return [
+            f"{self.flow.processors[edge.source].name} has no {edge.relationship!r} output"
+            for edge in self.graph.inputs(processor_id)
+            if self._output(edge) is None
+        ]
+
     def _output(self, edge: Edge) -> Stream | None:
         step = self.steps.get(edge.source)
         if step is None:
@@ -174,8 +182,11 @@ class Generator:
         )
         entry = CATALOGUE.get(processor.kind)
         try:
+            unfed = self._unfed(processor_id) if stream is None else []
             if processor_id in self.held:
                 step = self._manual(ctx, self.held[processor_id])
+            elif unfed:
+                step = self._manual(ctx, "no converted output reaches it: " + "; ".join(unfed))
             elif processor_id in self.graph.error_handlers:
                 step = self._failure_branch(ctx)
             elif entry is None:
