@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -42,6 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="job parameter for the run check"
     )
+    parser.add_argument(
+        "--output-per-attempt",
+        "--output_per_attempt",
+        dest="output_per_attempt",
+        nargs="?",
+        const="true",
+        default="false",
+        help="write under OUTPUT_PATH/<attempt id> (one folder per attempt)",
+    )
     parser.add_argument("--quiet", action="store_true")
     return parser
 
@@ -51,13 +61,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
     args, unknown = parser.parse_known_args(raw)
-    stray = [arg for arg in unknown if not arg.startswith("--lakerun-")]
+    stray = [arg for arg in unknown if not arg.startswith(("--lakerun-", "--lakerun_"))]
     if stray:
         parser.error(f"unrecognized arguments: {' '.join(stray)}")
     parameters = dict(item.split("=", 1) for item in args.param if "=" in item)
+    attempt_id = args.attempt_id or _lakerun_attempt_id(raw)
+    output_path = (
+        f"{args.output_path.rstrip('/')}/{attempt_id}"
+        if args.output_per_attempt.lower() in ("true", "1", "yes") and attempt_id
+        else args.output_path
+    )
     settings = Settings(args.notebook_root, args.volume_root, args.secret_scope, args.autoloader)
     request = AgentRequest(
-        args.flow_id, args.nifi_path, args.output_path, args.attempt_id, settings, max(1, args.max_iterations)
+        args.flow_id, args.nifi_path, output_path, attempt_id, settings, max(1, args.max_iterations)
     )
     run_check = None
     if args.run_check:
@@ -66,13 +82,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lakerun.convert.runcheck import WorkspaceRunCheck
 
         run_check = WorkspaceRunCheck(WorkspaceClient(), parameters)
-    progress = BothProgress(CallbackProgress.from_environment(raw), None if args.quiet else ConsoleProgress())
+    callback = CallbackProgress.from_environment(raw)
+    progress = BothProgress(callback, None if args.quiet else ConsoleProgress())
     result = DeterministicAgent(run_check).run(request, progress)
     print(json.dumps(result.to_dict(), indent=2))
     if result.status == FAILED:
         print(f"conversion failed: {result.error}", file=sys.stderr)
+        if isinstance(callback, CallbackProgress):
+            callback.failed(result.error or "conversion failed")
         return 1
     return 0
+
+
+def _lakerun_attempt_id(argv: Sequence[str]) -> str:
+    """The attempt id the control plane gave the task (argument or variable), or empty."""
+    for arg in argv:
+        name, _, value = arg.partition("=")
+        if name in ("--lakerun-attempt-id", "--lakerun_attempt_id"):
+            return value
+    return os.environ.get("LAKERUN_ATTEMPT_ID", "")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ class CallbackProgress:
         if figures:
             self._send("result", figures)
 
+    def failed(self, error: str) -> None:
+        """Ends the attempt with the conversion's own error rather than a bare exit code."""
+        self._send("failed", {"error": error})
+
     def _send(self, kind: str, payload: dict[str, Any]) -> None:
         try:
             self.client.send(kind, payload)

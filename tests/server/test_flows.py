@@ -1,0 +1,90 @@
+"""NiFi flows through the API: inventory, conversions as attempts with live figures, history, files, stop."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tests.convert.conftest import FLOWS
+from tests.server.conftest import Stack
+
+
+def _inventory(tmp_path: Path) -> Path:
+    folder = tmp_path / "nifi"
+    folder.mkdir()
+    shutil.copy(FLOWS / "orders_template.xml", folder / "orders.xml")
+    shutil.copy(FLOWS / "logs_definition.json", folder / "logs.json")
+    (folder / "broken.xml").write_text("<template><snippet>")
+    (folder / "notes.txt").write_text("not a flow")
+    return folder
+
+
+def _by_id(flows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {flow["id"]: flow for flow in flows}
+
+
+def test_inventory_conversions_history_and_files(stack: Stack, tmp_path: Path) -> None:
+    loaded = stack.api.post("/v1/flows/load", json={"folder": str(_inventory(tmp_path))})
+    assert loaded.status_code == 200, loaded.text
+    flows = _by_id(loaded.json())
+    assert sorted(flows) == ["broken", "logs", "orders"]
+    assert flows["orders"]["status"] == "NOT_STARTED"
+    assert (flows["orders"]["processors"], flows["orders"]["source_format"]) == (8, "nifi-template")
+    assert flows["broken"]["status"] == "NEEDS_ATTENTION"
+    assert "malformed XML" in flows["broken"]["load_error"]
+
+    patched = stack.api.patch("/v1/flows/orders", json={"priority": "high", "owner": "ana"}).json()
+    assert (patched["priority"], patched["owner"]) == ("high", "ana")
+
+    started = stack.api.post("/v1/flows/conversions", json={"flow_ids": ["orders", "logs", "broken"]})
+    assert started.status_code == 201, started.text
+    body = started.json()
+    assert "cannot be converted" in body["errors"]["broken"]
+    attempts = {a["subject"]["key"]: a for a in body["attempts"]}
+    assert sorted(attempts) == ["logs", "orders"]
+    assert all(
+        a["subject"]["kind"] == "nifi_flow" and a["strategy"] == "job_per_attempt" for a in attempts.values()
+    )
+
+    finished = {key: stack.wait(a["id"], timeout=180) for key, a in attempts.items()}
+    orders, logs = finished["orders"], finished["logs"]
+    assert orders["status"] == "SUCCESS", orders
+    assert orders["result"]["status"] == "DONE"
+    assert orders["result"]["iterations"] == 1
+    assert orders["result"]["validation_percentage"] == 100.0
+    assert orders["result"]["coverage"] == 1.0
+    assert logs["result"]["status"] == "NEEDS_ATTENTION"
+    assert len(logs["result"]["human_requests"]) == 4
+
+    flows = _by_id(stack.api.get("/v1/flows").json())
+    assert (flows["orders"]["status"], flows["logs"]["status"]) == ("DONE", "NEEDS_ATTENTION")
+    assert flows["orders"]["successful_conversions"] == 1 and flows["logs"]["successful_conversions"] == 0
+
+    attempt_id = orders["id"]
+    files = stack.api.get(f"/v1/flows/orders/attempts/{attempt_id}/files").json()
+    assert files == ["01_orders_routing.py"]
+    notebook = stack.api.get(f"/v1/flows/orders/attempts/{attempt_id}/files/01_orders_routing.py")
+    assert notebook.text.startswith("# Databricks notebook source")
+    assert "attachment" in notebook.headers["content-disposition"]
+    assert (tmp_path / "converted" / "orders" / attempt_id / "job.json").exists()
+
+    again = stack.api.post("/v1/flows/orders/conversions")
+    assert again.status_code == 201
+    second = stack.wait(again.json()["id"], timeout=180)
+    detail = stack.api.get("/v1/flows/orders").json()
+    assert [a["attempt_number"] for a in detail["history"]] == [2, 1]
+    assert second["status"] == "SUCCESS" and detail["attempts"] == 2 and detail["successful_conversions"] == 2
+
+
+def test_bad_requests_are_named(stack: Stack, tmp_path: Path) -> None:
+    stack.api.post("/v1/flows/load", json={"folder": str(_inventory(tmp_path))})
+    assert stack.api.post("/v1/flows/load", json={"folder": str(tmp_path / "nope")}).status_code == 422
+    assert stack.api.post("/v1/flows/ghost/conversions").status_code == 404
+    broken = stack.api.post("/v1/flows/broken/conversions")
+    assert broken.status_code == 422 and "malformed XML" in broken.json()["detail"]
+    assert stack.api.post("/v1/flows/orders/stop").json()["detail"] == "flow orders has no conversion running"
+    assert stack.api.patch("/v1/flows/orders", json={"priority": "urgent"}).status_code == 422
+    assert stack.api.get("/v1/flows/orders/attempts/x/files/..%2Fsecret.py").status_code in (404, 422)
+    assert stack.api.get("/v1/flows").status_code == 200
+    assert stack.api.get("/v1/flows", headers={"Authorization": "Bearer wrong"}).status_code == 401
