@@ -88,3 +88,29 @@ def test_bad_requests_are_named(stack: Stack, tmp_path: Path) -> None:
     assert stack.api.get("/v1/flows/orders/attempts/x/files/..%2Fsecret.py").status_code in (404, 422)
     assert stack.api.get("/v1/flows").status_code == 200
     assert stack.api.get("/v1/flows", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_dashboard_flows_pages(stack: Stack, tmp_path: Path) -> None:
+    from tests.server.conftest import browser_client
+
+    folder = _inventory(tmp_path)
+    browser = browser_client(stack)
+    try:
+        loaded = browser.post("/flows/load", data={"folder": str(folder)}, follow_redirects=True)
+        assert "Loaded 3 flows" in loaded.text
+        assert 'data-flow="orders" data-status="NOT_STARTED"' in loaded.text
+        assert 'data-flow="broken" data-status="NEEDS_ATTENTION"' in loaded.text
+        started = browser.post("/flows/start", data={"flow_ids": ["orders", "broken"]}, follow_redirects=True)
+        assert "Started 1 conversion(s). Not started: broken: flow broken cannot be converted" in started.text
+        attempt = stack.api.get("/v1/flows/orders").json()["current_attempt"]
+        stack.wait(attempt["id"], timeout=180)
+        page = browser.get("/flows/orders")
+        assert 'data-status="SUCCESS"' in page.text and "100.0%" in page.text
+        assert f"/flows/orders/attempts/{attempt['id']}/files/01_orders_routing.py" in page.text
+        notebook = browser.get(f"/flows/orders/attempts/{attempt['id']}/files/01_orders_routing.py")
+        assert "# Processor: Big orders (QueryRecord)" in notebook.text
+        stopped = browser.post("/flows/orders/stop", follow_redirects=True)
+        assert "has no conversion running" in stopped.text
+        assert browser.get("/flows/ghost").status_code == 404
+    finally:
+        browser.close()

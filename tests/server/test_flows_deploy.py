@@ -33,7 +33,9 @@ def test_deploy_and_run_writes_the_routed_rows(stack: Stack, tmp_path: Path) -> 
     conversion = stack.wait(stack.api.post("/v1/flows/orders/conversions").json()["id"], timeout=180)
     assert conversion["status"] == "SUCCESS", conversion
 
-    refused = stack.api.post(f"/v1/flows/orders/attempts/{conversion['id']}/deploy", json={"parameters": {"nope": "1"}})
+    refused = stack.api.post(
+        f"/v1/flows/orders/attempts/{conversion['id']}/deploy", json={"parameters": {"nope": "1"}}
+    )
     assert refused.status_code == 422 and "no parameter nope" in refused.json()["detail"]
     deployed = stack.api.post(
         f"/v1/flows/orders/attempts/{conversion['id']}/deploy",
