@@ -114,3 +114,30 @@ def test_dashboard_flows_pages(stack: Stack, tmp_path: Path) -> None:
         assert browser.get("/flows/ghost").status_code == 404
     finally:
         browser.close()
+
+
+def test_cli_flows(stack: Stack, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lakerun.cli.main import app
+
+    runner = CliRunner()
+    connection = ["--url", stack.server.url, "--token", stack.token]
+
+    def cli(*args: str) -> Any:
+        return runner.invoke(app, ["convert", "flows", *connection, *args])
+
+    loaded = cli("load", str(_inventory(tmp_path)))
+    assert loaded.exit_code == 0, loaded.output
+    assert "orders" in loaded.output and "NOT_STARTED" in loaded.output
+    started = cli("start", "orders", "broken")
+    assert started.exit_code == 1
+    assert "broken: not started: flow broken cannot be converted" in started.output
+    attempt_id = started.output.split("attempt ")[1].split()[0]
+    stack.wait(attempt_id, timeout=180)
+    history = cli("history", "orders")
+    assert "SUCCESS" in history.output and "validation 100.0%" in history.output
+    assert cli("files", "orders", attempt_id).output.strip() == "01_orders_routing.py"
+    assert cli("files", "orders", attempt_id, "job.json").output.startswith("{")
+    stopped = cli("stop", "orders")
+    assert stopped.exit_code == 1 and "has no conversion running" in stopped.output
