@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-FLOWS = Path(__file__).parent / "flows"
+FLOWS = Path(__file__).resolve().parents[2] / "examples" / "nifi" / "flows"
 
 
 @pytest.fixture

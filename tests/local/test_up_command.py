@@ -34,3 +34,5 @@ def test_up_runs_the_demo_to_success(tmp_path: Path) -> None:
     assert "hello from the lakerun local workspace" in result.stdout
     assert "dashboard: http://127.0.0.1:" in result.stdout
     assert "demo pipeline pet_claims (raw → gold): SUCCESS" in result.stdout
+    assert "demo flows: converted 4 flows" in result.stdout
+    assert "orders flow deployed and run: SUCCESS" in result.stdout
