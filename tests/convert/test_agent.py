@@ -124,3 +124,20 @@ def test_entry_point_takes_seed_parameters(tmp_path: Path, capsys) -> None:
     printed = json.loads(capsys.readouterr().out)
     assert printed["iterations"] == 1 and printed["validation_percentage"] == 100.0
     assert printed["generated_notebooks"] == [str(tmp_path / "01_orders_routing.py")]
+
+
+def test_autoloader_setting_streams_file_sources_to_available_now_writes() -> None:
+    from lakerun.convert.conversion import convert
+    from lakerun.convert.generate import Settings
+    from lakerun.convert.reader import read_flow
+    from lakerun.convert.validate import validate
+
+    conversion = convert(
+        read_flow(FLOWS / "orders_template.xml"), Settings(autoloader=True, volume_root="/Volumes/m/s/v")
+    )
+    notebook = next(iter(conversion.notebooks.values()))
+    assert 'spark.readStream.format("cloudFiles")' in notebook
+    assert ".option(\"cloudFiles.format\", 'csv')" in notebook
+    assert notebook.count(".trigger(availableNow=True)") == 2
+    assert "'checkpoint_root': '/Volumes/m/s/v/checkpoints'" in notebook
+    assert validate(conversion.notebooks, conversion.job).failed == 0
