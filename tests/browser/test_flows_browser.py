@@ -15,6 +15,7 @@ from tests.browser.conftest import screenshot
 from tests.convert.conftest import FLOWS
 
 pytestmark = [
+    pytest.mark.timeout(900),
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.spark,

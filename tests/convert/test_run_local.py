@@ -14,6 +14,7 @@ from lakerun.convert.runcheck import WorkspaceRunCheck
 from tests.convert.conftest import FLOWS
 
 pytestmark = [
+    pytest.mark.timeout(900),
     pytest.mark.spark,
     pytest.mark.slow,
     pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="pyspark is not installed"),

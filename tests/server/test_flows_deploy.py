@@ -15,6 +15,7 @@ from tests.server.sqlite_only import sqlite_only_stack, sqlite_template
 
 __all__ = ["sqlite_only_stack", "sqlite_template"]
 pytestmark = [
+    pytest.mark.timeout(900),
     pytest.mark.spark,
     pytest.mark.slow,
     pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="pyspark is not installed"),
@@ -56,3 +57,13 @@ def test_deploy_and_run_writes_the_routed_rows(stack: Stack, tmp_path: Path) -> 
 
     assert rows("eu") == {("1", "anna", "50")}
     assert rows("other") == {("3", "carl", "70")}
+
+
+def test_make_run_flows_demo(stack: Stack, tmp_path: Path) -> None:
+    from lakerun.cli.demo_flows import run_demo_flows
+
+    outcome = run_demo_flows(stack.plane, tmp_path)
+    assert outcome.startswith("demo flows: converted 4 flows (")
+    assert outcome.count("DONE") == 1 and outcome.count("NEEDS_ATTENTION") == 3
+    assert "orders flow deployed and run: SUCCESS" in outcome
+    assert {p.parent.name for p in (tmp_path / "demo-nifi" / "out").glob("*/part-*.csv")} == {"eu", "other"}
