@@ -141,3 +141,33 @@ def test_cli_flows(stack: Stack, tmp_path: Path) -> None:
     assert cli("files", "orders", attempt_id, "job.json").output.startswith("{")
     stopped = cli("stop", "orders")
     assert stopped.exit_code == 1 and "has no conversion running" in stopped.output
+
+
+def test_conversion_task_carries_seed_parameters_and_the_wheel_when_given() -> None:
+    from lakerun.control.flows import conversion_request
+    from lakerun.store.flows import FlowRow
+
+    row = FlowRow(
+        id="orders",
+        name="Orders",
+        source_path="/x/orders.xml",
+        task_path="/Volumes/main/nifi/flows/orders.xml",
+        output_root="/Volumes/main/nifi/out",
+        workspace_name="prod",
+        wheel="/Volumes/main/libs/lakerun.whl",
+    )
+    request = conversion_request(row, "tests")
+    (task,) = request.tasks
+    assert task["python_wheel_task"]["entry_point"] == "lakerun-convert"
+    assert task["python_wheel_task"]["named_parameters"] == {
+        "flow_id": "orders",
+        "nifi_xml_path": "/Volumes/main/nifi/flows/orders.xml",
+        "output_path": "/Volumes/main/nifi/out/orders",
+        "output_per_attempt": "true",
+    }
+    assert task["libraries"] == [{"whl": "/Volumes/main/libs/lakerun.whl"}]
+    assert (request.subject_kind, request.strategy, request.workspace) == (
+        "nifi_flow",
+        "job_per_attempt",
+        "prod",
+    )

@@ -131,14 +131,24 @@ def _show(flows_out: list[dict[str, Any]]) -> None:
 def load_flows(
     ctx: typer.Context,
     folder: Annotated[str, typer.Argument(help="Folder of NiFi files, as the control plane reads it.")],
+    *,
     workspace: Annotated[str, typer.Option(help="Workspace the conversions run in.")] = "local",
     output_root: Annotated[str | None, typer.Option(help="Where attempts write their notebooks.")] = None,
     task_folder: Annotated[
         str | None, typer.Option(help="The folder as tasks read it (a Volume path).")
     ] = None,
+    wheel: Annotated[
+        str | None, typer.Option(help="The lakerun wheel as tasks see it (needed on Databricks).")
+    ] = None,
 ) -> None:
     """Add (or refresh) every NiFi file of a folder in the inventory."""
-    body = {"folder": folder, "workspace": workspace, "output_root": output_root, "task_folder": task_folder}
+    body = {
+        "folder": folder,
+        "workspace": workspace,
+        "output_root": output_root,
+        "task_folder": task_folder,
+        "wheel": wheel,
+    }
     _show(_call(ctx, "POST", "/v1/flows/load", json=body))
 
 

@@ -67,11 +67,16 @@ class FlowView:
 def load_inventory(
     plane: ControlPlane,
     folder: str | Path,
+    *,
     workspace: str = "local",
     output_root: str | None = None,
     task_folder: str | None = None,
+    wheel: str | None = None,
 ) -> list[FlowRow]:
-    """Adds (or refreshes) every NiFi file of a folder; unreadable ones are listed with their error."""
+    """Adds (or refreshes) every NiFi file of a folder; unreadable ones are listed with their error.
+
+    `wheel` is the lakerun wheel as conversion tasks see it (needed on Databricks, not locally).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"flows folder {folder} does not exist or is not a folder")
@@ -80,7 +85,9 @@ def load_inventory(
     with plane.ctx.uow() as uow:
         repo = FlowRepository(uow.session)
         for path in sorted(p for p in folder.iterdir() if is_flow_file(p)):
-            rows.append(repo.upsert(_row(path, workspace, output, task_folder)))
+            row = _row(path, workspace, output, task_folder)
+            row.wheel = wheel
+            rows.append(repo.upsert(row))
         uow.session.flush()
         uow.session.expunge_all()
     return rows
@@ -153,7 +160,7 @@ def conversion_request(row: FlowRow, triggered_by: str) -> TriggerRequest:
     """The attempt that runs the conversion agent on one flow, in a job of its own."""
     if row.load_error:
         raise ValueError(f"flow {row.id} cannot be converted: {row.load_error}")
-    task = {
+    task: dict[str, Any] = {
         "task_key": "convert",
         "description": f"Convert NiFi flow {row.name}",
         "python_wheel_task": {
@@ -167,6 +174,8 @@ def conversion_request(row: FlowRow, triggered_by: str) -> TriggerRequest:
             },
         },
     }
+    if row.wheel:
+        task["libraries"] = [{"whl": row.wheel}]
     return TriggerRequest(
         subject_key=row.id,
         subject_kind=SUBJECT_KIND,

@@ -25,6 +25,8 @@ class FlowRow(Base):
     output_root: Mapped[str] = mapped_column(Text)
     """Where attempts write their notebooks: `<output_root>/<flow id>/<attempt id>/`."""
     workspace_name: Mapped[str] = mapped_column(String(100))
+    wheel: Mapped[str | None] = mapped_column(Text)
+    """The lakerun wheel as conversion tasks see it (a Volume path on Databricks); none on the local workspace."""
     source_format: Mapped[str | None] = mapped_column(String(50))
     process_groups: Mapped[int] = mapped_column(Integer, default=0)
     processors: Mapped[int] = mapped_column(Integer, default=0)
@@ -61,6 +63,7 @@ class FlowRepository:
             "task_path",
             "output_root",
             "workspace_name",
+            "wheel",
             "source_format",
             "process_groups",
             "processors",

@@ -53,7 +53,7 @@ def load(
 ) -> RedirectResponse:
     """Loads a folder of NiFi files into the inventory."""
     try:
-        rows = flows.load_inventory(plane, folder.strip(), workspace)
+        rows = flows.load_inventory(plane, folder.strip(), workspace=workspace)
     except (ValueError, LookupError) as exc:
         return _back("/flows", str(exc))
     return _back("/flows", f"Loaded {len(rows)} flows from {folder.strip()}")

@@ -28,6 +28,7 @@ class LoadBody(BaseModel):
         None, description="Where attempts write (default: <folder>/../converted)."
     )
     task_folder: str | None = Field(None, description="The same folder as tasks read it (a Volume path).")
+    wheel: str | None = Field(None, description="The lakerun wheel as tasks see it (needed on Databricks).")
 
 
 class FlowOut(BaseModel):
@@ -115,7 +116,14 @@ def _attempt_out(plane: ControlPlane, attempt: AttemptRow) -> AttemptOut:
 @router.post("/flows/load", response_model=list[FlowOut])
 def load(body: LoadBody, plane: Plane, _: Caller) -> list[FlowOut]:
     """Adds or refreshes the NiFi files of a folder; unreadable files are listed with their error."""
-    flows.load_inventory(plane, body.folder, body.workspace, body.output_root, body.task_folder)
+    flows.load_inventory(
+        plane,
+        body.folder,
+        workspace=body.workspace,
+        output_root=body.output_root,
+        task_folder=body.task_folder,
+        wheel=body.wheel,
+    )
     return [FlowOut.of(view) for view in flows.flow_views(plane)]
 
 

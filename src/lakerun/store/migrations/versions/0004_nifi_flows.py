@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("task_path", sa.Text(), nullable=False),
         sa.Column("output_root", sa.Text(), nullable=False),
         sa.Column("workspace_name", sa.String(length=100), nullable=False),
+        sa.Column("wheel", sa.Text(), nullable=True),
         sa.Column("source_format", sa.String(length=50), nullable=True),
         sa.Column("process_groups", sa.Integer(), nullable=False),
         sa.Column("processors", sa.Integer(), nullable=False),
