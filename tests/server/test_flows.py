@@ -171,3 +171,14 @@ def test_conversion_task_carries_seed_parameters_and_the_wheel_when_given() -> N
         "job_per_attempt",
         "prod",
     )
+
+
+def test_a_flow_broken_after_loading_ends_its_attempt_with_the_reason(stack: Stack, tmp_path: Path) -> None:
+    folder = _inventory(tmp_path)
+    stack.api.post("/v1/flows/load", json={"folder": str(folder)})
+    (folder / "orders.xml").write_text("<template><snippet><processors>")
+    attempt = stack.api.post("/v1/flows/orders/conversions").json()
+    finished = stack.wait(attempt["id"], timeout=180)
+    assert finished["status"] == "FAILED"
+    assert "orders.xml: malformed XML" in finished["error"]
+    assert _by_id(stack.api.get("/v1/flows").json())["orders"]["status"] == "NEEDS_ATTENTION"
