@@ -112,6 +112,10 @@ def test_dashboard_flows_pages(stack: Stack, tmp_path: Path) -> None:
         stopped = browser.post("/flows/orders/stop", follow_redirects=True)
         assert "has no conversion running" in stopped.text
         assert browser.get("/flows/ghost").status_code == 404
+        edited = browser.post(
+            "/flows/orders/edit", data={"priority": "critical", "owner": "ops"}, follow_redirects=True
+        )
+        assert "Saved" in edited.text and "priority critical · owner ops" in edited.text
     finally:
         browser.close()
 
@@ -139,6 +143,8 @@ def test_cli_flows(stack: Stack, tmp_path: Path) -> None:
     assert "SUCCESS" in history.output and "validation 100.0%" in history.output
     assert cli("files", "orders", attempt_id).output.strip() == "01_orders_routing.py"
     assert cli("files", "orders", attempt_id, "job.json").output.startswith("{")
+    assert "orders" in cli("set", "orders", "--priority", "low", "--owner", "bo").output
+    assert stack.api.get("/v1/flows/orders").json()["owner"] == "bo"
     stopped = cli("stop", "orders")
     assert stopped.exit_code == 1 and "has no conversion running" in stopped.output
 

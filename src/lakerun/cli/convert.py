@@ -232,3 +232,14 @@ def deploy(
         json={"parameters": _parameters(param or [])},
     )
     typer.echo(f"{flow_id}: run attempt {attempt['id']} {attempt['status']}")
+
+
+@flows.command("set")
+def set_fields(
+    ctx: typer.Context,
+    flow_id: str,
+    priority: Annotated[str | None, typer.Option(help="low, medium, high or critical.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Who owns the flow's migration.")] = None,
+) -> None:
+    """Set a flow's priority and owner."""
+    _show([_call(ctx, "PATCH", f"/v1/flows/{flow_id}", json={"priority": priority, "owner": owner})])

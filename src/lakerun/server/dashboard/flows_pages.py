@@ -89,6 +89,21 @@ def start(flow_id: str, plane: SessionPost) -> RedirectResponse:
     return _back(f"/flows/{quote(flow_id)}")
 
 
+@router.post("/flows/{flow_id}/edit")
+def edit(
+    flow_id: str,
+    plane: SessionPost,
+    priority: Annotated[str, Form()],
+    owner: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Sets priority and owner."""
+    try:
+        flows.update_flow(plane, flow_id, priority, owner.strip())
+    except (ValueError, LookupError) as exc:
+        return _back(f"/flows/{quote(flow_id)}", str(exc))
+    return _back(f"/flows/{quote(flow_id)}", "Saved")
+
+
 @router.post("/flows/{flow_id}/stop")
 def stop(flow_id: str, plane: SessionPost) -> RedirectResponse:
     """Cancels the running conversion."""
