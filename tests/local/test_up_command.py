@@ -20,6 +20,7 @@ def test_up_runs_the_demo_to_success(tmp_path: Path) -> None:
         lakerun,
         "up",
         "--exit-after-demo",
+        "--no-demo-flows",  # the NiFi demo has its own test (tests/server/test_flows_deploy.py)
         "--root",
         "state",  # relative, as `make run` gives it
         "--port",

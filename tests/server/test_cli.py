@@ -91,6 +91,7 @@ def test_up_serves_both_and_runs_the_demo_through_the_control_plane(tmp_path: Pa
         lakerun,
         "up",
         "--exit-after-demo",
+        "--no-demo-flows",
         "--root",
         str(root),
         "--port",

@@ -18,6 +18,7 @@ from lakerun.server import dashboard
 from lakerun.server.callbacks import endpoints as callbacks
 from lakerun.server.data_quality import endpoints as data_quality
 from lakerun.server.events import endpoints as events
+from lakerun.server.flows import endpoints as flows
 from lakerun.server.metadata import endpoints as metadata
 from lakerun.server.onboarding import endpoints as onboarding
 from lakerun.server.pipelines import endpoints as pipelines
@@ -47,7 +48,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    for module in (runs, workspaces, onboarding, callbacks, events, pipelines, data_quality, metadata):
+    for module in (runs, workspaces, onboarding, callbacks, events, pipelines, data_quality, metadata, flows):
         app.include_router(module.router, prefix="/v1")
     dashboard.install(app)
     _add_error_handlers(app)

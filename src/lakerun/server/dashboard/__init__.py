@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from lakerun.server.dashboard import (
+    flows_pages,
     live,
     login,
     metadata_pages,
@@ -28,6 +29,7 @@ ROUTERS = (
     run_pages,
     subject_pages,
     pipeline_pages,
+    flows_pages,
     quality_pages,
     metadata_pages,
     workspace_pages,

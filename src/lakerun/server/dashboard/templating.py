@@ -17,6 +17,7 @@ NAV = (
     ("runs", "/", "Runs"),
     ("subjects", "/subjects", "History"),
     ("pipelines", "/pipelines", "Pipeline"),
+    ("flows", "/flows", "Flows"),
     ("quality", "/quality", "Data quality"),
     ("metadata", "/metadata", "Metadata"),
     ("workspaces", "/workspaces", "Workspaces"),

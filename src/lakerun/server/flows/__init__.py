@@ -1,0 +1,1 @@
+"""`/v1/flows`: the NiFi flows inventory and its conversions."""
