@@ -12,6 +12,7 @@ from sqlalchemy import select
 from lakerun.control.actions import ActionService
 from lakerun.control.callbacks import CallbackEvent, receive, verify
 from lakerun.control.context import ControlContext
+from lakerun.control.event_catchup import EventCatchUp
 from lakerun.control.events import EventBus
 from lakerun.control.fanout import PgFanout
 from lakerun.control.janitor import SecretJanitor
@@ -60,6 +61,7 @@ class ControlPlane:
         self.reconciler = Reconciler(self.ctx, self.runs)
         self.notifier = Notifier(self.ctx)
         self.fanout = PgFanout(self.ctx)
+        self.catchup = EventCatchUp(self.ctx)
         self.janitor = SecretJanitor(self.ctx)
         self.ctx.bus.listen(self.notifier.on_event)
         self.ctx.bus.listen(self.janitor.on_event)
@@ -70,10 +72,11 @@ class ControlPlane:
         return self.ctx.bus
 
     def start(self) -> None:
-        """Starts the reconciler, the cross-process event listener and the notifier."""
+        """Starts the reconciler, the cross-process event listener, the event catch-up and the notifier."""
         self.notifier.start()
         self.janitor.start()
         self.fanout.start()
+        self.catchup.start()
         self.reconciler.start()
 
     def stop(self) -> None:
@@ -81,6 +84,7 @@ class ControlPlane:
         self.reconciler.stop()
         self.runs.close()
         self.fanout.stop()
+        self.catchup.stop()
         self.notifier.stop()
         self.janitor.stop()
         self.ctx.engine.dispose()

@@ -6,10 +6,10 @@ import asyncio
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from lakerun.control.events import EventFilter
+from lakerun.control.events import DeliveredWindow, EventFilter
 from lakerun.control.plane import ControlPlane
 from lakerun.server.dashboard.session import websocket_session_ok
-from lakerun.server.events.endpoints import _stream
+from lakerun.server.events.endpoints import stream
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,7 +24,8 @@ async def dashboard_events(websocket: WebSocket) -> None:
     plane: ControlPlane = websocket.app.state.plane
     subscription = plane.bus.subscribe(EventFilter(), asyncio.get_running_loop())
     try:
-        await _stream(websocket, subscription, 0, websocket.app.state.heartbeat_seconds)
+        heartbeat = websocket.app.state.heartbeat_seconds
+        await stream(websocket, plane.bus, subscription, DeliveredWindow(), 0, heartbeat)
     except WebSocketDisconnect:
         pass
     finally:
