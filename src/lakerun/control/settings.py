@@ -81,6 +81,13 @@ class ControlSettings(BaseModel):
     """Email notification target."""
     cors_origins: list[str] = Field(default_factory=list)
     """Browser origins allowed to call the API."""
+    secret_refs_allowed: list[str] = Field(default_factory=list)
+    """Glob patterns of the `env:`/`file:` references API callers may name (workspace registration,
+    onboarding), e.g. `env:DATABRICKS_*`, `file:/run/secrets/*`; file paths are matched resolved. Empty: none.
+    The control plane's own key, tokens and database are refused whatever the patterns say."""
+    workspace_hosts_allowed: list[str] = Field(default_factory=list)
+    """Glob patterns of the workspace hosts the API may register (e.g. `https://*.cloud.databricks.com`);
+    empty: any host an admin-scoped token registers."""
 
     def resolved_database_url(self) -> str:
         """The database URL in use."""
