@@ -24,5 +24,5 @@ def test_upgrade_is_idempotent(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade(engine)
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0003"
+        assert MigrationContext.configure(conn).get_current_revision() == "0004"
     engine.dispose()

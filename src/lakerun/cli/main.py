@@ -5,13 +5,14 @@ from __future__ import annotations
 import typer
 
 from lakerun import __version__
-from lakerun.cli import onboard, pipeline, quality, runs, up, workspace
+from lakerun.cli import onboard, pipeline, quality, runs, tokens, up, workspace
 
 app = typer.Typer(help="lakerun: run, track and test work on Databricks.", no_args_is_help=True)
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(quality.app, name="quality")
 app.add_typer(runs.app, name="runs")
+app.add_typer(tokens.app, name="tokens")
 app.command("profile")(quality.profile)
 app.command("up")(up.up)
 app.command("onboard")(onboard.onboard_command)

@@ -22,6 +22,7 @@ from lakerun.control.reconciler import Reconciler
 from lakerun.control.registry import EnsureOutcome, ensure_job
 from lakerun.control.runs import RunService
 from lakerun.control.settings import ControlSettings
+from lakerun.control.tokens import bootstrap_admin_token
 from lakerun.control.workspaces import ClientCache, WorkspaceSpec, probe_health
 from lakerun.store.attempts import AttemptFilter, AttemptRepository
 from lakerun.store.db import make_engine, session_factory, upgrade
@@ -72,7 +73,9 @@ class ControlPlane:
         return self.ctx.bus
 
     def start(self) -> None:
-        """Starts the reconciler, the cross-process event listener, the event catch-up and the notifier."""
+        """Issues `LAKERUN_ADMIN_TOKEN` if set, then starts the reconciler, the cross-process event listener, the
+        event catch-up and the notifier."""
+        bootstrap_admin_token(self.ctx)
         self.notifier.start()
         self.janitor.start()
         self.fanout.start()

@@ -64,7 +64,7 @@ def _is_server_own(kind: str, where: str, settings: ControlSettings) -> bool:
     real = Path(_resolved(where))
     home = Path(_resolved(str(settings.home)))
     own = {home / name for name in SERVER_OWN_FILES}
-    key_file = os.environ.get("LAKERUN_SERVER_KEY_FILE")
-    if key_file:
-        own.add(Path(_resolved(key_file)))
+    key_ref = os.environ.get("LAKERUN_SERVER_KEY", "")
+    if key_ref.startswith("file:"):
+        own.add(Path(_resolved(key_ref.removeprefix("file:"))))
     return real in own or real.name in SERVER_OWN_FILES

@@ -22,6 +22,7 @@ from lakerun.server.metadata import endpoints as metadata
 from lakerun.server.onboarding import endpoints as onboarding
 from lakerun.server.pipelines import endpoints as pipelines
 from lakerun.server.runs import endpoints as runs
+from lakerun.server.tokens import endpoints as tokens
 from lakerun.server.workspaces import endpoints as workspaces
 
 
@@ -47,7 +48,17 @@ def create_app(
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    for module in (runs, workspaces, onboarding, callbacks, events, pipelines, data_quality, metadata):
+    for module in (
+        runs,
+        workspaces,
+        onboarding,
+        callbacks,
+        events,
+        pipelines,
+        data_quality,
+        metadata,
+        tokens,
+    ):
         app.include_router(module.router, prefix="/v1")
     dashboard.install(app)
     _add_error_handlers(app)

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lakerun.store.inserts import add_once
-from lakerun.store.models import ApiTokenRow, CallbackEventRow, EventRow, JobRow, WorkspaceRow
+from lakerun.store.models import CallbackEventRow, EventRow, JobRow, WorkspaceRow
 
 
 class WorkspaceRepository:
@@ -112,21 +112,3 @@ class EventRepository:
         if clauses:
             query = query.where(or_(*clauses))
         return list(self.session.scalars(query))
-
-
-class TokenRepository:
-    """API tokens by hash."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def exists(self, token_hash: str) -> bool:
-        """True when a token with this hash was issued."""
-        return (
-            self.session.scalars(select(ApiTokenRow.id).where(ApiTokenRow.token_hash == token_hash)).first()
-            is not None
-        )
-
-    def add(self, name: str, token_hash: str) -> None:
-        """Records a new token's hash."""
-        self.session.add(ApiTokenRow(name=name, token_hash=token_hash))

@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from lakerun.control.events import Cursor, DeliveredWindow, DomainEvent, EventBus, EventFilter, Subscription
 from lakerun.control.plane import ControlPlane
-from lakerun.server.auth import websocket_token_ok
+from lakerun.server.auth import websocket_token
+from lakerun.server.token_watch import close_when_revoked, token_watch
 from lakerun.store.records import EventRepository
 
 router = APIRouter(tags=["events"])
@@ -36,24 +37,28 @@ async def events(
     """Streams `run.*` events as JSON, each id once, in commit order as near as the store allows; when quiet,
     `{"type": "heartbeat", "resume_after": N}`: reconnecting with `after=N` misses nothing. Everything when
     no filter is given."""
-    if not websocket_token_ok(websocket):
-        await websocket.close(code=4401, reason="missing or invalid API token")
+    token = websocket_token(websocket)
+    if token is None:
+        await websocket.close(code=4401, reason="missing, invalid, expired or revoked API token")
         return
     await websocket.accept()
     plane: ControlPlane = websocket.app.state.plane
     event_filter = EventFilter(frozenset(subject or ()), frozenset(attempt or ()), frozenset(job_key or ()))
     subscription = plane.bus.subscribe(event_filter, asyncio.get_running_loop())
+    watch = token_watch(websocket.app)
+    revoked = watch.watch(token.token_hash)
     resume = after if after is not None else last_event_id
     sent = DeliveredWindow()
     try:
         if resume is not None:
             await _replay(websocket, plane, event_filter, resume, sent)
-        await stream(
-            websocket, plane.bus, subscription, sent, resume or 0, websocket.app.state.heartbeat_seconds
-        )
+        closer = asyncio.create_task(close_when_revoked(websocket, revoked))
+        heartbeat = websocket.app.state.heartbeat_seconds
+        await stream(websocket, plane.bus, subscription, sent, resume or 0, heartbeat, closer)
     except WebSocketDisconnect:
         pass
     finally:
+        watch.forget(token.token_hash, revoked)
         plane.bus.unsubscribe(subscription)
 
 
@@ -127,7 +132,7 @@ async def _heartbeat(bus: EventBus, subscription: Subscription, seconds: float) 
 
 
 async def _drain_client(websocket: WebSocket) -> None:
-    """Reads (and ignores) client messages so a disconnect is noticed promptly."""
-    with contextlib.suppress(WebSocketDisconnect):
+    """Reads (and ignores) client messages so a disconnect (or a close from the server) is noticed promptly."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
             await websocket.receive_text()

@@ -85,7 +85,7 @@ def _platform(
     endpoint = plane.ctx.settings.public_url.rstrip("/") + ingest_path
     if body.platform_credential_ref:
         return endpoint, read_secret_ref(body.platform_credential_ref)
-    return endpoint, issue_token(plane.ctx, f"executor {workspace}/{body.tenant_id}")
+    return endpoint, issue_token(plane.ctx, f"executor {workspace}/{body.tenant_id}", scope="trigger")
 
 
 def _default_cluster(plane: ControlPlane, name: str) -> str:
