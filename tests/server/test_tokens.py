@@ -188,3 +188,36 @@ def test_processes_reading_one_key_file_accept_each_others_sessions(
     finally:
         for server in servers:
             server.stop()
+
+
+def test_a_new_api_token_file_at_lakerun_up_revokes_the_old_token(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from lakerun.cli.tokens import Database
+    from lakerun.control.tokens import authenticate
+    from lakerun.local.server import free_port
+    from lakerun.store.db import default_url, make_engine, session_factory
+
+    lakerun = shutil.which("lakerun", path=str(Path(sys.executable).parent)) or "lakerun"
+    root = tmp_path / "state"
+
+    def up() -> str:
+        command = [lakerun, "up", "--no-demo", "--no-demo-pipeline", "--exit-after-demo", "--root", str(root)]
+        ports = ["--port", str(free_port()), "--control-port", str(free_port())]
+        result = subprocess.run([*command, *ports], check=False, capture_output=True, text=True, timeout=180)
+        assert result.returncode == 0, result.stderr
+        return (root / "api-token").read_text().strip()
+
+    old = up()
+    (root / "api-token").unlink()
+    new = up()
+    engine = make_engine(default_url(root))
+    store = Database(session_factory(engine))
+    try:
+        assert old != new
+        assert authenticate(store, old) is None
+        assert authenticate(store, new) is not None
+    finally:
+        engine.dispose()
