@@ -68,7 +68,7 @@ def build_stack(
     """A started stack; callback secrets travel as task arguments (faster tasks) unless overridden."""
     from lakerun.local.server import free_port
 
-    overrides = {"callback_secret_delivery": "parameter", **overrides}
+    overrides = {"callback_secret_delivery": "parameter", "secret_refs_allowed": ["env:*"], **overrides}
     monkeypatch.setenv("LAKERUN_TEST_LOCAL_TOKEN", workspace.token)
     port = free_port()
     settings = ControlSettings(

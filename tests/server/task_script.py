@@ -20,6 +20,9 @@ if mode == "crash":
     raise RuntimeError("task exploded on purpose")
 if mode == "sleep":
     time.sleep(120)
+release = next((arg.split("=", 1)[1] for arg in sys.argv if arg.startswith("--wait-for=")), None)
+while release and not Path(release).exists():
+    time.sleep(0.1)
 if client:
     client.send("completed", {"result": {"rows": 42}})
 print("task done", flush=True)

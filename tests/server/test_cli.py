@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,45 @@ def test_up_exits_non_zero_with_a_clear_error_when_the_control_port_is_taken(tmp
         result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert f"the control plane did not start: nothing is listening on 127.0.0.1:{port}" in result.stderr
+
+
+def test_wait_outlives_a_server_restart(stack: Stack, tmp_path: Path) -> None:
+    """The event socket drops with the server; `--wait` polls, reconnects and still sees the attempt end."""
+    from lakerun.server.app import create_app
+    from lakerun.server.serve import start_in_thread
+
+    release = tmp_path / "release"
+    lakerun = shutil.which("lakerun", path=str(Path(sys.executable).parent)) or "lakerun"
+    waiting = subprocess.Popen(
+        [
+            lakerun,
+            "runs",
+            "trigger",
+            "cli-restart",
+            "--python-file",
+            TASK_SCRIPT,
+            "--param",
+            f"wait-for={release}",
+            "--wait",
+        ],
+        env={**os.environ, "LAKERUN_URL": stack.server.url, "LAKERUN_API_TOKEN": stack.token},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not stack.plane.bus.subscriber_count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert stack.plane.bus.subscriber_count == 1
+        stack.server.stop()
+        time.sleep(2)
+        port = int(stack.server.url.rsplit(":", 1)[1])
+        app = create_app(stack.plane.ctx.settings, stack.plane, heartbeat_seconds=0.5)
+        stack.server = start_in_thread(app, stack.plane, "127.0.0.1", port)
+        release.write_text("go")
+        out, err = waiting.communicate(timeout=120)
+    finally:
+        waiting.kill()
+    assert waiting.returncode == 0, out + err
+    assert "SUCCESS" in out

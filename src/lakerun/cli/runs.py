@@ -212,35 +212,24 @@ def watch(
         [], help="Follow this attempt id (repeatable); exits when all have ended."
     ),
 ) -> None:
-    """A live view of run events from the WebSocket (everything when no filter is given)."""
+    """A live view of run events from the WebSocket (everything when no filter is given); falls back to polling
+    the API while the socket is down or quiet."""
     _watch(ctx, subject, attempt)
 
 
 def _watch(ctx: typer.Context, subjects: list[str], attempts: list[str]) -> dict[str, dict[str, Any]]:
-    from urllib.parse import urlencode
-
+    """Follows the attempts live; when the WebSocket drops or goes quiet, polls the API until it is back."""
     from rich.live import Live
-    from websockets.sync.client import connect
 
-    query = [
-        ("token", ctx.obj["token"]),
-        *(("subject", s) for s in subjects),
-        *(("attempt", a) for a in attempts),
-    ]
-    if attempts:
-        query.append(("last_event_id", "0"))
-    url = ctx.obj["url"].replace("http", "ws", 1) + "/v1/events?" + urlencode(query)
-    seen: dict[str, dict[str, Any]] = {}
+    from lakerun.cli.watching import Follower
+
+    follower = Follower(ctx.obj["url"], ctx.obj["token"], subjects, attempts)
     try:
-        with connect(url) as socket, Live(_view(seen), refresh_per_second=8) as live:
-            while not (attempts and all(seen.get(a, {}).get("state") in TERMINAL for a in attempts)):
-                event = json.loads(socket.recv())
-                if event.get("type") != "heartbeat":
-                    seen[event["attempt_id"]] = {**seen.get(event["attempt_id"], {}), **event}
-                    live.update(_view(seen))
+        with Live(_view(follower.seen), refresh_per_second=8) as live:
+            follower.follow(lambda: live.update(_view(follower.seen)))
     except KeyboardInterrupt:
         pass
-    return seen
+    return follower.seen
 
 
 def _view(seen: dict[str, dict[str, Any]]) -> Any:

@@ -96,7 +96,7 @@ def _start_control_plane(
 ) -> RunningServer:
     from lakerun.control.plane import ControlPlane
     from lakerun.control.settings import ControlSettings
-    from lakerun.control.tokens import issue_token
+    from lakerun.control.tokens import rotate_token
     from lakerun.control.workspaces import WorkspaceSpec
     from lakerun.server.app import create_app
     from lakerun.server.serve import start_in_thread
@@ -109,7 +109,7 @@ def _start_control_plane(
         WorkspaceSpec(name="local", host=workspace_url, token_ref=f"env:{LOCAL_TOKEN_ENV}")
     )
     token_file = root / "api-token"
-    issue_token(plane.ctx, "lakerun up", api_token(token_file))
+    rotate_token(plane.ctx, "lakerun up", api_token(token_file))
     running = start_in_thread(create_app(settings, plane), plane, "127.0.0.1", port)
     plane.start()
     typer.echo(f"control plane: {running.url}  (API: {running.url}/docs, token in {token_file})")

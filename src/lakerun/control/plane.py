@@ -12,6 +12,7 @@ from sqlalchemy import select
 from lakerun.control.actions import ActionService
 from lakerun.control.callbacks import CallbackEvent, receive, verify
 from lakerun.control.context import ControlContext
+from lakerun.control.event_catchup import EventCatchUp
 from lakerun.control.events import EventBus
 from lakerun.control.fanout import PgFanout
 from lakerun.control.janitor import SecretJanitor
@@ -21,6 +22,7 @@ from lakerun.control.reconciler import Reconciler
 from lakerun.control.registry import EnsureOutcome, ensure_job
 from lakerun.control.runs import RunService
 from lakerun.control.settings import ControlSettings
+from lakerun.control.tokens import bootstrap_admin_token
 from lakerun.control.workspaces import ClientCache, WorkspaceSpec, probe_health
 from lakerun.store.attempts import AttemptFilter, AttemptRepository
 from lakerun.store.db import make_engine, session_factory, upgrade
@@ -60,6 +62,7 @@ class ControlPlane:
         self.reconciler = Reconciler(self.ctx, self.runs)
         self.notifier = Notifier(self.ctx)
         self.fanout = PgFanout(self.ctx)
+        self.catchup = EventCatchUp(self.ctx)
         self.janitor = SecretJanitor(self.ctx)
         self.ctx.bus.listen(self.notifier.on_event)
         self.ctx.bus.listen(self.janitor.on_event)
@@ -70,10 +73,13 @@ class ControlPlane:
         return self.ctx.bus
 
     def start(self) -> None:
-        """Starts the reconciler, the cross-process event listener and the notifier."""
+        """Issues `LAKERUN_ADMIN_TOKEN` if set, then starts the reconciler, the cross-process event listener, the
+        event catch-up and the notifier."""
+        bootstrap_admin_token(self.ctx)
         self.notifier.start()
         self.janitor.start()
         self.fanout.start()
+        self.catchup.start()
         self.reconciler.start()
 
     def stop(self) -> None:
@@ -81,6 +87,7 @@ class ControlPlane:
         self.reconciler.stop()
         self.runs.close()
         self.fanout.stop()
+        self.catchup.stop()
         self.notifier.stop()
         self.janitor.stop()
         self.ctx.engine.dispose()

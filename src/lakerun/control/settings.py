@@ -47,7 +47,8 @@ class ControlSettings(BaseModel):
     database_url: str | None = None
     """SQLAlchemy URL; SQLite under `home` when empty. `postgresql://...` uses psycopg 3."""
     server_key: str | None = None
-    """Key callback secrets derive from; read from LAKERUN_SERVER_KEY or `home/server.key` when empty."""
+    """Key callback secrets and dashboard sessions derive from; read from LAKERUN_SERVER_KEY (the key or
+    `file:/path`) or `home/server.key` when empty. Processes sharing a database must share it."""
     public_url: str = "http://127.0.0.1:8800"
     """Base URL tasks use to reach this control plane's callback endpoint."""
     reconcile_interval: float = 15.0
@@ -81,6 +82,13 @@ class ControlSettings(BaseModel):
     """Email notification target."""
     cors_origins: list[str] = Field(default_factory=list)
     """Browser origins allowed to call the API."""
+    secret_refs_allowed: list[str] = Field(default_factory=list)
+    """Glob patterns of the `env:`/`file:` references API callers may name (workspace registration,
+    onboarding), e.g. `env:DATABRICKS_*`, `file:/run/secrets/*`; file paths are matched resolved. Empty: none.
+    The control plane's own key, tokens and database are refused whatever the patterns say."""
+    workspace_hosts_allowed: list[str] = Field(default_factory=list)
+    """Glob patterns of the workspace hosts the API may register (e.g. `https://*.cloud.databricks.com`);
+    empty: any host an admin-scoped token registers."""
 
     def resolved_database_url(self) -> str:
         """The database URL in use."""
@@ -89,11 +97,15 @@ class ControlSettings(BaseModel):
         return self.database_url or default_url(self.home)
 
     def resolved_server_key(self) -> bytes:
-        """The server key: given, from the environment, or created once in `home/server.key` (mode 0600)."""
+        """The server key: given, from `LAKERUN_SERVER_KEY` (the key, or `file:/path` holding it), or created once
+        in `home/server.key` (mode 0600). Every process serving one database must use the same key."""
         if self.server_key:
             return self.server_key.encode()
-        if os.environ.get("LAKERUN_SERVER_KEY"):
-            return os.environ["LAKERUN_SERVER_KEY"].encode()
+        from_env = os.environ.get("LAKERUN_SERVER_KEY", "")
+        if from_env.startswith("file:"):
+            return read_secret_ref(from_env).encode()
+        if from_env:
+            return from_env.encode()
         path = self.home / "server.key"
         if not path.exists():
             self.home.mkdir(parents=True, exist_ok=True)

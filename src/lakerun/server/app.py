@@ -23,6 +23,7 @@ from lakerun.server.metadata import endpoints as metadata
 from lakerun.server.onboarding import endpoints as onboarding
 from lakerun.server.pipelines import endpoints as pipelines
 from lakerun.server.runs import endpoints as runs
+from lakerun.server.tokens import endpoints as tokens
 from lakerun.server.workspaces import endpoints as workspaces
 
 
@@ -48,7 +49,18 @@ def create_app(
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    for module in (runs, workspaces, onboarding, callbacks, events, pipelines, data_quality, metadata, flows):
+    for module in (
+        runs,
+        workspaces,
+        onboarding,
+        callbacks,
+        events,
+        pipelines,
+        data_quality,
+        metadata,
+        flows,
+        tokens,
+    ):
         app.include_router(module.router, prefix="/v1")
     dashboard.install(app)
     _add_error_handlers(app)

@@ -213,7 +213,7 @@ class EventRow(Base):
 
 
 class ApiTokenRow(Base):
-    """An API token, kept only as its SHA-256 hash."""
+    """An API token, kept only as its SHA-256 hash, with its scope (`read`, `trigger`, `admin`) and lifetime."""
 
     __tablename__ = "api_tokens"
 
@@ -221,6 +221,9 @@ class ApiTokenRow(Base):
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scope: Mapped[str] = mapped_column(String(10), default="admin", server_default="admin")
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 import lakerun.store.flows  # noqa: E402  (registers the NiFi flows inventory on Base.metadata)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lakerun.store.inserts import add_once
-from lakerun.store.models import ApiTokenRow, CallbackEventRow, EventRow, JobRow, WorkspaceRow
+from lakerun.store.models import CallbackEventRow, EventRow, JobRow, WorkspaceRow
 
 
 class WorkspaceRepository:
@@ -81,6 +82,26 @@ class EventRepository:
         """One event by id."""
         return self.session.get(EventRow, event_id)
 
+    def ids_after(self, last_id: int, limit: int = 5000) -> list[tuple[int, datetime]]:
+        """Ids and creation times of the stored events above `last_id`, in id order (no payloads)."""
+        query = (
+            select(EventRow.id, EventRow.created_at)
+            .where(EventRow.id > last_id)
+            .order_by(EventRow.id)
+            .limit(limit)
+        )
+        return [(row.id, row.created_at) for row in self.session.execute(query)]
+
+    def newest_ids(self, limit: int) -> list[tuple[int, datetime]]:
+        """Ids and creation times of the latest `limit` events, newest first."""
+        query = select(EventRow.id, EventRow.created_at).order_by(EventRow.id.desc()).limit(limit)
+        return [(row.id, row.created_at) for row in self.session.execute(query)]
+
+    def by_ids(self, event_ids: list[int]) -> list[EventRow]:
+        """The events with these ids, in id order."""
+        query = select(EventRow).where(EventRow.id.in_(event_ids)).order_by(EventRow.id)
+        return list(self.session.scalars(query))
+
     def after(self, last_id: int, limit: int = 1000, **match: Any) -> list[EventRow]:
         """Events with an id above `last_id`, optionally only those of given subjects, attempts or job keys."""
         query = select(EventRow).where(EventRow.id > last_id).order_by(EventRow.id).limit(limit)
@@ -91,21 +112,3 @@ class EventRepository:
         if clauses:
             query = query.where(or_(*clauses))
         return list(self.session.scalars(query))
-
-
-class TokenRepository:
-    """API tokens by hash."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def exists(self, token_hash: str) -> bool:
-        """True when a token with this hash was issued."""
-        return (
-            self.session.scalars(select(ApiTokenRow.id).where(ApiTokenRow.token_hash == token_hash)).first()
-            is not None
-        )
-
-    def add(self, name: str, token_hash: str) -> None:
-        """Records a new token's hash."""
-        self.session.add(ApiTokenRow(name=name, token_hash=token_hash))

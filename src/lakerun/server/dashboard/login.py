@@ -8,7 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lakerun.control.plane import ControlPlane
-from lakerun.server.dashboard.session import COOKIE, SESSION_SECONDS, safe_next, session_cookie
+from lakerun.server.dashboard.session import (
+    COOKIE,
+    SESSION_SECONDS,
+    require_same_origin,
+    safe_next,
+    session_cookie,
+)
 from lakerun.server.dashboard.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +30,9 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 def login(
     request: Request, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"
 ) -> Response:
-    """Checks the token and sets an HTTP-only session cookie; a wrong token gets the form back with 401."""
+    """Checks the token and sets an HTTP-only session cookie; a wrong token gets the form back with 401.
+    Like every dashboard form, it must be posted from this server's own page (login CSRF)."""
+    require_same_origin(request)
     plane: ControlPlane = request.app.state.plane
     cookie = session_cookie(plane, token.strip())
     if cookie is None:

@@ -12,8 +12,7 @@ from fastapi import Depends, HTTPException, Request, WebSocket
 from starlette.requests import HTTPConnection
 
 from lakerun.control.plane import ControlPlane
-from lakerun.control.tokens import is_valid_token, token_hash
-from lakerun.store.records import TokenRepository
+from lakerun.control.tokens import TokenInfo, authenticate, token_hash, valid_hash
 
 COOKIE = "lakerun_session"
 SESSION_SECONDS = 12 * 3600
@@ -38,24 +37,28 @@ def _signature(key: bytes, hashed: str, expires: int) -> str:
 
 def session_cookie(plane: ControlPlane, token: str) -> str | None:
     """The cookie value for a valid API token (its hash, an expiry and a signature), or None if invalid."""
-    if not is_valid_token(plane.ctx, token):
+    if authenticate(plane.ctx, token) is None:
         return None
     hashed, expires = token_hash(token), int(time.time()) + SESSION_SECONDS
     return f"{hashed}.{expires}.{_signature(plane.ctx.server_key, hashed, expires)}"
 
 
-def session_valid(plane: ControlPlane, cookie: str | None) -> bool:
-    """True when the cookie is signed by this server, unexpired, and its token is still issued."""
+def session_token(plane: ControlPlane, cookie: str | None) -> TokenInfo | None:
+    """The token behind a session cookie signed by this server and unexpired, while that token is still valid."""
     parts = (cookie or "").split(".")
     if len(parts) != 3 or not parts[1].isdigit():
-        return False
+        return None
     hashed, expires, signature = parts[0], int(parts[1]), parts[2]
     if expires < time.time():
-        return False
+        return None
     if not hmac.compare_digest(signature, _signature(plane.ctx.server_key, hashed, expires)):
-        return False
-    with plane.ctx.sessions() as session:
-        return TokenRepository(session).exists(hashed)
+        return None
+    return valid_hash(plane.ctx, hashed)
+
+
+def session_valid(plane: ControlPlane, cookie: str | None) -> bool:
+    """True when the cookie is signed by this server, unexpired, and its token is neither revoked nor expired."""
+    return session_token(plane, cookie) is not None
 
 
 def require_session(request: Request) -> ControlPlane:
@@ -68,20 +71,28 @@ def require_session(request: Request) -> ControlPlane:
 
 
 def require_session_post(request: Request) -> ControlPlane:
-    """Like `require_session`, and refuses state changes sent from another origin (CSRF)."""
+    """Like `require_session`, refuses state changes sent from another origin (CSRF) and from `read` tokens."""
     plane = require_session(request)
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if origin is None or urlsplit(origin).netloc != request.url.netloc:
-        raise HTTPException(403, "dashboard actions must come from the dashboard's own pages")
+    require_same_origin(request)
+    token = session_token(plane, request.cookies.get(COOKIE))
+    if token is None or not token.allows("trigger"):
+        raise HTTPException(403, "this session's API token has scope 'read'; actions need 'trigger'")
     return plane
 
 
-def websocket_session_ok(websocket: WebSocket) -> bool:
-    """True when a WebSocket handshake comes from the dashboard's own origin with a valid session cookie."""
+def require_same_origin(request: Request) -> None:
+    """Refuses a form post whose Origin (or Referer) is not this server (CSRF)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin is None or urlsplit(origin).netloc != request.url.netloc:
+        raise HTTPException(403, "dashboard forms must be posted from the dashboard's own pages")
+
+
+def websocket_session(websocket: WebSocket) -> TokenInfo | None:
+    """The session's token when a WebSocket handshake comes from the dashboard's own origin with a valid cookie."""
     origin = websocket.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != websocket.headers.get("host"):
-        return False
-    return session_valid(_plane(websocket), websocket.cookies.get(COOKIE))
+        return None
+    return session_token(_plane(websocket), websocket.cookies.get(COOKIE))
 
 
 def safe_next(path: str | None) -> str:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from lakerun.control.plane import ControlPlane
+from lakerun.control.secret_refs import check_secret_ref
 from lakerun.control.settings import read_secret_ref
 from lakerun.control.tokens import issue_token
 from lakerun.executor.onboarding import OnboardingOptions, onboard
@@ -76,13 +77,15 @@ def _platform(
     plane: ControlPlane, workspace: str, body: OnboardBody, ingest_path: str
 ) -> tuple[str, str | None]:
     """The endpoint api_transmission uses and its credential: the caller's, or this control plane's own."""
+    if body.platform_credential_ref:
+        check_secret_ref(body.platform_credential_ref, plane.ctx.settings, "platform_credential_ref")
     if body.platform_endpoint:
         credential = read_secret_ref(body.platform_credential_ref) if body.platform_credential_ref else None
         return body.platform_endpoint, credential
     endpoint = plane.ctx.settings.public_url.rstrip("/") + ingest_path
     if body.platform_credential_ref:
         return endpoint, read_secret_ref(body.platform_credential_ref)
-    return endpoint, issue_token(plane.ctx, f"executor {workspace}/{body.tenant_id}")
+    return endpoint, issue_token(plane.ctx, f"executor {workspace}/{body.tenant_id}", scope="trigger")
 
 
 def _default_cluster(plane: ControlPlane, name: str) -> str:

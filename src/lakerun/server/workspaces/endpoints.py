@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from lakerun.control.secret_refs import check_host, check_secret_ref
 from lakerun.control.workspaces import WorkspaceSpec
 from lakerun.server.auth import Caller, Plane
 
@@ -72,7 +73,12 @@ def list_workspaces(plane: Plane, _: Caller, health: bool = True) -> list[Worksp
 
 @router.post("/workspaces", status_code=201, response_model=WorkspaceOut)
 def register_workspace(body: WorkspaceBody, plane: Plane, _: Caller) -> WorkspaceOut:
-    """Register or update a workspace."""
+    """Register or update a workspace; its secret references and host must be ones the operator allows."""
+    settings = plane.ctx.settings
+    for field in ("token_ref", "client_secret_ref"):
+        if (ref := getattr(body, field)) is not None:
+            check_secret_ref(ref, settings, field)
+    check_host(body.host, settings)
     return WorkspaceOut.model_validate(plane.register_workspace(WorkspaceSpec(**body.model_dump())))
 
 

@@ -1,7 +1,7 @@
 """nifi flows inventory
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-03 13:30:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import lakerun.store.models
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
