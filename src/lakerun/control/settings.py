@@ -7,13 +7,13 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class WebhookTarget(BaseModel):
     """A URL that receives signed JSON notifications."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
     url: str
     """Where notifications are POSTed."""
     secret_ref: str | None = None
@@ -25,7 +25,7 @@ class WebhookTarget(BaseModel):
 class SmtpTarget(BaseModel):
     """An SMTP server and the addresses emails go to."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
     host: str
     """SMTP host name."""
     port: int = 25
@@ -41,7 +41,7 @@ class SmtpTarget(BaseModel):
 class ControlSettings(BaseModel):
     """Everything a control plane needs; the CLI and tests build one of these."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
     home: Path = Path(".lakerun")
     """Folder for the default SQLite database and the server key."""
     database_url: str | None = None
@@ -81,6 +81,12 @@ class ControlSettings(BaseModel):
     """Email notification target."""
     cors_origins: list[str] = Field(default_factory=list)
     """Browser origins allowed to call the API."""
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, home: Path) -> Path:
+        """A relative home is made absolute at start, so no later change of folder moves the state."""
+        return home.expanduser().resolve()
 
     def resolved_database_url(self) -> str:
         """The database URL in use."""
