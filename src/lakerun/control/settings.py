@@ -42,7 +42,7 @@ class ControlSettings(BaseModel):
     """Everything a control plane needs; the CLI and tests build one of these."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-    home: Path = Path(".lakerun")
+    home: Path = Field(Path(".lakerun"), validate_default=True)
     """Folder for the default SQLite database and the server key."""
     database_url: str | None = None
     """SQLAlchemy URL; SQLite under `home` when empty. `postgresql://...` uses psycopg 3."""
