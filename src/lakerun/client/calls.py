@@ -13,7 +13,13 @@ import httpx
 import pydantic
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from lakerun.client.errors import LakerunError, UnauthorizedError, UnreachableError, ValidationError, error_for
+from lakerun.client.errors import (
+    LakerunError,
+    UnauthorizedError,
+    UnreachableError,
+    ValidationError,
+    error_for,
+)
 from lakerun.server.runs.schemas import (
     AttemptDetailOut,
     AttemptOut,
