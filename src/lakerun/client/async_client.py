@@ -112,7 +112,7 @@ class AsyncLakerun:
         self, subjects: Keys, attempts: Keys, last_event_id: int | None, deadline: float | None
     ) -> AsyncIterator[RunEvent]:
         from websockets.asyncio.client import connect
-        from websockets.exceptions import ConnectionClosed, InvalidStatus
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
         failures = 0
         while True:
@@ -128,7 +128,7 @@ class AsyncLakerun:
                             yield event
             except TimeoutError as exc:
                 raise WaitTimeoutError("no end seen before the timeout") from exc
-            except (ConnectionClosed, InvalidStatus, OSError) as exc:
+            except (ConnectionClosed, InvalidHandshake, OSError) as exc:
                 failures = calls.reconnect_or_raise(failures, exc, self.url)
                 await asyncio.sleep(calls.backoff(failures))
 

@@ -110,7 +110,7 @@ class Lakerun:
     def _follow(
         self, subjects: Keys, attempts: Keys, last_event_id: int | None, deadline: float | None
     ) -> Iterator[RunEvent]:
-        from websockets.exceptions import ConnectionClosed, InvalidStatus
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake
         from websockets.sync.client import connect
 
         failures = 0
@@ -127,7 +127,7 @@ class Lakerun:
                             yield event
             except TimeoutError as exc:
                 raise WaitTimeoutError("no end seen before the timeout") from exc
-            except (ConnectionClosed, InvalidStatus, OSError) as exc:
+            except (ConnectionClosed, InvalidHandshake, OSError) as exc:
                 failures = calls.reconnect_or_raise(failures, exc, self.url)
                 time.sleep(calls.backoff(failures))
 
