@@ -21,6 +21,8 @@ SECRET_PATTERNS = (
 )
 CONTEXT_FIELDS = ("attempt_id", "run_id", "workspace", "method", "path", "status", "duration_ms")
 ATTEMPT_IN_PATH = re.compile(r"/v1/(?:runs|attempts)/([0-9a-f]{32}|[0-9a-f\-]{36})")
+ATTEMPT_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+RUN_ID = re.compile(r"\b(?:task )?run(?:_id)?[ =#:]+(\d{1,19})\b")
 request_log = logging.getLogger("lakerun.http")
 
 
@@ -58,9 +60,20 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None:
                 line[name] = value
+        line.update({k: v for k, v in ids_in(line["message"]).items() if k not in line})
         if record.exc_info:
             line["error"] = mask(self.formatException(record.exc_info))
         return json.dumps(line, default=str)
+
+
+def ids_in(message: str) -> dict[str, str]:
+    """The attempt id (a UUID) and workspace run id a log message mentions, so JSON lines can be filtered by them."""
+    found = {}
+    if attempt := ATTEMPT_ID.search(message):
+        found["attempt_id"] = attempt.group(0)
+    if run := RUN_ID.search(message):
+        found["run_id"] = run.group(1)
+    return found
 
 
 def configure(log_format: str = "text", level: str = "info") -> None:
