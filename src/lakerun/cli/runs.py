@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from lakerun.client import AttemptOut, Lakerun
 
 app = typer.Typer(
     help="Trigger, list, show, watch, cancel, retry and repair runs through the control plane.",
@@ -32,24 +37,17 @@ def connection(
     ctx.obj = {"url": url.rstrip("/"), "token": token or ""}
 
 
-def _api(ctx: typer.Context) -> Any:
-    import httpx
+@contextmanager
+def _client(ctx: typer.Context) -> Iterator[Lakerun]:
+    """The client library on the configured control plane; its errors end the command with exit code 1."""
+    from lakerun.client import Lakerun, LakerunError
 
-    return httpx.Client(
-        base_url=ctx.obj["url"], headers={"Authorization": f"Bearer {ctx.obj['token']}"}, timeout=120
-    )
-
-
-def _checked(response: Any) -> Any:
-    if response.status_code >= 400:
-        detail = (
-            response.json().get("detail")
-            if "json" in response.headers.get("content-type", "")
-            else response.text
-        )
-        typer.echo(f"error {response.status_code}: {detail}", err=True)
-        raise typer.Exit(1)
-    return response.json()
+    try:
+        with Lakerun(ctx.obj["url"], ctx.obj["token"]) as client:
+            yield client
+    except LakerunError as exc:
+        typer.echo(f"error {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def _parameters(pairs: list[str]) -> dict[str, str]:
@@ -90,19 +88,19 @@ def trigger(  # noqa: PLR0917 - each CLI option is a parameter
     wait: bool = typer.Option(False, help="Watch the attempt live until it ends."),
 ) -> None:
     """Trigger an attempt and print its id; with --wait, watch it and exit non-zero unless it succeeds."""
-    body = {
-        "subject_key": subject,
-        "subject_kind": kind,
-        "workspace": workspace,
-        "strategy": strategy,
-        "job_key": job_key,
-        "tasks": _tasks(python_file, tasks_file),
-        "parameters": _parameters(param),
-        "callbacks": callbacks,
-        "triggered_by": "cli",
-    }
-    with _api(ctx) as api:
-        attempt = _checked(api.post("/v1/runs", json=body))
+    tasks, parameters = _tasks(python_file, tasks_file), _parameters(param)
+    with _client(ctx) as client:
+        attempt = client.trigger(
+            subject,
+            subject_kind=kind,
+            workspace=workspace,
+            strategy=strategy,
+            job_key=job_key,
+            tasks=tasks,
+            parameters=parameters,
+            callbacks=callbacks,
+            triggered_by="cli",
+        )
     _then_wait(ctx, attempt, wait)
 
 
@@ -119,62 +117,54 @@ def list_runs(  # noqa: PLR0917 - each CLI option is a parameter
     from rich.console import Console
     from rich.table import Table
 
-    params: dict[str, Any] = {
-        "status": status,
-        "subject_key": subject,
-        "subject_kind": kind,
-        "limit": limit,
-        "offset": offset,
-    }
-    with _api(ctx) as api:
-        page = _checked(api.get("/v1/runs", params={k: v for k, v in params.items() if v not in (None, [])}))
-    table = Table(title=f"attempts {offset + 1}-{offset + len(page['items'])} of {page['total']}")
+    with _client(ctx) as client:
+        page = client.list(status=status, subject_key=subject, subject_kind=kind, limit=limit, offset=offset)
+    table = Table(title=f"attempts {offset + 1}-{offset + len(page.items)} of {page.total}")
     for column in ("attempt", "subject", "#", "status", "strategy", "run", "created"):
         table.add_column(column, overflow="fold")
-    for item in page["items"]:
-        subject_name = f"{item['subject']['kind']}/{item['subject']['key']}"
-        status_text = f"[{STYLE.get(item['status'], 'white')}]{item['status']}[/]"
+    for item in page.items:
+        subject_name = f"{item.subject['kind']}/{item.subject['key']}"
         table.add_row(
-            item["id"],
+            item.id,
             subject_name,
-            str(item["attempt_number"]),
-            status_text,
-            item["strategy"],
-            str(item["run_id"] or ""),
-            item["created_at"][:19],
+            str(item.attempt_number),
+            f"[{STYLE.get(item.status, 'white')}]{item.status}[/]",
+            item.strategy,
+            str(item.run_id or ""),
+            item.created_at.isoformat()[:19],
         )
     Console().print(table)
 
 
-def _summary(attempt: dict[str, Any]) -> str:
+def _summary(attempt: AttemptOut) -> str:
     """One line about an attempt: id, number, subject, status and the error if it has one."""
-    subject = f"{attempt['subject']['kind']}/{attempt['subject']['key']}"
-    error = f" - {attempt['error']}" if attempt.get("error") else ""
-    return f"attempt {attempt['id']} (#{attempt['attempt_number']} of {subject}): {attempt['status']}{error}"
+    subject = f"{attempt.subject['kind']}/{attempt.subject['key']}"
+    error = f" - {attempt.error}" if attempt.error else ""
+    return f"attempt {attempt.id} (#{attempt.attempt_number} of {subject}): {attempt.status}{error}"
 
 
-def _then_wait(ctx: typer.Context, attempt: dict[str, Any], wait: bool) -> None:
+def _then_wait(ctx: typer.Context, attempt: AttemptOut, wait: bool) -> None:
     """Print the attempt; with `wait`, follow it and exit non-zero unless it succeeds."""
     typer.echo(_summary(attempt))
     if wait:
-        final = _watch(ctx, subjects=[], attempts=[attempt["id"]])
-        if final.get(attempt["id"], {}).get("state") != "SUCCESS":
+        final = _watch(ctx, subjects=[], attempts=[attempt.id])
+        if final.get(attempt.id, {}).get("state") != "SUCCESS":
             raise typer.Exit(1)
 
 
 @app.command()
 def show(ctx: typer.Context, attempt_id: str = typer.Argument(..., help="Attempt id.")) -> None:
     """An attempt with its tasks and status transitions (`--json` style output, for scripts too)."""
-    with _api(ctx) as api:
-        detail = _checked(api.get(f"/v1/runs/{attempt_id}"))
-    typer.echo(json.dumps(detail, indent=2, default=str))
+    with _client(ctx) as client:
+        detail = client.get(attempt_id)
+    typer.echo(json.dumps(detail.model_dump(mode="json"), indent=2))
 
 
 @app.command()
 def cancel(ctx: typer.Context, attempt_id: str = typer.Argument(..., help="Attempt id.")) -> None:
     """Cancel the attempt's run and wait until the workspace confirms it ended."""
-    with _api(ctx) as api:
-        typer.echo(_summary(_checked(api.post(f"/v1/runs/{attempt_id}/cancel"))))
+    with _client(ctx) as client:
+        typer.echo(_summary(client.cancel(attempt_id)))
 
 
 @app.command()
@@ -186,8 +176,8 @@ def retry(
     ),
 ) -> None:
     """Start a new attempt of the same subject with the same work."""
-    with _api(ctx) as api:
-        attempt = _checked(api.post(f"/v1/runs/{attempt_id}/retry"))
+    with _client(ctx) as client:
+        attempt = client.retry(attempt_id)
     _then_wait(ctx, attempt, wait)
 
 
@@ -199,8 +189,8 @@ def repair(
     wait: bool = typer.Option(False, "--wait", help="Follow the repair; exit non-zero unless it succeeds."),
 ) -> None:
     """Re-run the failed (or the named) tasks of a finished run, as a new attempt on the same run."""
-    with _api(ctx) as api:
-        attempt = _checked(api.post(f"/v1/runs/{attempt_id}/repair", json={"tasks": task or None}))
+    with _client(ctx) as client:
+        attempt = client.repair(attempt_id, task or None)
     _then_wait(ctx, attempt, wait)
 
 

@@ -54,6 +54,7 @@ def up(  # noqa: PLR0917 - each CLI option is a parameter
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    root = root.expanduser().resolve()
     config = WorkspaceConfig(root=root / "workspace", port=port, oauth_clients=oauth_clients)
     workspace = start_in_thread(config)
     typer.echo(f"local workspace: {workspace.url}  (token: {workspace.token})")

@@ -68,7 +68,7 @@ def serve(  # noqa: PLR0917 - each CLI option is a parameter
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     config = WorkspaceConfig(
-        root=root,
+        root=root.expanduser().resolve(),
         tokens=tuple(token),
         host=host,
         port=port,
@@ -77,7 +77,7 @@ def serve(  # noqa: PLR0917 - each CLI option is a parameter
         oauth_clients=oauth_clients,
         oauth_token_seconds=oauth_token_seconds,
     )
-    typer.echo(f"lakerun local workspace on {config.url} (root {root.resolve()})")
+    typer.echo(f"lakerun local workspace on {config.url} (root {config.root})")
     for rule in faults:
         typer.echo(f"fault: {rule}")
     for client_id in oauth_clients:

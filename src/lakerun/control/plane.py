@@ -18,12 +18,13 @@ from lakerun.control.fanout import PgFanout
 from lakerun.control.janitor import SecretJanitor
 from lakerun.control.launch import CALLBACK_PARAMETERS, job_parameter_references
 from lakerun.control.notify import Notifier
+from lakerun.control.probes import ProbeCache
 from lakerun.control.reconciler import Reconciler
 from lakerun.control.registry import EnsureOutcome, ensure_job
 from lakerun.control.runs import RunService
 from lakerun.control.settings import ControlSettings
 from lakerun.control.tokens import bootstrap_admin_token
-from lakerun.control.workspaces import ClientCache, WorkspaceSpec, probe_health
+from lakerun.control.workspaces import REMOVED, ClientCache, WorkspaceSpec, probe_health
 from lakerun.store.attempts import AttemptFilter, AttemptRepository
 from lakerun.store.db import make_engine, session_factory, upgrade
 from lakerun.store.models import AttemptRow, JobRow, SubjectRow, TaskRunRow, TransitionRow, WorkspaceRow
@@ -64,6 +65,7 @@ class ControlPlane:
         self.fanout = PgFanout(self.ctx)
         self.catchup = EventCatchUp(self.ctx)
         self.janitor = SecretJanitor(self.ctx)
+        self.probes = ProbeCache()
         self.ctx.bus.listen(self.notifier.on_event)
         self.ctx.bus.listen(self.janitor.on_event)
 
@@ -102,7 +104,7 @@ class ControlPlane:
     def workspaces(self, with_health: bool = False) -> list[tuple[WorkspaceRow, dict[str, object] | None]]:
         """Registered workspaces, each with a live health probe when asked."""
         with self.ctx.sessions() as session:
-            rows = WorkspaceRepository(session).all()
+            rows = [row for row in WorkspaceRepository(session).all() if row.auth_type != REMOVED]
         return [(row, probe_health(row) if with_health else None) for row in rows]
 
     def ensure_job(

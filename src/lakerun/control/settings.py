@@ -7,13 +7,13 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class WebhookTarget(BaseModel):
     """A URL that receives signed JSON notifications."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
     url: str
     """Where notifications are POSTed."""
     secret_ref: str | None = None
@@ -25,7 +25,7 @@ class WebhookTarget(BaseModel):
 class SmtpTarget(BaseModel):
     """An SMTP server and the addresses emails go to."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
     host: str
     """SMTP host name."""
     port: int = 25
@@ -41,8 +41,8 @@ class SmtpTarget(BaseModel):
 class ControlSettings(BaseModel):
     """Everything a control plane needs; the CLI and tests build one of these."""
 
-    model_config = ConfigDict(extra="forbid")
-    home: Path = Path(".lakerun")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    home: Path = Field(Path(".lakerun"), validate_default=True)
     """Folder for the default SQLite database and the server key."""
     database_url: str | None = None
     """SQLAlchemy URL; SQLite under `home` when empty. `postgresql://...` uses psycopg 3."""
@@ -89,6 +89,12 @@ class ControlSettings(BaseModel):
     workspace_hosts_allowed: list[str] = Field(default_factory=list)
     """Glob patterns of the workspace hosts the API may register (e.g. `https://*.cloud.databricks.com`);
     empty: any host an admin-scoped token registers."""
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, home: Path) -> Path:
+        """A relative home is made absolute at start, so no later change of folder moves the state."""
+        return home.expanduser().resolve()
 
     def resolved_database_url(self) -> str:
         """The database URL in use."""

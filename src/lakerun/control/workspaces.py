@@ -14,6 +14,9 @@ from databricks.sdk.core import Config
 from lakerun.control.settings import read_secret_ref
 from lakerun.store.models import WorkspaceRow
 
+REMOVED = "removed"
+"""The auth type of a registration withdrawn while attempts still refer to it: kept for history, never used."""
+
 
 class WorkspaceNotFoundError(LookupError):
     """No workspace is registered under the requested name."""
@@ -29,7 +32,7 @@ class WorkspaceSpec:
 
     name: str
     host: str
-    auth_type: Literal["pat", "oauth-m2m"] = "pat"
+    auth_type: Literal["pat", "oauth-m2m", "sdk"] = "pat"
     token_ref: str | None = None
     client_id: str | None = None
     client_secret_ref: str | None = None
@@ -45,7 +48,12 @@ class WorkspaceSpec:
             raise ValueError("a PAT workspace needs token_ref (env:NAME or file:/path)")
         if self.auth_type == "oauth-m2m" and not (self.client_id and self.client_secret_ref):
             raise ValueError("an OAuth M2M workspace needs client_id and client_secret_ref")
-        for ref in (self.token_ref, self.client_secret_ref):
+        if self.auth_type == "sdk" and self.token_ref and not self.token_ref.startswith("profile:"):
+            raise ValueError("an SDK-auth workspace takes only a `profile:NAME` reference")
+        refs = (
+            (self.client_secret_ref,) if self.auth_type == "sdk" else (self.token_ref, self.client_secret_ref)
+        )
+        for ref in refs:
             if ref and not ref.startswith(("env:", "file:")):
                 raise ValueError(f"secret reference {ref!r} must look like env:NAME or file:/path")
 
@@ -64,8 +72,13 @@ class WorkspaceSpec:
 
 def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120) -> Config:
     """The SDK configuration for a registered workspace, secrets read from their references now."""
+    if row.auth_type == REMOVED:
+        raise WorkspaceNotFoundError(f"workspace {row.name!r} was removed from the configuration")
     if row.auth_type == "oauth-m2m":
         return _oauth_config(row, retry_timeout_seconds)
+    if row.auth_type == "sdk":
+        profile = (row.token_ref or "").removeprefix("profile:") or None
+        return _discovering(row, profile=profile, retry_timeout_seconds=retry_timeout_seconds)
     return Config(
         host=row.host,
         token=read_secret_ref(row.token_ref or ""),
@@ -75,19 +88,20 @@ def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120) -> Config:
 
 
 def _oauth_config(row: WorkspaceRow, retry_timeout_seconds: int) -> Config:
-    """OAuth M2M settings; an outage during discovery is raised as transient, not as a bad configuration.
+    """OAuth M2M settings, the secret read from its reference now."""
+    secret = read_secret_ref(row.client_secret_ref or "")
+    return _discovering(row, client_id=row.client_id, client_secret=secret, auth_type="oauth-m2m",
+                        retry_timeout_seconds=retry_timeout_seconds)  # fmt: skip
+
+
+def _discovering(row: WorkspaceRow, **options: object) -> Config:
+    """A `Config` whose building may discover OIDC endpoints; an outage then is transient, not a bad configuration.
 
     The SDK discovers the OIDC endpoints while building `Config` and, when the host does not answer,
     fails with a `ValueError` ("Invalid URL 'None'") that would otherwise fail the attempt for good.
     """
     try:
-        return Config(
-            host=row.host,
-            client_id=row.client_id,
-            client_secret=read_secret_ref(row.client_secret_ref or ""),
-            auth_type="oauth-m2m",
-            retry_timeout_seconds=retry_timeout_seconds,
-        )
+        return Config(host=row.host, **options)  # type: ignore[arg-type]
     except ValueError as exc:
         if unreachable(row.host) is None:
             raise

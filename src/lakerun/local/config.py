@@ -28,6 +28,10 @@ class WorkspaceConfig:
     file_arrival_poll_seconds: float = 60.0
     """How often file-arrival triggers look for new files (Databricks checks about once a minute)."""
 
+    def __post_init__(self) -> None:
+        """A relative root is made absolute now: task processes and command contexts run in other folders."""
+        self.root = Path(self.root).expanduser().resolve()
+
     @property
     def url(self) -> str:
         """The base URL clients use (`WorkspaceClient(host=...)`)."""

@@ -14,7 +14,7 @@ from lakerun.control.actions import ActionError
 from lakerun.control.callbacks import CallbackRejectedError
 from lakerun.control.plane import ControlPlane
 from lakerun.control.settings import ControlSettings
-from lakerun.server import dashboard
+from lakerun.server import dashboard, health, metrics
 from lakerun.server.callbacks import endpoints as callbacks
 from lakerun.server.data_quality import endpoints as data_quality
 from lakerun.server.events import endpoints as events
@@ -62,13 +62,10 @@ def create_app(
         tokens,
     ):
         app.include_router(module.router, prefix="/v1")
+    app.include_router(health.router)
+    metrics.install(app, control)
     dashboard.install(app)
     _add_error_handlers(app)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,9 +56,44 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+class SchemaTooNewError(RuntimeError):
+    """The database was migrated by a newer lakerun: starting would corrupt it, so nothing starts."""
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a database's schema stands against the migrations this lakerun ships."""
+
+    current: str | None
+    head: str
+    known: bool
+
+    @property
+    def at_head(self) -> bool:
+        """True when no migration is pending."""
+        return self.current == self.head
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    """The database's revision, the shipped head, and whether this lakerun knows that revision."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    head = script.get_current_head() or ""
+    known = current is None or current in {rev.revision for rev in script.walk_revisions()}
+    return SchemaState(current, head, known)
+
+
 def upgrade(engine: Engine) -> None:
-    """Brings the schema to the latest migration (safe to run at every start)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Brings the schema to the latest migration (safe at every start); refuses a database from a newer lakerun."""
+    state = schema_state(engine)
+    if not state.known:
+        raise SchemaTooNewError(
+            f"the database is at revision {state.current}, which this lakerun does not know "
+            f"(its newest is {state.head}): it was migrated by a newer lakerun; upgrade lakerun instead"
+        )
+    if not state.at_head:
+        command.upgrade(alembic_config(engine), "head")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,14 +1,15 @@
-"""Request and response shapes of the runs API."""
+"""Request and response shapes of the runs API; light on import (pydantic only), so `lakerun.client` shares them."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lakerun.control.attempts import TriggerRequest
-from lakerun.store.models import AttemptRow, SubjectRow, TaskRunRow, TransitionRow
+if TYPE_CHECKING:
+    from lakerun.control.attempts import TriggerRequest
+    from lakerun.store.models import AttemptRow, SubjectRow, TaskRunRow, TransitionRow
 
 
 class TriggerBody(BaseModel):
@@ -39,6 +40,8 @@ class TriggerBody(BaseModel):
 
     def to_request(self) -> TriggerRequest:
         """The domain request."""
+        from lakerun.control.attempts import TriggerRequest
+
         return TriggerRequest(**self.model_dump())
 
 

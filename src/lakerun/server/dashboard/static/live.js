@@ -2,6 +2,8 @@
 import { confirmForms, replaceKeepingState, tickDurations } from "./ui.js";
 
 const pending = new Map();
+// Where the dashboard is served from: "" at the root, "/prefix" when an application mounts lakerun under one.
+const ROOT = new URL(import.meta.url).pathname.replace(/\/static\/live\.js$/, "");
 
 function matches(rule, event) {
   if (rule === "*") return true;
@@ -19,8 +21,8 @@ async function refresh(element, source) {
   const ticket = (latest.get(element) || 0) + 1;
   latest.set(element, ticket);
   const response = await fetch(source, { credentials: "same-origin", headers: { Accept: "text/html" } });
-  if (response.redirected && new URL(response.url).pathname === "/login") {
-    window.location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+  if (response.redirected && new URL(response.url).pathname === `${ROOT}/login`) {
+    window.location.assign(`${ROOT}/login?next=${encodeURIComponent(location.pathname + location.search)}`);
     return;
   }
   const html = response.ok ? await response.text() : null;
@@ -59,7 +61,7 @@ function setIndicator(live) {
 
 function connect(delay = 500, reconnecting = false) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/ui/events`);
+  const socket = new WebSocket(`${scheme}://${location.host}${ROOT}/ui/events`);
   socket.addEventListener("open", () => {
     setIndicator(true);
     if (reconnecting) refreshAll();

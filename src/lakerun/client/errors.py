@@ -1,0 +1,58 @@
+"""The client's errors: one small hierarchy, by what the caller can do about them."""
+
+from __future__ import annotations
+
+
+class LakerunError(Exception):
+    """Any failure talking to the control plane; `status` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = message
+
+
+class UnauthorizedError(LakerunError):
+    """The API token is missing, wrong or revoked (401/403): fix the configuration, retrying will not help."""
+
+
+class NotFoundError(LakerunError):
+    """No such attempt, subject or workspace (404)."""
+
+
+class ConflictError(LakerunError):
+    """The action does not fit the attempt's state, e.g. repairing a run that succeeded (409)."""
+
+
+class ValidationError(LakerunError):
+    """The request was refused as malformed; the message names the field (400/422)."""
+
+
+class ServerError(LakerunError):
+    """The control plane failed (5xx): worth retrying later."""
+
+
+class UnreachableError(LakerunError):
+    """The control plane could not be reached or did not answer in time: worth retrying later."""
+
+
+class WaitTimeoutError(LakerunError):
+    """`wait()` gave up before the attempt ended; the attempt itself goes on."""
+
+
+def error_for(status: int, detail: str) -> LakerunError:
+    """The typed error for an HTTP error status."""
+    kind: type[LakerunError]
+    if status in (401, 403):
+        kind = UnauthorizedError
+    elif status == 404:
+        kind = NotFoundError
+    elif status == 409:
+        kind = ConflictError
+    elif status in (400, 422):
+        kind = ValidationError
+    elif status >= 500:
+        kind = ServerError
+    else:
+        kind = LakerunError
+    return kind(f"{status}: {detail}", status)
