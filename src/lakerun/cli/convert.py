@@ -110,11 +110,24 @@ def _connection(
     connection(ctx, url, token)
 
 
-def _call(ctx: typer.Context, method: str, path: str, **kwargs: object) -> Any:
-    from lakerun.cli.runs import _api, _checked
+def _api(ctx: typer.Context) -> Any:
+    """An HTTP client on the control plane (the flow endpoints are not part of the client library)."""
+    import httpx
 
+    return httpx.Client(
+        base_url=ctx.obj["url"], headers={"Authorization": f"Bearer {ctx.obj['token']}"}, timeout=120
+    )
+
+
+def _call(ctx: typer.Context, method: str, path: str, **kwargs: object) -> Any:
     with _api(ctx) as client:
-        return _checked(client.request(method, path, **kwargs))
+        response = client.request(method, path, **kwargs)
+    if response.status_code >= 400:
+        json_body = "json" in response.headers.get("content-type", "")
+        detail = response.json().get("detail") if json_body else response.text
+        typer.echo(f"error {response.status_code}: {detail}", err=True)
+        raise typer.Exit(1)
+    return response.json()
 
 
 def _show(flows_out: list[dict[str, Any]]) -> None:
@@ -199,8 +212,6 @@ def files(
     ctx: typer.Context, flow_id: str, attempt_id: str, name: Annotated[str | None, typer.Argument()] = None
 ) -> None:
     """List an attempt's generated notebooks, or print one (or job.json, conversion.json)."""
-    from lakerun.cli.runs import _api
-
     if name is None:
         for item in _call(ctx, "GET", f"/v1/flows/{flow_id}/attempts/{attempt_id}/files"):
             typer.echo(item)

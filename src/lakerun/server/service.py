@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from lakerun.control.plane import ControlPlane
 from lakerun.control.serve_config import ConfigError, ServeConfig
-from lakerun.control.tokens import issue_token
+from lakerun.control.tokens import rotate_token
 from lakerun.control.workspace_sync import SyncReport, sync_workspaces
 from lakerun.server import logs
 
@@ -49,7 +49,7 @@ def prepare(config: ServeConfig) -> Prepared:
         )
         token = os.environ.get(TOKEN_ENV)
         if token:
-            issue_token(plane.ctx, "environment", token)
+            rotate_token(plane.ctx, f"admin from {TOKEN_ENV}", token)
         return Prepared(report, bool(token))
     finally:
         plane.ctx.engine.dispose()
