@@ -65,7 +65,7 @@ def results_table(results: Sequence[LayerResult]) -> Table:
         table.add_column(column)
     for r in results:
         figures = (r.rows_in, r.rows_out, r.rows_dropped, r.rows_quarantined, r.table_version)
-        status = "SKIPPED (up to date)" if r.skipped else r.status
+        status = "up to date" if r.skipped else r.status
         table.add_row(r.name, r.layer, status, *[str(v) for v in figures], f"{r.duration_seconds:.2f}")
     return table
 

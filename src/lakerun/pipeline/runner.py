@@ -18,8 +18,8 @@ from lakerun.pipeline import secrets
 from lakerun.pipeline.builder import InputShape, build_table_plan, sink_plan, source_plan
 from lakerun.pipeline.column_types import schema_types
 from lakerun.pipeline.config.layers import PipelineConfig
-from lakerun.pipeline.config.sources import TableSource
 from lakerun.pipeline.config.loader import LoadedPipeline
+from lakerun.pipeline.config.sources import TableSource
 from lakerun.pipeline.errors import ConfigError, PlanError
 from lakerun.pipeline.evaluator import PlanEvaluator, open_source
 from lakerun.pipeline.plan import WATERMARK_KEY, Refresh, TablePlan
