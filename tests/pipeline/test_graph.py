@@ -108,7 +108,7 @@ def test_running_one_layer_runs_only_its_tables(write_config, shop, engine) -> N
 def test_a_cycle_is_refused_naming_it(write_config, shop) -> None:
     document = diamond(shop)
     document["tables"]["orders"]["inputs"] = ["report"]
-    with pytest.raises(ConfigError, match="cycle: .*orders"):
+    with pytest.raises(ConfigError, match=r"cycle: .*orders"):
         load_pipeline(str(write_config(document)))
 
 
@@ -122,7 +122,7 @@ def test_an_unknown_input_table_is_refused(write_config, shop) -> None:
 def test_several_inputs_need_sql_naming_them(write_config, shop) -> None:
     document = diamond(shop)
     del document["tables"]["per_customer"]["transform"]
-    with pytest.raises(ConfigError, match="several inputs needs `transform.sql`"):
+    with pytest.raises(ConfigError, match=r"several inputs needs `transform\.sql`"):
         load_pipeline(str(write_config(document)))
 
 

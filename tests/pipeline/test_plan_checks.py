@@ -106,7 +106,7 @@ def test_a_failed_table_prints_its_json_result(write_config, people, capsys) -> 
 
 def test_a_two_level_table_name_is_refused(write_config, people) -> None:
     document = two_tables(people, {"sink": {"table": "gold.x"}})
-    with pytest.raises(ConfigError, match="`gold.x` is not a `catalog.schema.table` name"):
+    with pytest.raises(ConfigError, match=r"`gold\.x` is not a `catalog\.schema\.table` name"):
         load_pipeline(str(write_config(document)))
 
 

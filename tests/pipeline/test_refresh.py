@@ -106,7 +106,7 @@ def test_backfill_replaces_only_the_range(tmp_path, write_config, engine) -> Non
 def test_a_backfill_needs_a_watermark(tmp_path, write_config) -> None:
     runner = runner_for(incremental(tmp_path, write_config, {"table": "main.b.o"}))
     land(tmp_path / "landing", "a.csv", "id,amount,day", ["1,1.0,2014-01-10"])
-    with pytest.raises(PlanError, match="backfill needs a `sink.watermark`"):
+    with pytest.raises(PlanError, match=r"backfill needs a `sink\.watermark`"):
         runner.plan_all(refresh=RefreshRequest(backfill=("t", "a", "b")))
 
 
