@@ -11,7 +11,11 @@ are unchanged since its last commit is skipped without reading a row.
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from sqlglot import exp
 
 from lakerun.engines.file_sources import delta_dataset, open_dataset
 from lakerun.engines.sql import SqlEngine, materialize, sql_text, stream
@@ -29,6 +33,8 @@ from lakerun.pipeline.plan import (
 )
 from lakerun.pipeline.report import ExpectationOutcome, LayerResult, Progress, SilentProgress
 from lakerun.pipeline.writer import PREDICATE_DIALECT, DeltaRsWriter, TableWriter
+
+RETAINED_PREFIX = "__lakerun_table_"
 
 
 def open_source(source: SourcePlan, secret_getter: secrets.SecretGetter = secrets.default_getter) -> Any:
@@ -53,6 +59,13 @@ class PlanEvaluator:
         self.engine = engine
         self.secret_getter = secret_getter
         self.writer = writer or DeltaRsWriter(secret_getter)
+        self.readers: Counter[str] = Counter()
+        self.retained: dict[str, str] = {}
+
+    def expect_readers(self, plans: Sequence[TablePlan]) -> None:
+        """Announce the plans about to run: an overwritten table that later ones read stays in the engine
+        (its rows are the whole table) and they read it from there instead of from Delta."""
+        self.readers = Counter(up for plan in plans for up in plan.upstream_tables)
 
     def _scalar_row(self, query: Any) -> dict[str, Any]:
         rows = self.engine.query(sql_text(query, self.engine.dialect)).to_pylist()
@@ -84,6 +97,7 @@ class PlanEvaluator:
         finally:
             result.duration_seconds = round(time.monotonic() - started, 3)
             listener.finished(result)
+            self._release_inputs(plan)
         return result
 
     def _run(self, plan: TablePlan, result: LayerResult, progress: Progress) -> None:
@@ -91,10 +105,12 @@ class PlanEvaluator:
         fingerprint = input_fingerprint(plan, self.secret_getter)
         if self._up_to_date(plan, fingerprint, result):
             return
+        swaps = self._retained_inputs(plan)
         for item in plan.inputs:
-            self._register(item.name, item.source)
+            if item.name not in swaps:
+                self._register(item.name, item.source)
         progress.stage(plan.layer, f"{plan.name}: transforming and checking expectations", 0.3)
-        materialize(self.engine, FLAGGED_VIEW, plan.flagged_query())
+        materialize(self.engine, FLAGGED_VIEW, _reading(plan.flagged_query(), swaps))
         counts = self._scalar_row(plan.counts_query())
         self._record_counts(plan, counts, result)
         self._refuse_duplicate_keys(plan)
@@ -122,6 +138,24 @@ class PlanEvaluator:
         result.table_version = self.writer.current_version(plan.sink)
         result.watermark = plan.watermark_value
         return True
+
+    def _retained_inputs(self, plan: TablePlan) -> dict[str, str]:
+        return {
+            item.name: self.retained[item.source.upstream_table]
+            for item in plan.inputs
+            if item.source.upstream_table in self.retained and item.source.version is None
+        }
+
+    def _release_inputs(self, plan: TablePlan) -> None:
+        """Free the engine copy of an upstream table once its last reader ran."""
+        for upstream in plan.upstream_tables:
+            self.readers[upstream] -= 1
+            if self.readers[upstream] <= 0 and upstream in self.retained:
+                materialize(
+                    self.engine,
+                    self.retained.pop(upstream),
+                    exp.select(exp.Literal.number(0).as_("released")),
+                )
 
     def _register(self, name: str, source: SourcePlan) -> None:
         """Expose an input as the view `name`: read natively when the engine can, else as an Arrow dataset."""
@@ -221,5 +255,27 @@ class PlanEvaluator:
         )
         if replace is not None and plan.sink.mode == "merge":
             replace = None
-        data = stream(self.engine, plan.kept_query())
+        kept: exp.Query = plan.kept_query()
+        if plan.sink.mode == "overwrite" and self.readers[plan.name] > 0:
+            name = RETAINED_PREFIX + plan.name
+            materialize(self.engine, name, kept)
+            self.retained[plan.name] = name
+            kept = exp.select(exp.Star()).from_(name)
+        data = stream(self.engine, kept)
         result.table_version = self.writer.write(plan.sink, data, metadata, replace_where=replace)
+
+
+def _reading(query: exp.Query, swaps: Mapping[str, str]) -> exp.Query:
+    """The query reading some inputs from other engine tables (same rows, already in the engine)."""
+    if not swaps:
+        return query
+
+    def swap(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Table) and not node.db and node.name in swaps:
+            alias = exp.TableAlias(this=exp.to_identifier(node.alias_or_name))
+            return exp.Table(this=exp.to_identifier(swaps[node.name]), alias=alias)
+        return node
+
+    swapped = query.transform(swap)
+    assert isinstance(swapped, exp.Query)
+    return swapped

@@ -149,6 +149,7 @@ class PipelineRunner:
         collected = results if results is not None else []
         plans = self.plan_all(selection, refresh)
         evaluator = PlanEvaluator(engine, secret_getter=self.secret_getter)
+        evaluator.expect_readers(plans)
         for plan in plans:
             evaluator.evaluate(plan, progress, collected)
         return collected
