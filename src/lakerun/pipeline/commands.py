@@ -92,9 +92,9 @@ def plan(
     return 0
 
 
-def _progress(quiet: bool, first_layer: str) -> Progress:
+def _progress(quiet: bool, position: int) -> Progress:
     listeners: list[Progress] = [] if quiet else [ConsoleProgress()]
-    callback = CallbackProgress.from_environment(first_layer)
+    callback = CallbackProgress.from_environment(position)
     if callback is not None:
         listeners.append(callback)
     return FanOutProgress(*listeners)
@@ -135,7 +135,7 @@ def run(
         return _fail(exc)
     try:
         sql_engine = create_engine(engine or runner.config.engine)
-        progress = _progress(quiet, plans[0].layer)
+        progress = _progress(quiet, runner.config.ordered_tables().index(plans[0].name))
         try:
             runner.run_all(sql_engine, selection, progress, request, results)
         finally:
