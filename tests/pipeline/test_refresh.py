@@ -119,3 +119,21 @@ def test_a_new_source_column_is_added_with_a_warning(tmp_path, write_config, eng
     result = runner.run("t", engine)
     assert result.warnings == ["new column(s) channel added to main.b.t (earlier rows hold NULL)"]
     assert [(r["id"], r["channel"]) for r in rows(runner)] == [(1, None), (2, "web")]
+
+
+def test_a_cast_after_the_dedupe_can_repeat_keys_so_they_are_checked(tmp_path, write_config, engine) -> None:
+    sink = {"table": "main.b.m2", "mode": "merge", "keys": ["code"]}
+    steps = [
+        {"op": "dedupe", "keys": ["code"], "order_by": ["day"]},
+        {"op": "cast", "columns": {"code": "int"}},
+    ]
+    table = {
+        "layer": "bronze",
+        "inputs": {"landing": {"type": "files", "path": str(tmp_path / "landing"), "format": "csv"}},
+        "transform": {"steps": steps},
+        "sink": sink,
+    }
+    runner = runner_for(write_config({"name": "k", "warehouse": "wh", "tables": {"t": table}}))
+    land(tmp_path / "landing", "a.csv", "code,day", ["01,2014-01-01", "1,2014-01-02"])
+    with pytest.raises(PlanError, match="repeats within the batch"):
+        runner.run("t", engine)

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from lakerun.pipeline import column_types, sql_checks, sql_lint
-from lakerun.pipeline.config.expectations import Range, Regex, expectation_label
+from lakerun.pipeline.config.expectations import Range, Regex, Unique, expectation_label
 from lakerun.pipeline.config.layers import PipelineConfig
 from lakerun.pipeline.config.sinks import DeltaSink
 from lakerun.pipeline.config.sources import FileSource, TableSource
 from lakerun.pipeline.config.tables import Input, TableConfig
+from lakerun.pipeline.config.transforms import CastStep, DedupeStep, DeriveStep, RenameStep, SqlStep
 from lakerun.pipeline.errors import PlanError
 from lakerun.pipeline.plan import ExpectationPlan, InputPlan, Refresh, SinkPlan, SourcePlan, TablePlan
 from lakerun.pipeline.sql_steps import Relation, build_steps, check_columns, query_over, start
@@ -185,6 +186,26 @@ def _transformed(table: TableConfig, inputs: Mapping[str, InputShape], dialect: 
     return build_steps(table.transform.steps, relation, dialect, f"{where}.transform.steps")
 
 
+def _keys_unique(table: TableConfig, keys: Sequence[str]) -> bool:
+    """Whether the transform already makes the merge keys unique (a dedupe on them, no SQL step after it,
+    or a `unique` check on them that fails, drops or quarantines every duplicated row)."""
+    if not keys:
+        return True
+    wanted = set(keys)
+    for check in table.expectations:
+        if isinstance(check, Unique) and set(check.columns) <= wanted and check.action != "warn":
+            return True
+    for step in reversed(table.transform.steps):
+        if isinstance(step, DedupeStep):
+            return set(step.keys) <= wanted
+        rewritten = set(step.columns) | set(step.columns.values()) if isinstance(step, RenameStep) else set()
+        if isinstance(step, DeriveStep | CastStep):
+            rewritten = set(step.columns)
+        if isinstance(step, SqlStep) or rewritten & wanted:
+            return False
+    return False
+
+
 def _check_sink_columns(sink: DeltaSink, columns: Sequence[str], where: str) -> None:
     for name in [*sink.keys, *sink.partition_by]:
         check_columns(exp.column(name), columns, where)
@@ -235,4 +256,5 @@ def build_table_plan(
         watermark_value=None if refresh.full else watermark_value,
         refresh=refresh,
         range_predicate=in_range,
+        keys_unique=_keys_unique(table, sink.keys),
     )

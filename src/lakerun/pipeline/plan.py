@@ -104,6 +104,8 @@ class TablePlan:
     refresh: Refresh = field(default_factory=Refresh)
     range_predicate: exp.Expr | None = None
     """For a backfill: the rows of the sink (and quarantine) the batch replaces."""
+    keys_unique: bool = True
+    """The transform already makes the merge keys unique, so the batch needs no duplicate-key check."""
 
     @property
     def upstream_tables(self) -> list[str]:
@@ -137,7 +139,7 @@ class TablePlan:
 
     def duplicate_keys_query(self) -> exp.Query | None:
         """Merge keys that occur more than once among the kept rows (a few examples), or None."""
-        if self.sink.mode != "merge":
+        if self.sink.mode != "merge" or self.keys_unique:
             return None
         keys = [exp.column(k, quoted=True) for k in self.sink.keys]
         kept = exp.Subquery(this=self.kept_query(), alias=exp.TableAlias(this=exp.to_identifier("kept")))
