@@ -164,6 +164,8 @@ def _expectations(
     for index, check in enumerate(table.expectations):
         here = f"{where}[{index}] ({check.type})"
         flag = sql_checks.validate_check(check, columns, dialect, here)
+        if isinstance(check, Unique) and _unique_by_steps(table, check.columns):
+            flag = exp.false()
         if isinstance(check, Range) and column_types.is_text(types.get(check.column, "")):
             raise PlanError(
                 f"{here}: `range` compares numbers, but column `{check.column}` is text; cast it first"
@@ -186,15 +188,10 @@ def _transformed(table: TableConfig, inputs: Mapping[str, InputShape], dialect: 
     return build_steps(table.transform.steps, relation, dialect, f"{where}.transform.steps")
 
 
-def _keys_unique(table: TableConfig, keys: Sequence[str]) -> bool:
-    """Whether the transform already makes the merge keys unique (a dedupe on them, no SQL step after it,
-    or a `unique` check on them that fails, drops or quarantines every duplicated row)."""
-    if not keys:
-        return True
-    wanted = set(keys)
-    for check in table.expectations:
-        if isinstance(check, Unique) and set(check.columns) <= wanted and check.action != "warn":
-            return True
+def _unique_by_steps(table: TableConfig, columns: Sequence[str]) -> bool:
+    """Whether the steps make these columns unique: a dedupe on (some of) them with no later step that
+    could repeat them (SQL, or a derive, cast or rename touching them)."""
+    wanted = set(columns)
     for step in reversed(table.transform.steps):
         if isinstance(step, DedupeStep):
             return set(step.keys) <= wanted
@@ -204,6 +201,18 @@ def _keys_unique(table: TableConfig, keys: Sequence[str]) -> bool:
         if isinstance(step, SqlStep) or rewritten & wanted:
             return False
     return False
+
+
+def _keys_unique(table: TableConfig, keys: Sequence[str]) -> bool:
+    """Whether the merge keys are unique in every batch: by the steps, or by a `unique` check on them
+    that fails, drops or quarantines every duplicated row."""
+    if not keys:
+        return True
+    checked = any(
+        isinstance(c, Unique) and set(c.columns) <= set(keys) and c.action != "warn"
+        for c in table.expectations
+    )
+    return checked or _unique_by_steps(table, keys)
 
 
 def _check_sink_columns(sink: DeltaSink, columns: Sequence[str], where: str) -> None:

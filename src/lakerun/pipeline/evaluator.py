@@ -24,7 +24,7 @@ from lakerun.pipeline.errors import ExpectationFailedError, PlanError
 from lakerun.pipeline.fingerprint import input_fingerprint
 from lakerun.pipeline.plan import (
     BATCH_COLUMN,
-    FLAGGED_VIEW,
+    FLAGGED_PREFIX,
     INPUTS_KEY,
     TABLE_VERSION_KEY,
     WATERMARK_KEY,
@@ -33,8 +33,6 @@ from lakerun.pipeline.plan import (
 )
 from lakerun.pipeline.report import ExpectationOutcome, LayerResult, Progress, SilentProgress
 from lakerun.pipeline.writer import PREDICATE_DIALECT, DeltaRsWriter, TableWriter
-
-RETAINED_PREFIX = "__lakerun_table_"
 
 
 def open_source(source: SourcePlan, secret_getter: secrets.SecretGetter = secrets.default_getter) -> Any:
@@ -60,12 +58,13 @@ class PlanEvaluator:
         self.secret_getter = secret_getter
         self.writer = writer or DeltaRsWriter(secret_getter)
         self.readers: Counter[str] = Counter()
-        self.retained: dict[str, str] = {}
+        self.retained: dict[str, exp.Query] = {}
 
     def expect_readers(self, plans: Sequence[TablePlan]) -> None:
-        """Announce the plans about to run: an overwritten table that later ones read stays in the engine
-        (its rows are the whole table) and they read it from there instead of from Delta."""
+        """Announce the plans about to run: a table whose batch is the whole table (overwritten, or just
+        created) and that later ones read stays in the engine, and they read it from there, not Delta."""
         self.readers = Counter(up for plan in plans for up in plan.upstream_tables)
+        self.retained = {}
 
     def _scalar_row(self, query: Any) -> dict[str, Any]:
         rows = self.engine.query(sql_text(query, self.engine.dialect)).to_pylist()
@@ -110,7 +109,7 @@ class PlanEvaluator:
             if item.name not in swaps:
                 self._register(item.name, item.source)
         progress.stage(plan.layer, f"{plan.name}: transforming and checking expectations", 0.3)
-        materialize(self.engine, FLAGGED_VIEW, _reading(plan.flagged_query(), swaps))
+        materialize(self.engine, plan.flagged_view, _reading(plan.flagged_query(), swaps))
         counts = self._scalar_row(plan.counts_query())
         self._record_counts(plan, counts, result)
         self._refuse_duplicate_keys(plan)
@@ -139,7 +138,7 @@ class PlanEvaluator:
         result.watermark = plan.watermark_value
         return True
 
-    def _retained_inputs(self, plan: TablePlan) -> dict[str, str]:
+    def _retained_inputs(self, plan: TablePlan) -> dict[str, exp.Query]:
         return {
             item.name: self.retained[item.source.upstream_table]
             for item in plan.inputs
@@ -147,15 +146,17 @@ class PlanEvaluator:
         }
 
     def _release_inputs(self, plan: TablePlan) -> None:
-        """Free the engine copy of an upstream table once its last reader ran."""
+        """Free this table's engine rows unless later tables read them, and those of the upstream
+        tables whose last reader this was."""
         for upstream in plan.upstream_tables:
             self.readers[upstream] -= 1
-            if self.readers[upstream] <= 0 and upstream in self.retained:
-                materialize(
-                    self.engine,
-                    self.retained.pop(upstream),
-                    exp.select(exp.Literal.number(0).as_("released")),
-                )
+            if self.readers[upstream] <= 0 and self.retained.pop(upstream, None) is not None:
+                self._free(FLAGGED_PREFIX + upstream)
+        if plan.name not in self.retained:
+            self._free(plan.flagged_view)
+
+    def _free(self, view: str) -> None:
+        materialize(self.engine, view, exp.select(exp.Literal.number(0).as_("released")))
 
     def _register(self, name: str, source: SourcePlan) -> None:
         """Expose an input as the view `name`: read natively when the engine can, else as an Arrow dataset."""
@@ -255,25 +256,22 @@ class PlanEvaluator:
         )
         if replace is not None and plan.sink.mode == "merge":
             replace = None
-        kept: exp.Query = plan.kept_query()
-        if plan.sink.mode == "overwrite" and self.readers[plan.name] > 0:
-            name = RETAINED_PREFIX + plan.name
-            materialize(self.engine, name, kept)
-            self.retained[plan.name] = name
-            kept = exp.select(exp.Star()).from_(name)
-        data = stream(self.engine, kept)
+        created = self.writer.current_version(plan.sink) is None
+        data = stream(self.engine, plan.kept_query())
         result.table_version = self.writer.write(plan.sink, data, metadata, replace_where=replace)
+        if self.readers[plan.name] > 0 and (plan.sink.mode == "overwrite" or created):
+            self.retained[plan.name] = plan.kept_query()
 
 
-def _reading(query: exp.Query, swaps: Mapping[str, str]) -> exp.Query:
-    """The query reading some inputs from other engine tables (same rows, already in the engine)."""
+def _reading(query: exp.Query, swaps: Mapping[str, exp.Query]) -> exp.Query:
+    """The query reading some inputs from rows already in the engine (the kept rows of their batch)."""
     if not swaps:
         return query
 
     def swap(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Table) and not node.db and node.name in swaps:
             alias = exp.TableAlias(this=exp.to_identifier(node.alias_or_name))
-            return exp.Table(this=exp.to_identifier(swaps[node.name]), alias=alias)
+            return exp.Subquery(this=swaps[node.name].copy(), alias=alias)
         return node
 
     swapped = query.transform(swap)

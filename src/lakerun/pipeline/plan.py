@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from lakerun.pipeline import sql_checks
 
-FLAGGED_VIEW = "__lakerun_flagged"
+FLAGGED_PREFIX = "__lakerun_flagged_"
 PLAN_DIALECTS = ("duckdb", "spark")
 WATERMARK_KEY = "lakerun.watermark"
 INPUTS_KEY = "lakerun.inputs"
@@ -112,6 +112,11 @@ class TablePlan:
         """The pipeline tables this one reads."""
         return [i.source.upstream_table for i in self.inputs if i.source.upstream_table]
 
+    @property
+    def flagged_view(self) -> str:
+        """The engine table holding this table's transformed rows and their violation flags."""
+        return FLAGGED_PREFIX + self.name
+
     def indexes(self, *actions: str) -> list[int]:
         """Positions of the expectations with one of `actions`."""
         return [i for i, e in enumerate(self.expectations) if e.action in actions]
@@ -122,7 +127,7 @@ class TablePlan:
 
     def counts_query(self) -> exp.Query:
         """Rows, violations per expectation, removed and quarantined rows, and the new watermark."""
-        query = sql_checks.counts_query(FLAGGED_VIEW, len(self.expectations))
+        query = sql_checks.counts_query(self.flagged_view, len(self.expectations))
         query = query.select(
             _count_if(sql_checks.any_flag(self.indexes("drop", "quarantine"))).as_("removed"),
             _count_if(sql_checks.any_flag(self.indexes("quarantine"))).as_("quarantined"),
@@ -135,7 +140,9 @@ class TablePlan:
 
     def kept_query(self) -> exp.Query:
         """The rows to write to the sink."""
-        return sql_checks.kept_query(FLAGGED_VIEW, self.output_columns, self.indexes("drop", "quarantine"))
+        return sql_checks.kept_query(
+            self.flagged_view, self.output_columns, self.indexes("drop", "quarantine")
+        )
 
     def duplicate_keys_query(self) -> exp.Query | None:
         """Merge keys that occur more than once among the kept rows (a few examples), or None."""
@@ -157,7 +164,7 @@ class TablePlan:
         labelled = [(i, self.expectations[i].label) for i in self.indexes("quarantine")]
         if not labelled:
             return None
-        query = sql_checks.quarantine_query(FLAGGED_VIEW, self.output_columns, labelled)
+        query = sql_checks.quarantine_query(self.flagged_view, self.output_columns, labelled)
         return query.select(exp.Literal.number(batch_version).as_(BATCH_COLUMN))
 
     def types(self) -> dict[str, str]:
