@@ -25,6 +25,7 @@ from lakerun.pipeline.fingerprint import input_fingerprint
 from lakerun.pipeline.plan import (
     BATCH_COLUMN,
     FLAGGED_PREFIX,
+    FLAGGED_VIEW,
     INPUTS_KEY,
     TABLE_VERSION_KEY,
     WATERMARK_KEY,
@@ -109,8 +110,8 @@ class PlanEvaluator:
             if item.name not in swaps:
                 self._register(item.name, item.source)
         progress.stage(plan.layer, f"{plan.name}: transforming and checking expectations", 0.3)
-        materialize(self.engine, plan.flagged_view, _reading(plan.flagged_query(), swaps))
-        counts = self._scalar_row(plan.counts_query())
+        materialize(self.engine, self._view(plan), _reading(plan.flagged_query(), swaps))
+        counts = self._scalar_row(plan.counts_query(self._view(plan)))
         self._record_counts(plan, counts, result)
         self._refuse_duplicate_keys(plan)
         watermark = counts.get("watermark")
@@ -152,8 +153,12 @@ class PlanEvaluator:
             self.readers[upstream] -= 1
             if self.readers[upstream] <= 0 and self.retained.pop(upstream, None) is not None:
                 self._free(FLAGGED_PREFIX + upstream)
-        if plan.name not in self.retained:
-            self._free(plan.flagged_view)
+        if plan.name not in self.retained and self._view(plan) != FLAGGED_VIEW:
+            self._free(self._view(plan))
+
+    def _view(self, plan: TablePlan) -> str:
+        """Where the table's flagged rows live: its own engine table when later tables may read them."""
+        return FLAGGED_PREFIX + plan.name if self.readers[plan.name] > 0 else FLAGGED_VIEW
 
     def _free(self, view: str) -> None:
         materialize(self.engine, view, exp.select(exp.Literal.number(0).as_("released")))
@@ -194,7 +199,7 @@ class PlanEvaluator:
             )
 
     def _refuse_duplicate_keys(self, plan: TablePlan) -> None:
-        query = plan.duplicate_keys_query()
+        query = plan.duplicate_keys_query(self._view(plan))
         if query is None:
             return
         rows = self.engine.query(sql_text(query, self.engine.dialect)).to_pylist()
@@ -227,7 +232,7 @@ class PlanEvaluator:
 
     def _write_quarantine(self, plan: TablePlan, result: LayerResult, batch: int) -> None:
         target = plan.quarantine
-        query = plan.quarantine_query(batch)
+        query = plan.quarantine_query(batch, self._view(plan))
         if target is None or query is None:
             return
         if target.mode == "append":
@@ -257,10 +262,10 @@ class PlanEvaluator:
         if replace is not None and plan.sink.mode == "merge":
             replace = None
         created = self.writer.current_version(plan.sink) is None
-        data = stream(self.engine, plan.kept_query())
+        data = stream(self.engine, plan.kept_query(self._view(plan)))
         result.table_version = self.writer.write(plan.sink, data, metadata, replace_where=replace)
         if self.readers[plan.name] > 0 and (plan.sink.mode == "overwrite" or created):
-            self.retained[plan.name] = plan.kept_query()
+            self.retained[plan.name] = plan.kept_query(self._view(plan))
 
 
 def _reading(query: exp.Query, swaps: Mapping[str, exp.Query]) -> exp.Query:

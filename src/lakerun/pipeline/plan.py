@@ -14,7 +14,10 @@ from sqlglot import exp
 
 from lakerun.pipeline import sql_checks
 
+FLAGGED_VIEW = "__lakerun_flagged"
+"""The engine table holding a table's transformed rows and violation flags (one at a time)."""
 FLAGGED_PREFIX = "__lakerun_flagged_"
+"""Prefix of the flagged rows of a table that later tables of the run may read."""
 PLAN_DIALECTS = ("duckdb", "spark")
 WATERMARK_KEY = "lakerun.watermark"
 INPUTS_KEY = "lakerun.inputs"
@@ -112,11 +115,6 @@ class TablePlan:
         """The pipeline tables this one reads."""
         return [i.source.upstream_table for i in self.inputs if i.source.upstream_table]
 
-    @property
-    def flagged_view(self) -> str:
-        """The engine table holding this table's transformed rows and their violation flags."""
-        return FLAGGED_PREFIX + self.name
-
     def indexes(self, *actions: str) -> list[int]:
         """Positions of the expectations with one of `actions`."""
         return [i for i, e in enumerate(self.expectations) if e.action in actions]
@@ -125,9 +123,9 @@ class TablePlan:
         """The transformed rows with one violation flag per expectation."""
         return sql_checks.flagged_query(self.transform, [e.flag for e in self.expectations])
 
-    def counts_query(self) -> exp.Query:
+    def counts_query(self, view: str = FLAGGED_VIEW) -> exp.Query:
         """Rows, violations per expectation, removed and quarantined rows, and the new watermark."""
-        query = sql_checks.counts_query(self.flagged_view, len(self.expectations))
+        query = sql_checks.counts_query(view, len(self.expectations))
         query = query.select(
             _count_if(sql_checks.any_flag(self.indexes("drop", "quarantine"))).as_("removed"),
             _count_if(sql_checks.any_flag(self.indexes("quarantine"))).as_("quarantined"),
@@ -138,18 +136,16 @@ class TablePlan:
             )
         return query
 
-    def kept_query(self) -> exp.Query:
+    def kept_query(self, view: str = FLAGGED_VIEW) -> exp.Query:
         """The rows to write to the sink."""
-        return sql_checks.kept_query(
-            self.flagged_view, self.output_columns, self.indexes("drop", "quarantine")
-        )
+        return sql_checks.kept_query(view, self.output_columns, self.indexes("drop", "quarantine"))
 
-    def duplicate_keys_query(self) -> exp.Query | None:
+    def duplicate_keys_query(self, view: str = FLAGGED_VIEW) -> exp.Query | None:
         """Merge keys that occur more than once among the kept rows (a few examples), or None."""
         if self.sink.mode != "merge" or self.keys_unique:
             return None
         keys = [exp.column(k, quoted=True) for k in self.sink.keys]
-        kept = exp.Subquery(this=self.kept_query(), alias=exp.TableAlias(this=exp.to_identifier("kept")))
+        kept = exp.Subquery(this=self.kept_query(view), alias=exp.TableAlias(this=exp.to_identifier("kept")))
         count = exp.Count(this=exp.Star())
         return (
             exp.select(*keys, count.as_("copies"))
@@ -159,12 +155,12 @@ class TablePlan:
             .limit(3)
         )
 
-    def quarantine_query(self, batch_version: int) -> exp.Query | None:
+    def quarantine_query(self, batch_version: int, view: str = FLAGGED_VIEW) -> exp.Query | None:
         """The rows to write to the quarantine table, with reasons and batch (None without quarantine checks)."""
         labelled = [(i, self.expectations[i].label) for i in self.indexes("quarantine")]
         if not labelled:
             return None
-        query = sql_checks.quarantine_query(self.flagged_view, self.output_columns, labelled)
+        query = sql_checks.quarantine_query(view, self.output_columns, labelled)
         return query.select(exp.Literal.number(batch_version).as_(BATCH_COLUMN))
 
     def types(self) -> dict[str, str]:
