@@ -137,3 +137,19 @@ def test_a_cast_after_the_dedupe_can_repeat_keys_so_they_are_checked(tmp_path, w
     land(tmp_path / "landing", "a.csv", "code,day", ["01,2014-01-01", "1,2014-01-02"])
     with pytest.raises(PlanError, match="repeats within the batch"):
         runner.run("t", engine)
+
+
+def test_backfill_on_a_timestamp_watermark(tmp_path, write_config, engine) -> None:
+    table = {
+        "layer": "bronze",
+        "inputs": {"landing": {"type": "files", "path": str(tmp_path / "landing"), "format": "csv"}},
+        "transform": {"steps": [{"op": "cast", "columns": {"id": "int", "at": "timestamp"}}]},
+        "sink": {"table": "main.b.ts", "mode": "append", "watermark": {"column": "at"}},
+    }
+    runner = runner_for(write_config({"name": "ts", "warehouse": "wh", "tables": {"t": table}}))
+    land(tmp_path / "landing", "a.csv", "id,at", ["1,2024-01-05 10:00:00", "2,2024-02-05 10:00:00"])
+    runner.run("t", engine)
+    request = RefreshRequest(backfill=("t", "2024-02-01 00:00:00", "2024-02-28 00:00:00"))
+    assert runner.run_all(engine, ["t"], refresh=request)[0].rows_in == 1
+    stored = open_table(runner.plan("t").sink.uri)
+    assert stored is not None and sorted(stored.to_pyarrow_table()["id"].to_pylist()) == [1, 2]

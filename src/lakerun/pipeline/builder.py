@@ -138,15 +138,19 @@ def _incremental(
     type_text = types.get(column, column_types.UNKNOWN)
     if refresh.backfill:
         low, high = refresh.backfill
-        in_range = exp.and_(
+        condition = exp.and_(
             exp.GTE(this=col.copy(), expression=_typed_literal(low, type_text)),
             exp.LTE(this=col.copy(), expression=_typed_literal(high, type_text)),
         )
-        condition = in_range
         if stored is not None:
             condition = exp.and_(
-                in_range, exp.LTE(this=col.copy(), expression=_typed_literal(stored, type_text))
+                condition, exp.LTE(this=col.copy(), expression=_typed_literal(stored, type_text))
             )
+        # delta-rs coerces a text literal to the column's own type (a CAST would pick another precision)
+        in_range = exp.and_(
+            exp.GTE(this=col.copy(), expression=exp.Literal.string(low)),
+            exp.LTE(this=col.copy(), expression=exp.Literal.string(high)),
+        )
     else:
         in_range = None
         condition = exp.GT(this=col, expression=_typed_literal(stored or "", type_text))
