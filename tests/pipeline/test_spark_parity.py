@@ -14,7 +14,7 @@ from lakerun.engines.delta_io import open_table
 from lakerun.engines.duckdb_engine import DuckDBEngine
 from tests.pipeline.conftest import EXAMPLE, load_generator, runner_for
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="session")
