@@ -1,10 +1,11 @@
-"""Benchmark: the pet-claims pipeline raw → gold on DuckDB + Delta vs. the same pipeline on local Spark.
+"""Benchmark: the pet-claims pipeline (13 tables) by lakerun on DuckDB, hand-written DuckDB SQL, lakerun on Spark.
 
-Generates the dirty claims dataset once (default 10M claims), then runs the whole four-layer pipeline
-once per engine, each in its own process, and prints wall time and peak memory (resident set of the
-process tree, so Spark's JVM counts) side by side, plus each layer's time. Never fails on time.
+Generates the dirty dataset once per size, then runs each contender in its own process on its own
+copy of the data root and prints wall time, CPU time (user + system of the process tree) and peak
+memory (resident set of the process tree, so Spark's JVM counts), plus lakerun's rerun with nothing
+new (every table up to date). Never fails on time.
 
-    .venv/bin/python bench/pipeline.py [--rows 10000000] [--engines duckdb,spark] [--dir .lakerun/bench/pipeline]
+    .venv/bin/python bench/pipeline.py [--rows 1000000,10000000] [--contenders lakerun,sql,spark]
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -36,9 +38,13 @@ if engine_name == "spark":
 started = time.perf_counter()
 runner = PipelineRunner(load_pipeline(sys.argv[4], {"data_root": data_root}))
 engine = create_engine(engine_name)
-layers = [(r.layer, r.rows_in, r.rows_out, r.duration_seconds) for r in runner.run_all(engine)]
+results = runner.run_all(engine)
 engine.close()
-print(json.dumps({"wall": time.perf_counter() - started, "layers": layers}))
+layers = {}
+for r in results:
+    layers[r.layer] = layers.get(r.layer, 0.0) + r.duration_seconds
+print(json.dumps({"wall": time.perf_counter() - started, "layers": layers,
+                  "skipped": sum(r.skipped for r in results), "tables": len(results)}))
 """
 
 
@@ -67,18 +73,9 @@ def tree_rss_kb(root: int) -> int:
     return sum(rss.get(pid, 0) for pid in family)
 
 
-def run_engine(engine: str, data_root: Path, driver_memory: str) -> dict:
-    """Run the pipeline on one engine in a child process, sampling the process tree's memory."""
-    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYTHONPATH": str(REPO / "src")}
-    command = [
-        sys.executable,
-        "-c",
-        CHILD,
-        engine,
-        str(data_root),
-        driver_memory,
-        str(EXAMPLE / "pipeline.yml"),
-    ]
+def _measured(command: list[str], env: dict[str, str]) -> dict:
+    """Run a child process, sampling its tree's memory; wall, CPU and the JSON line it prints."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = [0]
@@ -86,72 +83,98 @@ def run_engine(engine: str, data_root: Path, driver_memory: str) -> dict:
     def sample() -> None:
         while child.poll() is None:
             peak[0] = max(peak[0], tree_rss_kb(child.pid))
-            time.sleep(0.2)
+            time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, err = child.communicate()
     sampler.join()
     total = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if child.returncode != 0:
-        return {
-            "error": err.strip().splitlines()[-1] if err.strip() else f"exit {child.returncode}",
-            "total": total,
-        }
+        tail = err.strip().splitlines()[-1] if err.strip() else f"exit {child.returncode}"
+        return {"error": tail, "total": total}
     result = json.loads(next(line for line in reversed(out.splitlines()) if line.startswith('{"wall"')))
-    return {**result, "total": total, "peak_mb": peak[0] / 1024}
+    return {**result, "total": total, "cpu": cpu, "peak_mb": peak[0] / 1024}
 
 
-def prepare(directory: Path, rows: int, engines: list[str]) -> dict[str, Path]:
-    """Generate the raw claims once and give each engine its own copy of the data root."""
-    raw = directory / "raw-source"
-    marker = raw / f".rows-{rows}"
+def run_contender(contender: str, data_root: Path, driver_memory: str) -> dict:
+    """One contender over one data root: `lakerun` (DuckDB), `sql` (hand-written DuckDB) or `spark`."""
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYTHONPATH": str(REPO / "src")}
+    if contender == "sql":
+        return _measured(
+            [sys.executable, str(REPO / "bench" / "pipeline_duckdb_sql.py"), str(data_root)], env
+        )
+    engine = "spark" if contender == "spark" else "duckdb"
+    config = str(EXAMPLE / "pipeline.yml")
+    return _measured([sys.executable, "-c", CHILD, engine, str(data_root), driver_memory, config], env)
+
+
+def prepare(directory: Path, rows: int, contenders: list[str]) -> dict[str, Path]:
+    """Generate the raw landings once and give each contender its own copy of the data root."""
+    raw = directory / f"raw-{rows}"
+    marker = raw / ".complete"
     if not marker.exists():
         shutil.rmtree(raw, ignore_errors=True)
         started = time.perf_counter()
-        generator = [
-            sys.executable,
-            str(EXAMPLE / "generate.py"),
-            "--rows",
-            str(rows),
-            "--files",
-            "16",
-            "--out",
-            str(raw),
-        ]
-        subprocess.run(generator, check=True)
+        generator = [sys.executable, str(EXAMPLE / "generate.py"), "--rows", str(rows), "--files", "16"]
+        subprocess.run([*generator, "--out", str(raw)], check=True)
         marker.touch()
-        print(f"generated in {time.perf_counter() - started:.1f}s")
+        print(f"generated {rows:,} claims in {time.perf_counter() - started:.1f}s")
     roots = {}
-    for engine in engines:
-        root = directory / engine
+    for contender in contenders:
+        root = directory / f"{contender}-{rows}"
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         (root / "raw").symlink_to(raw.resolve())
-        roots[engine] = root
+        roots[contender] = root
     return roots
+
+
+LABELS = {"lakerun": "lakerun (DuckDB)", "sql": "hand-written DuckDB SQL", "spark": "lakerun (local Spark)"}
+
+
+def _line(label: str, rows: int, result: dict, baseline: float | None) -> str:
+    if "error" in result:
+        return f"{label:30} {rows:>11,} failed after {result['total']:.1f}s: {result['error']}"
+    ratio = f"{result['wall'] / baseline:>6.2f}x" if baseline else "      -"
+    layers = "  ".join(f"{name} {seconds:.1f}" for name, seconds in result.get("layers", {}).items())
+    return (
+        f"{label:30} {rows:>11,} {result['wall']:>8.2f} {ratio} {result['cpu']:>8.1f} "
+        f"{result['peak_mb']:>8.0f}  {layers}"
+    )
 
 
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=10_000_000, help="distinct claims to generate")
-    parser.add_argument("--engines", default="duckdb,spark", help="comma-separated: duckdb, spark")
+    parser.add_argument("--rows", default="1000000", help="comma-separated distinct claim counts")
+    parser.add_argument(
+        "--contenders", default="lakerun,sql,spark", help="comma-separated: lakerun, sql, spark"
+    )
     parser.add_argument("--dir", type=Path, default=REPO / ".lakerun" / "bench" / "pipeline")
     parser.add_argument("--spark-driver-memory", default="6g")
     args = parser.parse_args()
-    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    roots = prepare(args.dir, args.rows, engines)
-    print(f"\n{'engine':8} {'claims':>12} {'wall s':>8} {'process s':>10} {'peak MB':>9}  layers (s)")
-    for engine in engines:
-        result = run_engine(engine, roots[engine], args.spark_driver_memory)
-        if "error" in result:
-            print(f"{engine:8} {args.rows:>12,} failed after {result['total']:.1f}s: {result['error']}")
-            continue
-        layers = "  ".join(f"{name} {seconds:.1f}" for name, _, _, seconds in result["layers"])
-        print(
-            f"{engine:8} {args.rows:>12,} {result['wall']:>8.1f} {result['total']:>10.1f} {result['peak_mb']:>9.0f}  {layers}"
-        )
+    contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
+    header = (
+        f"{'contender':30} {'claims':>11} {'wall s':>8} {'vs SQL':>7} {'CPU s':>8} {'peak MB':>8}  layers (s)"
+    )
+    for rows in [int(r) for r in args.rows.split(",")]:
+        roots = prepare(args.dir, rows, contenders)
+        results = {c: run_contender(c, roots[c], args.spark_driver_memory) for c in contenders}
+        baseline = results.get("sql", {}).get("wall")
+        print("\n" + header)
+        for contender, result in results.items():
+            print(_line(LABELS[contender], rows, result, baseline))
+        if "lakerun" in results and "error" not in results["lakerun"]:
+            rerun = run_contender("lakerun", roots["lakerun"], args.spark_driver_memory)
+            print(_line("lakerun rerun, nothing new", rows, rerun, baseline))
+            if "error" not in rerun:
+                share = rerun["wall"] / results["lakerun"]["wall"]
+                print(
+                    f"  rerun: {rerun['skipped']}/{rerun['tables']} tables up to date, {share:.1%} of the full run"
+                )
 
 
 if __name__ == "__main__":

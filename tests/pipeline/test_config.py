@@ -115,4 +115,8 @@ def test_json_schema_forbids_unknown_keys_and_documents_fields() -> None:
     sink = schema["$defs"]["DeltaSink"]
     assert sink["additionalProperties"] is False
     assert "upserts" in sink["properties"]["mode"]["description"]
-    assert set(schema["properties"]["layers"]["propertyNames"]["enum"]) == {"raw", "bronze", "silver", "gold"}
+    layers = next(
+        option for option in schema["properties"]["layers"]["anyOf"] if option.get("type") == "object"
+    )
+    assert set(layers["propertyNames"]["enum"]) == {"raw", "bronze", "silver", "gold"}
+    assert "dependency graph" in schema["properties"]["tables"]["description"]

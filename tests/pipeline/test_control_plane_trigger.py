@@ -16,9 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 def layer_metrics(run: dict) -> dict[str, dict]:
-    """The figures each layer reported through its signed callbacks."""
+    """The figures each table reported through its signed callbacks, by table name."""
     return {
-        e["payload"]["task"]: e["payload"]["value"]
+        e["payload"]["value"]["name"]: e["payload"]["value"]
         for e in run["events"]
         if e["kind"] == "metric" and e["payload"].get("name") == "pipeline_layer"
     }
@@ -46,14 +46,17 @@ def test_layers_are_triggered_and_report_through_callbacks(
     assert raw["subject"] == {"kind": "pipeline_layer", "key": "pet_claims:raw"}
     assert [t["task_key"] for t in raw["tasks"]] == ["raw"]
     assert (raw["strategy"], raw["job_key"]) == ("shared_job", "pipeline:pet_claims")
-    assert layer_metrics(raw)["raw"]["rows_out"] > 300
+    assert layer_metrics(raw)["raw_claims"]["rows_out"] > 300
 
     bronze = stack.wait(
         stack.api.post("/v1/pipelines/pet_claims/trigger", json={"layer": "bronze"}).json()["id"], timeout=300
     )
     assert bronze["status"] == "SUCCESS", bronze
-    figures = layer_metrics(bronze)["bronze"]
-    assert figures["rows_in"] == layer_metrics(raw)["raw"]["rows_out"] and figures["rows_quarantined"] > 0
+    figures = layer_metrics(bronze)["claims"]
+    assert (
+        figures["rows_in"] == layer_metrics(raw)["raw_claims"]["rows_out"] and figures["rows_quarantined"] > 0
+    )
+    assert set(layer_metrics(bronze)) == {"claims", "customers", "pets", "providers"}
     assert open_table(str(tmp_path / "data" / "warehouse" / "main" / "bronze" / "claims")) is not None
 
 

@@ -54,7 +54,7 @@ def test_a_bad_config_exits_non_zero_naming_the_problem(write_config, people) ->
 
 def test_an_unknown_layer_exits_non_zero(write_config, people) -> None:
     done = run_layer("--layer", "gold", "--config", str(config(write_config, people)))
-    assert done.returncode == 1 and "unknown layer gold" in done.stderr
+    assert done.returncode == 1 and "unknown table or layer gold" in done.stderr
 
 
 def test_cli_validate_plan_and_schema(write_config, people) -> None:
@@ -63,7 +63,7 @@ def test_cli_validate_plan_and_schema(write_config, people) -> None:
     validated = cli.invoke(app, ["pipeline", "validate", "-c", path])
     assert validated.exit_code == 0 and "valid pipeline `t`" in validated.output
     planned = cli.invoke(app, ["pipeline", "plan", "-c", path, "--json"])
-    assert planned.exit_code == 0 and json.loads(planned.output)["layers"][0]["layer"] == "raw"
+    assert planned.exit_code == 0 and json.loads(planned.output)["tables"][0]["layer"] == "raw"
     schema = cli.invoke(app, ["pipeline", "schema"])
     assert json.loads(schema.output)["title"] == "lakerun pipeline"
 

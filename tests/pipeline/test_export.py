@@ -1,4 +1,4 @@
-"""Job JSON and bundle export: tasks chained per layer, calling an entry point our wheel really has."""
+"""Job JSON and bundle export: a task per table (or layer) mirroring the graph, calling our real entry point."""
 
 from __future__ import annotations
 
@@ -28,18 +28,39 @@ def export(*extra: str) -> str:
     return outcome.stdout
 
 
-def test_jobs_json_chains_one_wheel_task_per_layer() -> None:
+def test_jobs_json_has_one_wheel_task_per_table_mirroring_the_graph() -> None:
     body = json.loads(export("--config-path", "dbfs:/cfg/pipeline.yml", "--vars", "data_root=/data"))
     settings = jobs.JobSettings.from_dict(body)
-    assert [t.task_key for t in settings.tasks or []] == ["raw", "bronze", "silver", "gold"]
-    depends = [[d.task_key for d in t.depends_on or []] for t in settings.tasks or []]
-    assert depends == [[], ["raw"], ["bronze"], ["silver"]]
-    silver = (settings.tasks or [])[2]
-    assert silver.python_wheel_task is not None
-    assert silver.python_wheel_task.parameters == [
-        "--layer", "silver", "--config", "dbfs:/cfg/pipeline.yml", "--vars", "data_root=/data",
+    tasks = {t.task_key: t for t in settings.tasks or []}
+    assert len(tasks) == 13 and list(tasks)[:4] == [
+        "raw_claims",
+        "raw_customers",
+        "raw_pets",
+        "raw_providers",
+    ]
+    depends = {key: sorted(d.task_key for d in t.depends_on or []) for key, t in tasks.items()}
+    assert depends["raw_claims"] == [] and depends["claims"] == ["raw_claims"]
+    assert depends["claims_enriched"] == ["claims_latest", "customers", "pets", "providers"]
+    assert depends["customer_value"] == ["claims_enriched"]
+    enriched = tasks["claims_enriched"]
+    assert enriched.python_wheel_task is not None
+    assert enriched.python_wheel_task.parameters == [
+        "--table", "claims_enriched", "--config", "dbfs:/cfg/pipeline.yml", "--vars", "data_root=/data",
     ]  # fmt: skip
-    assert [lib.whl for lib in silver.libraries or []] == ["dbfs:/libs/lakerun.whl"]
+    assert [lib.whl for lib in enriched.libraries or []] == ["dbfs:/libs/lakerun.whl"]
+
+
+def test_jobs_json_by_layer_has_a_task_per_layer() -> None:
+    body = json.loads(export("--task-per", "layer"))
+    depends = {t["task_key"]: [d["task_key"] for d in t.get("depends_on", [])] for t in body["tasks"]}
+    assert depends == {"raw": [], "bronze": ["raw"], "silver": ["bronze"], "gold": ["silver"]}
+    assert body["tasks"][1]["python_wheel_task"]["parameters"][:2] == ["--layer", "bronze"]
+
+
+def test_exporting_some_tables_keeps_only_their_dependencies() -> None:
+    body = json.loads(export("--table", "claims_latest", "--table", "claims_enriched"))
+    depends = {t["task_key"]: [d["task_key"] for d in t.get("depends_on", [])] for t in body["tasks"]}
+    assert depends == {"claims_latest": [], "claims_enriched": ["claims_latest"]}
 
 
 def test_the_exported_entry_point_exists_in_our_distribution() -> None:

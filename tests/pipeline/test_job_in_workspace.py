@@ -1,4 +1,4 @@
-"""The exported job JSON, posted as-is to a real local workspace, runs raw → gold with the built wheel."""
+"""The exported job JSON (a task per table), posted as-is to a real local workspace, runs with the built wheel."""
 
 from __future__ import annotations
 
@@ -29,8 +29,7 @@ def test_exported_job_runs_raw_to_gold_in_the_local_workspace(
     ws_client, workspace_root, lakerun_wheel, tmp_path
 ) -> None:
     upload(ws_client, lakerun_wheel, f"/libs/{lakerun_wheel.name}")
-    for config in [EXAMPLE / "pipeline.yml", *sorted((EXAMPLE / "layers").glob("*.yml"))]:
-        upload(ws_client, config, f"{DBFS_DIR}/{config.relative_to(EXAMPLE)}")
+    upload(ws_client, EXAMPLE / "pipeline.yml", f"{DBFS_DIR}/pipeline.yml")
     load_generator().main(
         [
             "--rows",
@@ -53,12 +52,16 @@ def test_exported_job_runs_raw_to_gold_in_the_local_workspace(
     run = ws_client.jobs.run_now(job_id=int(created["job_id"])).result(timeout=timedelta(seconds=600))
 
     states = {t.task_key: t.state.result_state for t in run.tasks or []}
-    assert states == dict.fromkeys(["raw", "bronze", "silver", "gold"], jobs.RunResultState.SUCCESS), [
+    tables = ["raw_claims", "raw_customers", "raw_pets", "raw_providers", "claims", "customers", "pets"]
+    tables += ["providers", "claims_latest", "claims_enriched", "claims_monthly", "provider_summary"]
+    assert states == dict.fromkeys([*tables, "customer_value"], jobs.RunResultState.SUCCESS), [
         ws_client.jobs.get_run_output(t.run_id).error_trace for t in run.tasks or []
     ]
     warehouse = workspace_root / "dbfs" / DBFS_DIR.strip("/") / "data" / "warehouse" / "main"
     gold = open_table(str(warehouse / "gold" / "claims_monthly"))
     assert gold is not None and gold.to_pyarrow_table().num_rows > 0
-    logs = ws_client.jobs.get_run_output(next(t.run_id for t in run.tasks or [] if t.task_key == "gold")).logs
-    assert '"layer": "gold"' in logs and '"status": "SUCCESS"' in logs
+    logs = ws_client.jobs.get_run_output(
+        next(t.run_id for t in run.tasks or [] if t.task_key == "claims_monthly")
+    ).logs
+    assert '"name": "claims_monthly"' in logs and '"status": "SUCCESS"' in logs
     shutil.rmtree(workspace_root / "environments", ignore_errors=True)

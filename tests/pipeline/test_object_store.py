@@ -37,7 +37,7 @@ def claims_pipeline(root: str) -> dict[str, Any]:
 
 def run_and_check(root: str, fs: Any, bucket_path: str, tmp_path: Path, write_config, engine) -> None:
     load_generator().main(["--rows", "200", "--files", "2", "--out", str(tmp_path / "raw")])
-    fs.put(str(tmp_path / "raw") + "/", f"{bucket_path}/landing/claims/", recursive=True)
+    fs.put(str(tmp_path / "raw" / "claims") + "/", f"{bucket_path}/landing/claims/", recursive=True)
     raw, bronze = runner_for(write_config(claims_pipeline(root))).run_all(engine)
     assert raw.rows_out > 200 and bronze.rows_quarantined > 0
     table = open_table(f"{root}/warehouse/main/bronze/claims")

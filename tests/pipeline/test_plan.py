@@ -32,7 +32,7 @@ def chain(people, bronze_sql: str = "SELECT id, upper(name) AS name FROM input_d
 def test_planning_a_chain_before_any_table_exists_uses_upstream_plans(write_config, people) -> None:
     plans = runner_for(write_config(chain(people))).plan_all()
     assert [p.layer for p in plans] == ["raw", "bronze", "gold"]
-    assert plans[1].source.upstream_layer == "raw" and plans[2].output_columns == ("name", "n")
+    assert plans[1].upstream_tables == ["raw"] and plans[2].output_columns == ("name", "n")
 
 
 def test_a_missing_column_in_downstream_sql_is_caught_without_data(write_config, people) -> None:
@@ -46,7 +46,7 @@ def test_a_missing_source_is_caught(write_config, tmp_path) -> None:
     document = chain(tmp_path / "nowhere")
     with pytest.raises(PlanError) as error:
         runner_for(write_config(document)).plan_all()
-    assert "layers.raw.source" in str(error.value) and "nowhere" in str(error.value)
+    assert "layers.raw.inputs" in str(error.value) and "nowhere" in str(error.value)
 
 
 def test_the_plan_renders_sql_for_duckdb_and_spark(write_config, people) -> None:
@@ -78,5 +78,6 @@ def test_forced_dry_run_prints_the_plan_and_writes_nothing(write_config, people,
     path = write_config(chain(people))
     assert commands.run(str(path), quiet=True) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["dry_run"] is True and len(printed["layers"]) == 3
+    assert printed["dry_run"] is True and len(printed["tables"]) == 3
+    assert printed["lineage"]["gold"] == ["bronze"] and printed["order"] == ["raw", "bronze", "gold"]
     assert not (path.parent / "wh").exists()

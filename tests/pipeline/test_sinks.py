@@ -47,12 +47,15 @@ def test_append_adds_and_overwrite_replaces(tmp_path, write_config, engine) -> N
     landing(folder, [{"k": 1, "v": "a"}])
     appending = runner_for(pipeline(write_config, folder, {"table": "main.s.app", "mode": "append"}))
     appending.run("raw", engine)
+    rerun = appending.run("raw", engine)
+    assert rerun.skipped and len(rows_of(appending)) == 1
+    landing(folder, [{"k": 2, "v": "b"}])
     appending.run("raw", engine)
-    assert len(rows_of(appending)) == 2
+    assert len(rows_of(appending)) == 3
     overwriting = runner_for(pipeline(write_config, folder, {"table": "main.s.over"}))
     overwriting.run("raw", engine)
     overwriting.run("raw", engine)
-    assert len(rows_of(overwriting)) == 1
+    assert len(rows_of(overwriting)) == 2
 
 
 def test_partitioned_sink_writes_partition_folders(tmp_path, write_config, engine) -> None:
@@ -93,6 +96,7 @@ def test_a_table_source_can_time_travel(tmp_path, write_config, engine) -> None:
         pipeline(write_config, folder, {"table": "main.s.hist", "mode": "append"}, {"bronze": copy})
     )
     runner.run("raw", engine)
+    landing(folder, [{"k": 2}])
     runner.run("raw", engine)
     runner.run("bronze", engine)
-    assert len(rows_of(runner, "raw")) == 2 and len(rows_of(runner, "bronze")) == 1
+    assert len(rows_of(runner, "raw")) == 3 and len(rows_of(runner, "bronze")) == 1

@@ -1,4 +1,4 @@
-"""The demo pipeline `lakerun up` registers and runs: dirty pet-insurance claims cleaned raw → gold.
+"""The demo pipeline `lakerun up` registers and runs: dirty claims, customers, pets and providers → gold.
 
 It shows the medallion pipeline running as a Databricks job through the control plane, with its
 layers live on the dashboard's pipeline page; it needs the source checkout's `examples/` folder.

@@ -7,13 +7,17 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(
-    help="Config-driven medallion pipelines (raw → bronze → silver → gold).", no_args_is_help=True
+    help="Config-driven medallion pipelines: a graph of tables in layers (raw → bronze → silver → gold).",
+    no_args_is_help=True,
 )
 
 ConfigOption = Annotated[str, typer.Option("--config", "-c", help="Pipeline (or layer) config file.")]
 VarsOption = Annotated[list[str] | None, typer.Option("--vars", help="Template variable k=v (repeatable).")]
 LayerOption = Annotated[
     list[str] | None, typer.Option("--layer", "-l", help="Layer to act on (repeatable; all by default).")
+]
+TableOption = Annotated[
+    list[str] | None, typer.Option("--table", "-t", help="Table to act on (repeatable; all by default).")
 ]
 
 
@@ -22,18 +26,45 @@ def run(
     config: ConfigOption,
     *,
     layer: LayerOption = None,
+    table: TableOption = None,
     vars: VarsOption = None,
     engine: Annotated[str | None, typer.Option(help="duckdb or spark (the config's by default).")] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and print the plan; write nothing.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
+    full_refresh: Annotated[
+        list[str] | None,
+        typer.Option("--full-refresh", help="Rebuild this table or layer from scratch (repeatable; `all`)."),
+    ] = None,
+    backfill: Annotated[
+        str | None, typer.Option(help="Reprocess this table's rows whose watermark is in --start..--end.")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="Backfill range start (inclusive).")] = None,
+    end: Annotated[str | None, typer.Option(help="Backfill range end (inclusive).")] = None,
 ) -> None:
-    """Run the pipeline's layers in order and print each layer's result as JSON."""
+    """Plan every table, then run the selected ones in graph order; print each table's result as JSON."""
     from lakerun.pipeline import commands
+    from lakerun.pipeline.runner import RefreshRequest
 
+    if backfill and not (start and end):
+        typer.echo("error: --backfill needs --start and --end", err=True)
+        raise typer.Exit(2)
+    refresh = RefreshRequest(
+        full_refresh=tuple(full_refresh or ()),
+        backfill=(backfill, start or "", end or "") if backfill else None,
+    )
+    selection = [*(table or []), *(layer or [])]
     raise typer.Exit(
-        commands.run(config, layers=layer, variables=vars, engine=engine, dry_run=dry_run, quiet=quiet)
+        commands.run(
+            config,
+            layers=selection,
+            variables=vars,
+            engine=engine,
+            dry_run=dry_run,
+            quiet=quiet,
+            refresh=refresh,
+        )
     )
 
 
@@ -48,16 +79,19 @@ def validate(config: ConfigOption, vars: VarsOption = None) -> None:
 @app.command()
 def plan(
     config: ConfigOption,
+    *,
     layer: LayerOption = None,
+    table: TableOption = None,
     vars: VarsOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     dialect: Annotated[str, typer.Option(help="Dialect of the SQL shown in text plans.")] = "duckdb",
 ) -> None:
-    """Dry run: check sources and columns, then print each layer's plan (SQL, expectations, sink)."""
+    """Dry run: check every table's sources, columns, types and SQL, then print the graph and the plans."""
     from lakerun.pipeline import commands
 
+    selection = [*(table or []), *(layer or [])]
     raise typer.Exit(
-        commands.plan(config, layers=layer, variables=vars, as_json=json_output, dialect=dialect)
+        commands.plan(config, layers=selection, variables=vars, as_json=json_output, dialect=dialect)
     )
 
 
@@ -76,12 +110,17 @@ def export(
     spark_version: Annotated[str | None, typer.Option(help="Runtime of the new job cluster.")] = None,
     workers: Annotated[int, typer.Option(help="Workers of the new job cluster.")] = 1,
     layer: LayerOption = None,
+    table: TableOption = None,
     vars: VarsOption = None,
     engine: Annotated[str | None, typer.Option(help="Engine the tasks use.")] = None,
+    task_per: Annotated[str, typer.Option(help="One task per `table` or per `layer`.")] = "table",
 ) -> None:
-    """Write a multi-task Databricks job (one wheel task per layer) as Jobs API JSON or a bundle."""
+    """Write a multi-task Databricks job (a wheel task per table or layer) as Jobs API JSON or a bundle."""
     if output_format not in ("jobs-json", "bundle"):
         typer.echo(f"error: --format must be jobs-json or bundle, not {output_format}", err=True)
+        raise typer.Exit(2)
+    if task_per not in ("table", "layer"):
+        typer.echo(f"error: --task-per must be table or layer, not {task_per}", err=True)
         raise typer.Exit(2)
     options = {
         "wheel": wheel,
@@ -90,8 +129,9 @@ def export(
         "node_type_id": node_type_id,
         "spark_version": spark_version,
         "workers": workers,
-        "layers": layer,
+        "layers": [*(table or []), *(layer or [])],
         "engine": engine,
+        "task_per": task_per,
     }
     from lakerun.pipeline import commands
 

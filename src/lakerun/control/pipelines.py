@@ -1,6 +1,7 @@
 """Pipelines in the control plane (seed 002): register a pipeline's job, then trigger one layer or all.
 
-Registering keeps the exported multi-task job in the job registry under `pipeline:<name>`. A layer
+Registering keeps the exported multi-task job (one task per layer, running that layer's tables) in the
+job registry under `pipeline:<name>`. A layer
 trigger starts an attempt (subject `pipeline_layer`, key `<name>:<layer>`) that runs the registered job
 with run-now's `only` set to that layer's task (every task for `all`); the signed-callback arguments
 reach the tasks as job parameters, so the layer's progress and figures arrive as callback events.
@@ -43,6 +44,7 @@ def register_pipeline(plane: ControlPlane, registration: PipelineRegistration) -
         config_path=registration.task_config_path or registration.config_path,
         wheel=registration.wheel,
         variables=variables,
+        task_per="layer",
     )
     outcome = plane.ensure_job(
         registration.workspace, JOB_KEY_PREFIX + config.name, job_settings(config, options)

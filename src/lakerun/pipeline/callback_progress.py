@@ -8,7 +8,6 @@ import logging
 from collections.abc import Sequence
 
 from lakerun.executor.callbacks import CallbackClient, CallbackError
-from lakerun.pipeline.config.base import LAYER_ORDER
 from lakerun.pipeline.report import LayerResult
 
 SEQUENCE_BLOCK = 1_000_000
@@ -26,16 +25,17 @@ class CallbackProgress:
         self.client = client
 
     @classmethod
-    def from_environment(cls, first_layer: str, argv: Sequence[str] | None = None) -> CallbackProgress | None:
+    def from_environment(cls, position: int, argv: Sequence[str] | None = None) -> CallbackProgress | None:
         """Progress for the callback configured by `--lakerun-*` arguments or variables, else None.
 
-        Each layer of a multi-task attempt runs in its own process, and the control plane keeps one
-        event per sequence number per attempt; numbering from the layer's position keeps them apart.
+        Each task of a multi-task attempt runs in its own process, and the control plane keeps one
+        event per sequence number per attempt; numbering from the position of the task's first table
+        in the pipeline's run order keeps them apart.
         """
         client = CallbackClient.from_env(argv)
         if client is None:
             return None
-        start = LAYER_ORDER.index(first_layer) * SEQUENCE_BLOCK + 1 if first_layer in LAYER_ORDER else 1
+        start = position * SEQUENCE_BLOCK + 1
         return cls(dataclasses.replace(client, _sequence=itertools.count(start)))
 
     def stage(self, layer: str, message: str, fraction: float) -> None:

@@ -16,11 +16,18 @@ from rich.console import Console
 from lakerun.pipeline.callback_progress import CallbackProgress
 from lakerun.pipeline.config.loader import load_pipeline
 from lakerun.pipeline.config.schema import pipeline_json_schema_text
-from lakerun.pipeline.console import ConsoleProgress, expectations_table, plan_text, results_table
+from lakerun.pipeline.console import (
+    ConsoleProgress,
+    expectations_table,
+    graph_text,
+    plan_text,
+    results_table,
+)
 from lakerun.pipeline.engine_factory import create_engine
 from lakerun.pipeline.errors import PipelineError
+from lakerun.pipeline.plan import lineage
 from lakerun.pipeline.report import FanOutProgress, LayerResult, Progress
-from lakerun.pipeline.runner import PipelineRunner, dry_run_forced
+from lakerun.pipeline.runner import PipelineRunner, RefreshRequest, dry_run_forced
 from lakerun.pipeline.templating import parse_vars
 
 RESULT_TASK_VALUE = "lakerun_result"
@@ -46,8 +53,10 @@ def validate(config: str, variables: Sequence[str] | None = None) -> int:
     except PipelineError as exc:
         return _fail(exc)
     layers = ", ".join(runner.config.ordered_layers())
+    tables = ", ".join(runner.config.ordered_tables())
     print(
-        f"{config}: valid pipeline `{runner.config.name}` (layers {layers}; config {runner.loaded.config_hash})"
+        f"{config}: valid pipeline `{runner.config.name}` (tables {tables}; layers {layers}; "
+        f"config {runner.loaded.config_hash})"
     )
     return 0
 
@@ -59,23 +68,33 @@ def plan(
     variables: Sequence[str] | None = None,
     as_json: bool = False,
     dialect: str = "duckdb",
+    refresh: RefreshRequest | None = None,
 ) -> int:
-    """Print the plans of the selected layers after checking sources and columns (a dry run)."""
+    """Print the plans of the selected tables after checking every table's sources, columns, types and SQL."""
     try:
         runner = _runner(config, variables)
-        plans = runner.plan_all(layers)
+        plans = runner.plan_all(layers, refresh)
     except PipelineError as exc:
+        if as_json:
+            print(json.dumps({"dry_run": True, "status": "FAILED", "stage": "plan", "error": str(exc)}))
         return _fail(exc)
     if as_json:
-        print(json.dumps({"dry_run": True, "layers": [p.to_dict() for p in plans]}, indent=2))
+        document = {
+            "dry_run": True,
+            "pipeline": runner.config.name,
+            "order": [p.name for p in plans],
+            "lineage": lineage(list(runner.planned.values())),
+            "tables": [p.to_dict() for p in plans],
+        }
+        print(json.dumps(document, indent=2))
     else:
-        print("\n\n".join(plan_text(p, dialect) for p in plans))
+        print(graph_text(runner.config.graph) + "\n\n" + "\n\n".join(plan_text(p, dialect) for p in plans))
     return 0
 
 
-def _progress(quiet: bool, first_layer: str) -> Progress:
+def _progress(quiet: bool, position: int) -> Progress:
     listeners: list[Progress] = [] if quiet else [ConsoleProgress()]
-    callback = CallbackProgress.from_environment(first_layer)
+    callback = CallbackProgress.from_environment(position)
     if callback is not None:
         listeners.append(callback)
     return FanOutProgress(*listeners)
@@ -97,20 +116,28 @@ def run(
     engine: str | None = None,
     dry_run: bool = False,
     quiet: bool = False,
+    refresh: RefreshRequest | None = None,
 ) -> int:
-    """Run the selected layers (all by default) and print one JSON result per layer on stdout."""
+    """Run the selected tables (all by default) and print one JSON result per table on stdout.
+
+    Every table is planned first; when any plan fails nothing runs and one JSON line says why."""
+    request = refresh or RefreshRequest()
+    selection = list(layers or []) or ([request.backfill[0]] if request.backfill else [])
     if dry_run or dry_run_forced():
         _err().print("dry run: checking sources and columns, nothing is written")
-        return plan(config, layers=layers, variables=variables, as_json=True)
+        return plan(config, layers=selection, variables=variables, as_json=True, refresh=request)
     results: list[LayerResult] = []
     try:
         runner = _runner(config, variables)
+        plans = runner.plan_all(selection, request)
+    except PipelineError as exc:
+        print(json.dumps({"status": "FAILED", "stage": "plan", "error": str(exc)}))
+        return _fail(exc)
+    try:
         sql_engine = create_engine(engine or runner.config.engine)
-        selected = runner.layers(layers)
-        progress = _progress(quiet, selected[0])
+        progress = _progress(quiet, runner.config.ordered_tables().index(plans[0].name))
         try:
-            for layer in selected:
-                results.append(runner.run(layer, sql_engine, progress))
+            runner.run_all(sql_engine, selection, progress, request, results)
         finally:
             sql_engine.close()
     except Exception as exc:
@@ -118,7 +145,7 @@ def run(
     finally:
         _publish_task_value(results)
         for result in results:
-            print(json.dumps(result.to_dict()))
+            print(json.dumps(result.to_dict()), flush=True)
     if not quiet:
         _err().print(results_table(results), expectations_table(results))
     return 0
@@ -148,13 +175,17 @@ def export(
                 num_workers=int(options.get("workers") or 1),
             ),
             layers=tuple(options.get("layers") or ()),
+            task_per=options.get("task_per") or "table",
         )
     except PipelineError as exc:
         return _fail(exc)
-    if output_format == "bundle":
-        text = bundle_yaml(runner.config, export_options)
-    else:
-        text = json.dumps(jobs_json(runner.config, export_options), indent=2)
+    try:
+        if output_format == "bundle":
+            text = bundle_yaml(runner.config, export_options)
+        else:
+            text = json.dumps(jobs_json(runner.config, export_options), indent=2)
+    except PipelineError as exc:
+        return _fail(exc)
     if out:
         Path(out).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
         _err().print(f"wrote {output_format} for pipeline `{runner.config.name}` to {out}")

@@ -1,12 +1,13 @@
-"""`lakerun-layer`: run one pipeline layer as a Databricks task (or from a shell).
+"""`lakerun-layer`: run one pipeline table (or the tables of one layer) as a Databricks task, or from a shell.
 
-Two spellings, both valid `python_wheel_task` parameters:
+Three spellings, all valid `python_wheel_task` parameters:
 
-    lakerun-layer run LAYER -c FILE [--vars k=v ...] [--engine duckdb|spark] [--dry-run]
+    lakerun-layer run NAME -c FILE [--vars k=v ...] [--engine duckdb|spark] [--dry-run]
+    lakerun-layer --table TABLE --config FILE [...]
     lakerun-layer --layer LAYER --config FILE [...]
-    lakerun-layer plan LAYER -c FILE [--json]     # dry run: check and print the plan
+    lakerun-layer plan NAME -c FILE [--json]     # dry run: check and print the plan
 
-The layer's result is printed as JSON on stdout, published as the task value `lakerun_result`, and
+NAME is a table or a layer. Each table's result is printed as JSON on stdout, published as the task value `lakerun_result`, and
 sent to the control plane when `--lakerun-callback-url=...` (or its variables) configures a callback.
 `LAKERUN_FORCE_DRY_RUN=1` (or `PRODI_FORCE_DRY_RUN=1`) turns any run into a dry run.
 """
@@ -21,12 +22,13 @@ from lakerun.pipeline import commands
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lakerun-layer", description="Run one lakerun pipeline layer.")
-    parser.add_argument("command", nargs="?", choices=["run", "plan"], help="run (default) or plan")
-    parser.add_argument(
-        "layer_name", nargs="?", metavar="LAYER", help="layer to run (raw, bronze, silver, gold, all)"
+    parser = argparse.ArgumentParser(
+        prog="lakerun-layer", description="Run one lakerun pipeline table or layer."
     )
-    parser.add_argument("--layer", dest="layer_option", help="layer to run (job-JSON form)")
+    parser.add_argument("command", nargs="?", choices=["run", "plan"], help="run (default) or plan")
+    parser.add_argument("layer_name", nargs="?", metavar="NAME", help="table or layer to run (or all)")
+    parser.add_argument("--layer", dest="layer_option", help="layer whose tables to run (job-JSON form)")
+    parser.add_argument("--table", dest="table_option", help="table to run (job-JSON form)")
     parser.add_argument("-c", "--config", required=True, help="pipeline or layer config file")
     parser.add_argument("--vars", action="append", default=[], metavar="K=V", help="template variable")
     parser.add_argument("--engine", choices=["duckdb", "spark"], help="engine (the config's by default)")
@@ -44,9 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     stray = [arg for arg in unknown if not arg.startswith("--lakerun-")]
     if stray:
         parser.error(f"unrecognized arguments: {' '.join(stray)}")
-    layer = args.layer_option or args.layer_name
+    layer = args.table_option or args.layer_option or args.layer_name
     if not layer:
-        parser.error("name the layer: `run LAYER` or `--layer LAYER`")
+        parser.error("name the table or layer: `run NAME`, `--table TABLE` or `--layer LAYER`")
     if args.command == "plan":
         return commands.plan(args.config, layers=[layer], variables=args.vars, as_json=args.json)
     return commands.run(

@@ -1,58 +1,39 @@
-"""Executing a layer plan on a SQL engine: register the source, flag expectations, split, write Delta.
+"""Executing a table plan on a SQL engine: register the inputs, flag expectations, split, write Delta.
 
 All expectations are evaluated in one pass into a materialized view; counts, kept rows and
-quarantined rows are read from it. A `fail` expectation stops the layer before anything is written.
+quarantined rows are read from it. Everything that can refuse the batch (a `fail` expectation,
+duplicate merge keys) is decided before the first write. The quarantine rows carry the sink version
+their batch commits as; a batch cut short between the two commits leaves rows the next run deletes
+before it writes, so a crash at any point never duplicates a row. A table whose definition and inputs
+are unchanged since its last commit is skipped without reading a row.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from lakerun.engines import delta_io
+from sqlglot import exp
+
 from lakerun.engines.file_sources import delta_dataset, open_dataset
 from lakerun.engines.sql import SqlEngine, materialize, sql_text, stream
-from lakerun.pipeline import secrets
-from lakerun.pipeline.config.transforms import INPUT_VIEW
-from lakerun.pipeline.errors import ExpectationFailedError
-from lakerun.pipeline.plan import FLAGGED_VIEW, WATERMARK_KEY, LayerPlan, SinkPlan, SourcePlan
+from lakerun.pipeline import faults, secrets
+from lakerun.pipeline.errors import ExpectationFailedError, PlanError
+from lakerun.pipeline.fingerprint import input_fingerprint
+from lakerun.pipeline.plan import (
+    BATCH_COLUMN,
+    FLAGGED_PREFIX,
+    FLAGGED_VIEW,
+    INPUTS_KEY,
+    TABLE_VERSION_KEY,
+    WATERMARK_KEY,
+    SourcePlan,
+    TablePlan,
+)
 from lakerun.pipeline.report import ExpectationOutcome, LayerResult, Progress, SilentProgress
-
-
-class TableWriter(Protocol):
-    """Writes a layer's rows to its sink table and returns the committed table version."""
-
-    def write(self, sink: SinkPlan, data: Any, metadata: Mapping[str, str]) -> int:
-        """Write `data` (Arrow stream or table) according to the sink's mode."""
-
-    def current_version(self, sink: SinkPlan) -> int | None:
-        """The table's latest version, or None when it does not exist."""
-
-
-class DeltaRsWriter:
-    """Writes Delta tables with delta-rs (local disk, DBFS/Volumes mounts, S3, ADLS)."""
-
-    def __init__(self, secret_getter: secrets.SecretGetter = secrets.default_getter) -> None:
-        self.secret_getter = secret_getter
-
-    def write(self, sink: SinkPlan, data: Any, metadata: Mapping[str, str]) -> int:
-        """Overwrite, append or merge `data` into the sink table."""
-        result = delta_io.write_table(
-            sink.uri,
-            data,
-            mode=sink.mode,  # type: ignore[arg-type]
-            keys=sink.keys,
-            partition_by=sink.partition_by,
-            options=secrets.resolve_options(sink.options, self.secret_getter),
-            metadata=metadata,
-        )
-        return result.version
-
-    def current_version(self, sink: SinkPlan) -> int | None:
-        """The latest version of the sink table."""
-        table = delta_io.open_table(sink.uri, secrets.resolve_options(sink.options, self.secret_getter))
-        return None if table is None else table.version()
+from lakerun.pipeline.writer import PREDICATE_DIALECT, DeltaRsWriter, TableWriter
 
 
 def open_source(source: SourcePlan, secret_getter: secrets.SecretGetter = secrets.default_getter) -> Any:
@@ -66,7 +47,7 @@ def open_source(source: SourcePlan, secret_getter: secrets.SecretGetter = secret
 
 
 class PlanEvaluator:
-    """Runs layer plans on one engine, writing through one table writer."""
+    """Runs table plans on one engine, writing through one table writer."""
 
     def __init__(
         self,
@@ -77,22 +58,36 @@ class PlanEvaluator:
         self.engine = engine
         self.secret_getter = secret_getter
         self.writer = writer or DeltaRsWriter(secret_getter)
+        self.readers: Counter[str] = Counter()
+        self.retained: dict[str, exp.Query] = {}
+
+    def expect_readers(self, plans: Sequence[TablePlan]) -> None:
+        """Announce the plans about to run: a table whose batch is the whole table (overwritten, or just
+        created) and that later ones read stays in the engine, and they read it from there, not Delta."""
+        self.readers = Counter(up for plan in plans for up in plan.upstream_tables)
+        self.retained = {}
 
     def _scalar_row(self, query: Any) -> dict[str, Any]:
         rows = self.engine.query(sql_text(query, self.engine.dialect)).to_pylist()
         return rows[0] if rows else {}
 
-    def evaluate(self, plan: LayerPlan, progress: Progress | None = None) -> LayerResult:
-        """Run the plan; on failure the result says so and the error propagates."""
+    def evaluate(
+        self, plan: TablePlan, progress: Progress | None = None, results: list[LayerResult] | None = None
+    ) -> LayerResult:
+        """Run the plan; the result (appended to `results` too) says how it ended, and errors propagate."""
         listener = progress or SilentProgress()
         started = time.monotonic()
         result = LayerResult(
             pipeline=plan.pipeline,
             layer=plan.layer,
+            name=plan.name,
             engine=self.engine.dialect,
             config_hash=plan.config_hash,
             table=plan.sink.table_name or plan.sink.uri,
+            refresh=plan.refresh.kind,
         )
+        if results is not None:
+            results.append(result)
         try:
             self._run(plan, result, listener)
         except Exception as exc:
@@ -102,33 +97,82 @@ class PlanEvaluator:
         finally:
             result.duration_seconds = round(time.monotonic() - started, 3)
             listener.finished(result)
+            self._release_inputs(plan)
         return result
 
-    def _run(self, plan: LayerPlan, result: LayerResult, progress: Progress) -> None:
-        progress.stage(plan.layer, "reading source", 0.0)
-        self._register_source(plan.source)
-        read = self._scalar_row(plan.rows_read_query())
-        result.rows_in = int(read.get("rows") or 0)
-        watermark = read.get("watermark")
-        result.watermark = plan.watermark_value if watermark is None else str(watermark)
-        progress.stage(plan.layer, "transforming and checking expectations", 0.3)
-        materialize(self.engine, FLAGGED_VIEW, plan.flagged_query())
-        counts = self._scalar_row(plan.counts_query())
+    def _run(self, plan: TablePlan, result: LayerResult, progress: Progress) -> None:
+        progress.stage(plan.layer, f"{plan.name}: checking inputs", 0.0)
+        fingerprint = input_fingerprint(plan, self.secret_getter)
+        if self._up_to_date(plan, fingerprint, result):
+            return
+        swaps = self._retained_inputs(plan)
+        for item in plan.inputs:
+            if item.name not in swaps:
+                self._register(item.name, item.source)
+        progress.stage(plan.layer, f"{plan.name}: transforming and checking expectations", 0.3)
+        materialize(self.engine, self._view(plan), _reading(plan.flagged_query(), swaps))
+        counts = self._scalar_row(plan.counts_query(self._view(plan)))
         self._record_counts(plan, counts, result)
-        progress.stage(plan.layer, "writing", 0.7)
-        self._write_quarantine(plan, result)
-        self._write_sink(plan, result)
+        self._refuse_duplicate_keys(plan)
+        watermark = counts.get("watermark")
+        result.watermark = (
+            plan.watermark_value if watermark is None or plan.refresh.backfill else str(watermark)
+        )
+        if result.rows_in == 0 and plan.sink.mode != "overwrite" and not plan.refresh.backfill:
+            result.table_version = self.writer.current_version(plan.sink)
+            return
+        progress.stage(plan.layer, f"{plan.name}: writing", 0.7)
+        self._note_new_columns(plan, result)
+        batch = self._next_version(plan)
+        self._write_quarantine(plan, result, batch)
+        faults.reached(plan.name, "after_quarantine")
+        self._write_sink(plan, result, fingerprint, batch)
+        faults.reached(plan.name, "after_table")
 
-    def _register_source(self, source: SourcePlan) -> None:
-        """Expose the source as `input_data`: read natively when the engine can, else as an Arrow dataset."""
+    def _up_to_date(self, plan: TablePlan, fingerprint: str, result: LayerResult) -> bool:
+        if plan.refresh.kind != "incremental":
+            return False
+        if self.writer.latest_metadata(plan.sink, INPUTS_KEY) != fingerprint:
+            return False
+        result.skipped = True
+        result.table_version = self.writer.current_version(plan.sink)
+        result.watermark = plan.watermark_value
+        return True
+
+    def _retained_inputs(self, plan: TablePlan) -> dict[str, exp.Query]:
+        return {
+            item.name: self.retained[item.source.upstream_table]
+            for item in plan.inputs
+            if item.source.upstream_table in self.retained and item.source.version is None
+        }
+
+    def _release_inputs(self, plan: TablePlan) -> None:
+        """Free this table's engine rows unless later tables read them, and those of the upstream
+        tables whose last reader this was."""
+        for upstream in plan.upstream_tables:
+            self.readers[upstream] -= 1
+            if self.readers[upstream] <= 0 and self.retained.pop(upstream, None) is not None:
+                self._free(FLAGGED_PREFIX + upstream)
+        if plan.name not in self.retained and self._view(plan) != FLAGGED_VIEW:
+            self._free(self._view(plan))
+
+    def _view(self, plan: TablePlan) -> str:
+        """Where the table's flagged rows live: its own engine table when later tables may read them."""
+        return FLAGGED_PREFIX + plan.name if self.readers[plan.name] > 0 else FLAGGED_VIEW
+
+    def _free(self, view: str) -> None:
+        materialize(self.engine, view, exp.select(exp.Literal.number(0).as_("released")))
+
+    def _register(self, name: str, source: SourcePlan) -> None:
+        """Expose an input as the view `name`: read natively when the engine can, else as an Arrow dataset."""
         native = getattr(self.engine, "register_files", None)
         if not callable(native):
-            self.engine.register(INPUT_VIEW, open_source(source, self.secret_getter))
+            self.engine.register(name, open_source(source, self.secret_getter))
             return
         schema = open_source(source, self.secret_getter).schema if source.format == "csv" else None
         options = secrets.resolve_options(source.options, self.secret_getter)
         native(
-            INPUT_VIEW,
+            name,
             source.uri,
             source.format,
             options,
@@ -137,32 +181,104 @@ class PlanEvaluator:
             delimiter=source.delimiter,
         )
 
-    def _record_counts(self, plan: LayerPlan, counts: dict[str, Any], result: LayerResult) -> None:
+    def _record_counts(self, plan: TablePlan, counts: dict[str, Any], result: LayerResult) -> None:
         result.expectations = [
             ExpectationOutcome(e.label, e.type, e.action, int(counts.get(f"v{i}") or 0))
             for i, e in enumerate(plan.expectations)
         ]
         removed = int(counts.get("removed") or 0)
+        result.rows_in = int(counts.get("rows") or 0)
         result.rows_quarantined = int(counts.get("quarantined") or 0)
         result.rows_dropped = removed - result.rows_quarantined
-        result.rows_out = int(counts.get("rows") or 0) - removed
+        result.rows_out = result.rows_in - removed
         failing = [e for e in result.expectations if e.action == "fail" and e.failed_rows]
         if failing:
             detail = ", ".join(f"{e.name}: {e.failed_rows} rows" for e in failing)
             raise ExpectationFailedError(
-                f"layer {plan.layer}: expectations with action `fail` failed ({detail})"
+                f"table {plan.name}: expectations with action `fail` failed ({detail}); nothing was written"
             )
 
-    def _write_quarantine(self, plan: LayerPlan, result: LayerResult) -> None:
-        query = plan.quarantine_query()
-        if plan.quarantine is None or query is None or not result.rows_quarantined:
+    def _refuse_duplicate_keys(self, plan: TablePlan) -> None:
+        query = plan.duplicate_keys_query(self._view(plan))
+        if query is None:
             return
-        data = stream(self.engine, query)
-        result.quarantine_version = self.writer.write(plan.quarantine, data, {})
+        rows = self.engine.query(sql_text(query, self.engine.dialect)).to_pylist()
+        if rows:
+            keys = ", ".join(plan.sink.keys)
+            examples = "; ".join(
+                ", ".join(f"{k}={row[k]!r}" for k in plan.sink.keys) + f" ({row['copies']} rows)"
+                for row in rows
+            )
+            raise PlanError(
+                f"table {plan.name}: merge key ({keys}) repeats within the batch ({examples}); "
+                "deduplicate first (a `dedupe` step on the keys); nothing was written"
+            )
 
-    def _write_sink(self, plan: LayerPlan, result: LayerResult) -> None:
-        metadata = {WATERMARK_KEY: result.watermark} if plan.watermark_column and result.watermark else {}
-        if result.rows_in == 0 and plan.sink.mode != "overwrite":
-            result.table_version = self.writer.current_version(plan.sink)
+    def _note_new_columns(self, plan: TablePlan, result: LayerResult) -> None:
+        if plan.sink.mode == "overwrite" or plan.refresh.full:
             return
-        result.table_version = self.writer.write(plan.sink, stream(self.engine, plan.kept_query()), metadata)
+        existing = self.writer.columns(plan.sink)
+        if existing is None:
+            return
+        added = [c for c in plan.output_columns if c not in existing]
+        if added:
+            result.warnings.append(
+                f"new column(s) {', '.join(added)} added to {result.table} (earlier rows hold NULL)"
+            )
+
+    def _next_version(self, plan: TablePlan) -> int:
+        current = self.writer.current_version(plan.sink)
+        return 0 if current is None else current + 1
+
+    def _write_quarantine(self, plan: TablePlan, result: LayerResult, batch: int) -> None:
+        target = plan.quarantine
+        query = plan.quarantine_query(batch, self._view(plan))
+        if target is None or query is None:
+            return
+        if target.mode == "append":
+            self._forget_unfinished_batch(plan, batch)
+            if plan.range_predicate is not None:
+                self.writer.delete_where(target, plan.range_predicate.sql(dialect=PREDICATE_DIALECT))
+        replacing = target.mode == "overwrite" and self.writer.current_version(target) is not None
+        if not result.rows_quarantined and not replacing:
+            return
+        metadata = {TABLE_VERSION_KEY: str(batch)}
+        result.quarantine_version = self.writer.write(target, stream(self.engine, query), metadata)
+
+    def _forget_unfinished_batch(self, plan: TablePlan, batch: int) -> None:
+        """Delete quarantine rows of a batch whose sink commit never happened (a crash between the two)."""
+        assert plan.quarantine is not None
+        recorded = self.writer.last_metadata(plan.quarantine, TABLE_VERSION_KEY)
+        if recorded is not None and int(recorded) >= batch:
+            self.writer.delete_where(plan.quarantine, f'"{BATCH_COLUMN}" >= {batch}')
+
+    def _write_sink(self, plan: TablePlan, result: LayerResult, fingerprint: str, batch: int) -> None:
+        metadata = {INPUTS_KEY: fingerprint, TABLE_VERSION_KEY: str(batch)}
+        if plan.watermark_column and result.watermark:
+            metadata[WATERMARK_KEY] = result.watermark
+        replace = (
+            None if plan.range_predicate is None else plan.range_predicate.sql(dialect=PREDICATE_DIALECT)
+        )
+        if replace is not None and plan.sink.mode == "merge":
+            replace = None
+        created = self.writer.current_version(plan.sink) is None
+        data = stream(self.engine, plan.kept_query(self._view(plan)))
+        result.table_version = self.writer.write(plan.sink, data, metadata, replace_where=replace)
+        if self.readers[plan.name] > 0 and (plan.sink.mode == "overwrite" or created):
+            self.retained[plan.name] = plan.kept_query(self._view(plan))
+
+
+def _reading(query: exp.Query, swaps: Mapping[str, exp.Query]) -> exp.Query:
+    """The query reading some inputs from rows already in the engine (the kept rows of their batch)."""
+    if not swaps:
+        return query
+
+    def swap(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Table) and not node.db and node.name in swaps:
+            alias = exp.TableAlias(this=exp.to_identifier(node.alias_or_name))
+            return exp.Subquery(this=swaps[node.name].copy(), alias=alias)
+        return node
+
+    swapped = query.transform(swap)
+    assert isinstance(swapped, exp.Query)
+    return swapped

@@ -1,8 +1,9 @@
 """Export a pipeline as a Databricks multi-task job (Jobs API JSON) or an Asset Bundle `databricks.yml`.
 
-One `python_wheel_task` per layer, chained by `depends_on`, calling the entry point our wheel really
-declares (`lakerun-layer` in the `lakerun` distribution) with `--layer L --config FILE`, and the wheel
-as the task's library. Job specs are the databricks-sdk's own dataclasses.
+One `python_wheel_task` per table (or per layer), with `depends_on` mirroring the tables' graph, calling
+the entry point our wheel really declares (`lakerun-layer` in the `lakerun` distribution) with
+`--table T` (or `--layer L`) `--config FILE`, and the wheel as the task's library. Job specs are the
+databricks-sdk's own dataclasses.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from databricks.sdk.service import compute, jobs
 
 from lakerun import __version__
 from lakerun.pipeline.config.layers import PipelineConfig
+from lakerun.pipeline.errors import ConfigError
 
 PACKAGE_NAME = "lakerun"
 ENTRY_POINT = "lakerun-layer"
@@ -58,11 +60,14 @@ class ExportOptions:
     """`--engine` passed to every task (the config's engine otherwise)."""
     compute: ComputeChoice = field(default_factory=ComputeChoice)
     layers: Sequence[str] = ()
-    """Layers to export (all when empty)."""
+    """Tables or layers to export (all when empty)."""
+    task_per: str = "table"
+    """`table`: one task per table; `layer`: one task per layer running its tables in graph order."""
 
 
-def _parameters(layer: str, options: ExportOptions) -> list[str]:
-    parameters = ["--layer", layer, "--config", options.config_path]
+def _parameters(unit: str, options: ExportOptions) -> list[str]:
+    flag = "--layer" if options.task_per == "layer" else "--table"
+    parameters = [flag, unit, "--config", options.config_path]
     for key, value in sorted(options.variables.items()):
         parameters += ["--vars", f"{key}={value}"]
     if options.engine:
@@ -70,14 +75,14 @@ def _parameters(layer: str, options: ExportOptions) -> list[str]:
     return parameters
 
 
-def _task(layer: str, upstream: str | None, options: ExportOptions) -> jobs.Task:
+def _task(unit: str, description: str, upstream: Sequence[str], options: ExportOptions) -> jobs.Task:
     choice = options.compute
     return jobs.Task(
-        task_key=layer,
-        description=f"{layer} layer",
-        depends_on=[jobs.TaskDependency(task_key=upstream)] if upstream else None,
+        task_key=unit,
+        description=description,
+        depends_on=[jobs.TaskDependency(task_key=key) for key in upstream] or None,
         python_wheel_task=jobs.PythonWheelTask(
-            package_name=PACKAGE_NAME, entry_point=ENTRY_POINT, parameters=_parameters(layer, options)
+            package_name=PACKAGE_NAME, entry_point=ENTRY_POINT, parameters=_parameters(unit, options)
         ),
         libraries=[compute.Library(whl=options.wheel)],
         existing_cluster_id=choice.existing_cluster_id,
@@ -86,9 +91,8 @@ def _task(layer: str, upstream: str | None, options: ExportOptions) -> jobs.Task
 
 
 def job_settings(config: PipelineConfig, options: ExportOptions) -> jobs.JobSettings:
-    """The multi-task job running the pipeline's layers in order."""
-    selected = [name for name in config.ordered_layers() if not options.layers or name in options.layers]
-    tasks = [_task(name, selected[i - 1] if i else None, options) for i, name in enumerate(selected)]
+    """The multi-task job running the pipeline's tables (or layers), `depends_on` mirroring the graph."""
+    tasks = _layer_tasks(config, options) if options.task_per == "layer" else _table_tasks(config, options)
     return jobs.JobSettings(
         name=config.name,
         description=config.description or None,
@@ -97,6 +101,47 @@ def job_settings(config: PipelineConfig, options: ExportOptions) -> jobs.JobSett
         max_concurrent_runs=1,
         tags={"lakerun_pipeline": config.name},
     )
+
+
+def _selected(config: PipelineConfig, options: ExportOptions) -> list[str]:
+    names = list(options.layers)
+    ordered = config.ordered_tables()
+    unknown = [n for n in names if n not in ordered and n not in config.ordered_layers()]
+    if unknown:
+        raise ConfigError(f"unknown table or layer {', '.join(unknown)}; tables: {', '.join(ordered)}")
+    return [t for t in ordered if not names or t in names or config.tables[t].layer in names]
+
+
+def _table_tasks(config: PipelineConfig, options: ExportOptions) -> list[jobs.Task]:
+    selected = _selected(config, options)
+    graph = config.graph
+    return [
+        _task(
+            name,
+            config.tables[name].description or f"{config.tables[name].layer} table {name}",
+            [up for up in graph.upstream[name] if up in selected],
+            options,
+        )
+        for name in selected
+    ]
+
+
+def _layer_tasks(config: PipelineConfig, options: ExportOptions) -> list[jobs.Task]:
+    selected = _selected(config, options)
+    layers = [
+        layer for layer in config.ordered_layers() if any(config.tables[t].layer == layer for t in selected)
+    ]
+    graph = config.graph
+    for index, layer in enumerate(layers):
+        later = [up for up in graph.layer_upstream(layer) if up in layers[index:]]
+        if later:
+            raise ConfigError(
+                f"layers {layer} and {later[0]} read each other's tables; export a task per table instead"
+            )
+    return [
+        _task(layer, f"{layer} layer", [up for up in graph.layer_upstream(layer) if up in layers], options)
+        for layer in layers
+    ]
 
 
 def jobs_json(config: PipelineConfig, options: ExportOptions) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The plan of a layer: pure, frozen data (resolved source and sink, SQL, expectations, write mode).
+"""The plan of a table: pure, frozen data (resolved inputs and sink, SQL, expectations, write mode).
 
 The builder makes it without touching data; the evaluator executes it; `lakerun pipeline plan`
 prints it. SQL is held as sqlglot expressions and rendered for any dialect on demand.
@@ -15,8 +15,15 @@ from sqlglot import exp
 from lakerun.pipeline import sql_checks
 
 FLAGGED_VIEW = "__lakerun_flagged"
+"""The engine table holding a table's transformed rows and violation flags (one at a time)."""
+FLAGGED_PREFIX = "__lakerun_flagged_"
+"""Prefix of the flagged rows of a table that later tables of the run may read."""
 PLAN_DIALECTS = ("duckdb", "spark")
 WATERMARK_KEY = "lakerun.watermark"
+INPUTS_KEY = "lakerun.inputs"
+TABLE_VERSION_KEY = "lakerun.table_version"
+BATCH_COLUMN = "_lakerun_table_version"
+"""Quarantine rows carry the sink version their batch commits as, so a batch cut short is recognised."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,16 @@ class SourcePlan:
     delimiter: str = ","
     version: int | None = None
     table_name: str | None = None
-    upstream_layer: str | None = None
+    upstream_table: str | None = None
+
+
+@dataclass(frozen=True)
+class InputPlan:
+    """One input of a table: the view name its SQL reads and where the rows come from."""
+
+    name: str
+    source: SourcePlan
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -57,23 +73,47 @@ class ExpectationPlan:
 
 
 @dataclass(frozen=True)
-class LayerPlan:
-    """Everything needed to run one layer, decided before any row is read."""
+class Refresh:
+    """How a run treats a table: incremental (default), a full refresh, or a backfill of a range."""
+
+    full: bool = False
+    backfill: tuple[str, str] | None = None
+
+    @property
+    def kind(self) -> str:
+        """`incremental`, `full` or `backfill`."""
+        return "full" if self.full else "backfill" if self.backfill else "incremental"
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """Everything needed to run one table, decided before any row is read."""
 
     pipeline: str
+    name: str
     layer: str
     config_hash: str
+    definition_hash: str
     sql_dialect: str
-    source: SourcePlan
-    input_columns: tuple[str, ...]
-    read_query: exp.Query
+    inputs: tuple[InputPlan, ...]
     transform: exp.Query
     output_columns: tuple[str, ...]
+    output_types: tuple[tuple[str, str], ...]
     expectations: tuple[ExpectationPlan, ...]
     sink: SinkPlan
     quarantine: SinkPlan | None
     watermark_column: str | None = None
     watermark_value: str | None = None
+    refresh: Refresh = field(default_factory=Refresh)
+    range_predicate: exp.Expr | None = None
+    """For a backfill: the rows of the sink (and quarantine) the batch replaces."""
+    keys_unique: bool = True
+    """The transform already makes the merge keys unique, so the batch needs no duplicate-key check."""
+
+    @property
+    def upstream_tables(self) -> list[str]:
+        """The pipeline tables this one reads."""
+        return [i.source.upstream_table for i in self.inputs if i.source.upstream_table]
 
     def indexes(self, *actions: str) -> list[int]:
         """Positions of the expectations with one of `actions`."""
@@ -83,46 +123,66 @@ class LayerPlan:
         """The transformed rows with one violation flag per expectation."""
         return sql_checks.flagged_query(self.transform, [e.flag for e in self.expectations])
 
-    def counts_query(self) -> exp.Query:
-        """Total rows, violations per expectation, removed rows and quarantined rows (flagged view)."""
-        query = sql_checks.counts_query(FLAGGED_VIEW, len(self.expectations))
-        return query.select(
+    def counts_query(self, view: str = FLAGGED_VIEW) -> exp.Query:
+        """Rows, violations per expectation, removed and quarantined rows, and the new watermark."""
+        query = sql_checks.counts_query(view, len(self.expectations))
+        query = query.select(
             _count_if(sql_checks.any_flag(self.indexes("drop", "quarantine"))).as_("removed"),
             _count_if(sql_checks.any_flag(self.indexes("quarantine"))).as_("quarantined"),
         )
-
-    def kept_query(self) -> exp.Query:
-        """The rows to write to the sink."""
-        return sql_checks.kept_query(FLAGGED_VIEW, self.output_columns, self.indexes("drop", "quarantine"))
-
-    def quarantine_query(self) -> exp.Query | None:
-        """The rows to write to the quarantine table, with reasons (None without quarantine checks)."""
-        labelled = [(i, self.expectations[i].label) for i in self.indexes("quarantine")]
-        return sql_checks.quarantine_query(FLAGGED_VIEW, self.output_columns, labelled) if labelled else None
-
-    def rows_read_query(self) -> exp.Query:
-        """Rows read this run and, with a watermark, the new watermark (max of its column)."""
-        source = exp.Subquery(this=self.read_query, alias=exp.TableAlias(this=exp.to_identifier("read")))
-        query = exp.select(exp.Count(this=exp.Star()).as_("rows")).from_(source)
         if self.watermark_column:
             query = query.select(
                 exp.Max(this=exp.column(self.watermark_column, quoted=True)).as_("watermark")
             )
         return query
 
+    def kept_query(self, view: str = FLAGGED_VIEW) -> exp.Query:
+        """The rows to write to the sink."""
+        return sql_checks.kept_query(view, self.output_columns, self.indexes("drop", "quarantine"))
+
+    def duplicate_keys_query(self, view: str = FLAGGED_VIEW) -> exp.Query | None:
+        """Merge keys that occur more than once among the kept rows (a few examples), or None."""
+        if self.sink.mode != "merge" or self.keys_unique:
+            return None
+        keys = [exp.column(k, quoted=True) for k in self.sink.keys]
+        kept = exp.Subquery(this=self.kept_query(view), alias=exp.TableAlias(this=exp.to_identifier("kept")))
+        count = exp.Count(this=exp.Star())
+        return (
+            exp.select(*keys, count.as_("copies"))
+            .from_(kept)
+            .group_by(*keys)
+            .having(exp.GT(this=count.copy(), expression=exp.Literal.number(1)))
+            .limit(3)
+        )
+
+    def quarantine_query(self, batch_version: int, view: str = FLAGGED_VIEW) -> exp.Query | None:
+        """The rows to write to the quarantine table, with reasons and batch (None without quarantine checks)."""
+        labelled = [(i, self.expectations[i].label) for i in self.indexes("quarantine")]
+        if not labelled:
+            return None
+        query = sql_checks.quarantine_query(view, self.output_columns, labelled)
+        return query.select(exp.Literal.number(batch_version).as_(BATCH_COLUMN))
+
+    def types(self) -> dict[str, str]:
+        """Output column name to SQL type (UNKNOWN where not inferred)."""
+        return dict(self.output_types)
+
     def to_dict(self, dialects: Sequence[str] = PLAN_DIALECTS) -> dict[str, Any]:
         """The plan as JSON-ready data, SQL rendered for each dialect; secret references stay unresolved."""
         return {
             "pipeline": self.pipeline,
+            "table": self.name,
             "layer": self.layer,
             "config_hash": self.config_hash,
-            "source": _source_dict(self.source),
-            "input_columns": list(self.input_columns),
+            "inputs": {i.name: _source_dict(i.source) for i in self.inputs},
+            "upstream": self.upstream_tables,
+            "refresh": self.refresh.kind,
             "watermark": {"column": self.watermark_column, "value": self.watermark_value}
             if self.watermark_column
             else None,
             "sql": {d: self.transform.sql(dialect=d, pretty=True) for d in dialects},
             "output_columns": list(self.output_columns),
+            "output_types": self.types(),
             "expectations": [
                 {"name": e.label, "type": e.type, "action": e.action} for e in self.expectations
             ],
@@ -142,7 +202,7 @@ def _source_dict(source: SourcePlan) -> dict[str, Any]:
         "format": source.format,
         "table": source.table_name,
         "version": source.version,
-        "upstream_layer": source.upstream_layer,
+        "upstream_table": source.upstream_table,
         "options": sorted(source.options),
     }
 
@@ -155,4 +215,12 @@ def _sink_dict(sink: SinkPlan) -> dict[str, Any]:
         "keys": list(sink.keys),
         "partition_by": list(sink.partition_by),
         "options": sorted(sink.options),
+    }
+
+
+def lineage(plans: Sequence[TablePlan]) -> dict[str, list[str]]:
+    """Data lineage: each table to its inputs (pipeline tables by name, sources by location)."""
+    return {
+        plan.name: [i.source.upstream_table or i.source.table_name or i.source.uri for i in plan.inputs]
+        for plan in plans
     }

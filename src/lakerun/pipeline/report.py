@@ -20,12 +20,14 @@ class ExpectationOutcome:
 
 @dataclass
 class LayerResult:
-    """The outcome of one layer run, printed, returned as the task's exit value and sent as events."""
+    """The outcome of one table run, printed, returned as the task's exit value and sent as events."""
 
     pipeline: str
     layer: str
     engine: str
     config_hash: str
+    name: str = ""
+    """The pipeline's name for the table (its layer's name in the single-chain form)."""
     status: str = "SUCCESS"
     rows_in: int = 0
     rows_out: int = 0
@@ -37,6 +39,10 @@ class LayerResult:
     table_version: int | None = None
     quarantine_version: int | None = None
     watermark: str | None = None
+    refresh: str = "incremental"
+    skipped: bool = False
+    """True when the table's definition and inputs were unchanged since its last commit: nothing was read."""
+    warnings: list[str] = field(default_factory=list)
     error: str | None = None
     lakerun_version: str = __version__
 

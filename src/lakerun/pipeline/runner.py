@@ -1,8 +1,9 @@
 """The pipeline facade used by the CLI, the task entry point and the control plane.
 
-It reads what a plan needs from the outside world (source columns, stored watermarks), builds plans
-with the pure builder, and hands them to the evaluator. A dry run stops after planning, which
-already proves that every source exists and every column named by the config is there.
+It reads what plans need from the outside world (input schemas, stored watermarks), builds every
+table's plan with the pure builder before anything runs, and hands the selected plans to the
+evaluator. A dry run stops after planning, which already proves that every source exists and every
+column, type, function and input named by the config is right.
 """
 
 from __future__ import annotations
@@ -11,20 +12,22 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from lakerun.engines import delta_io
 from lakerun.engines.io_errors import SourceMissingError, TableIOError
 from lakerun.engines.sql import SqlEngine
 from lakerun.pipeline import secrets
-from lakerun.pipeline.builder import build_layer_plan, sink_plan, source_plan
-from lakerun.pipeline.config.base import LayerName
+from lakerun.pipeline.builder import InputShape, build_table_plan, sink_plan, source_plan
+from lakerun.pipeline.column_types import schema_types
 from lakerun.pipeline.config.layers import PipelineConfig
 from lakerun.pipeline.config.loader import LoadedPipeline
+from lakerun.pipeline.config.sources import TableSource
 from lakerun.pipeline.errors import ConfigError, PlanError
 from lakerun.pipeline.evaluator import PlanEvaluator, open_source
-from lakerun.pipeline.plan import WATERMARK_KEY, LayerPlan
+from lakerun.pipeline.plan import WATERMARK_KEY, Refresh, TablePlan
 from lakerun.pipeline.report import LayerResult, Progress
+from lakerun.pipeline.writer import DeltaRsWriter
 
 FORCE_DRY_RUN_VARIABLES = ("LAKERUN_FORCE_DRY_RUN", "PRODI_FORCE_DRY_RUN")
+ALL = "all"
 
 
 def dry_run_forced() -> bool:
@@ -35,79 +38,122 @@ def dry_run_forced() -> bool:
     )
 
 
+@dataclass(frozen=True)
+class RefreshRequest:
+    """Which tables a run rebuilds from scratch, and which one it backfills over a watermark range."""
+
+    full_refresh: Sequence[str] = ()
+    """Table or layer names (or `all`) to rebuild: stored watermarks ignored, tables overwritten."""
+    backfill: tuple[str, str, str] | None = None
+    """(table, start, end): reprocess the rows whose watermark column lies in [start, end]."""
+
+
 @dataclass
 class PipelineRunner:
-    """Plans and runs the layers of one loaded pipeline."""
+    """Plans and runs the tables of one loaded pipeline."""
 
     loaded: LoadedPipeline
     secret_getter: secrets.SecretGetter = secrets.default_getter
-    planned_outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    planned: dict[str, TablePlan] = field(default_factory=dict)
 
     @property
     def config(self) -> PipelineConfig:
         """The validated pipeline config."""
         return self.loaded.config
 
-    def layers(self, selection: str | Sequence[str] | None = None) -> list[LayerName]:
-        """The layers to act on, in run order: all of them, or the named ones (`all` means every layer)."""
-        ordered = self.loaded.config.ordered_layers()
+    def tables(self, selection: str | Sequence[str] | None = None) -> list[str]:
+        """The tables to act on, in run order: all, or the named tables and the tables of the named layers."""
+        ordered = self.config.ordered_tables()
         names = [selection] if isinstance(selection, str) else list(selection or [])
-        if not names or names == ["all"]:
+        if not names or ALL in names:
             return ordered
-        unknown = [name for name in names if name not in ordered]
+        layers = {self.config.tables[t].layer for t in ordered}
+        unknown = [name for name in names if name not in ordered and name not in layers]
         if unknown:
-            raise ConfigError(f"unknown layer {', '.join(unknown)}; this pipeline has: {', '.join(ordered)}")
-        return [name for name in ordered if name in names]
+            raise ConfigError(
+                f"unknown table or layer {', '.join(unknown)}; tables: {', '.join(ordered)}; "
+                f"layers: {', '.join(self.config.ordered_layers())}"
+            )
+        return [t for t in ordered if t in names or self.config.tables[t].layer in names]
 
-    def _input_columns(self, layer: LayerName) -> list[str]:
-        """The columns a layer reads: its upstream's planned output when that was just planned, else the source's."""
-        source = source_plan(self.loaded.config, layer)
-        if source.upstream_layer in self.planned_outputs:
-            return list(self.planned_outputs[source.upstream_layer])
+    def _refresh(self, name: str, request: RefreshRequest) -> Refresh:
+        full = set(self.tables(list(request.full_refresh))) if request.full_refresh else set()
+        backfill = request.backfill
+        if backfill is not None and backfill[0] not in self.config.tables:
+            raise ConfigError(
+                f"--backfill: unknown table `{backfill[0]}`; tables: {', '.join(self.config.tables)}"
+            )
+        window = (backfill[1], backfill[2]) if backfill is not None and backfill[0] == name else None
+        return Refresh(full=name in full, backfill=window)
+
+    def _input_shape(self, name: str, alias: str) -> InputShape:
+        spec = self.config.tables[name].inputs[alias]
+        producer = spec if isinstance(spec, str) else None
+        if isinstance(spec, TableSource):
+            producer = self.config.table_writing(spec.table)
+        if producer is not None and producer in self.planned:
+            upstream = self.planned[producer]
+            return InputShape(upstream.output_columns, upstream.types())
+        assert not isinstance(spec, str)
         try:
-            dataset = open_source(source, self.secret_getter)
+            schema = open_source(source_plan(self.config, spec), self.secret_getter).schema
         except SourceMissingError as exc:
-            raise PlanError(f"layers.{layer}.source: {exc}") from None
-        return list(dataset.schema.names)
+            where = "layers" if self.config.layers else "tables"
+            raise PlanError(f"{where}.{name}.inputs.{alias}: {exc}") from None
+        return InputShape(tuple(schema.names), schema_types(schema))
 
-    def _stored_watermark(self, layer: LayerName) -> str | None:
-        sink_config = self.loaded.config.layers[layer].sink
+    def _stored_watermark(self, name: str) -> str | None:
+        sink_config = self.config.sink_of(name)
         if sink_config.watermark is None:
             return None
-        sink = sink_plan(sink_config, self.loaded.config.warehouse)
-        options = secrets.resolve_options(sink.options, self.secret_getter)
+        sink = sink_plan(sink_config, self.config.warehouse)
         try:
-            return delta_io.commit_metadata_value(sink.uri, WATERMARK_KEY, options)
+            return DeltaRsWriter(self.secret_getter).last_metadata(sink, WATERMARK_KEY)
         except TableIOError as exc:
-            raise PlanError(f"layers.{layer}.sink: cannot read the watermark: {exc}") from None
+            raise PlanError(f"tables.{name}.sink: cannot read the watermark: {exc}") from None
 
-    def plan(self, layer: LayerName) -> LayerPlan:
-        """The plan of one layer, built against its source's real columns and stored watermark."""
-        plan = build_layer_plan(
-            self.loaded.config,
-            layer,
-            self._input_columns(layer),
-            config_hash=self.loaded.config_hash,
-            watermark_value=self._stored_watermark(layer),
-        )
-        self.planned_outputs[layer] = plan.output_columns
-        return plan
+    def plan_all(
+        self, selection: str | Sequence[str] | None = None, refresh: RefreshRequest | None = None
+    ) -> list[TablePlan]:
+        """Plans of every table in graph order (downstream ones checked against upstream plans, before any
+        table exists); returns those of the selected tables."""
+        request = refresh or RefreshRequest()
+        selected = self.tables(selection)
+        self.planned = {}
+        for name in self.config.ordered_tables():
+            inputs = {alias: self._input_shape(name, alias) for alias in self.config.tables[name].inputs}
+            self.planned[name] = build_table_plan(
+                self.config,
+                name,
+                inputs,
+                config_hash=self.loaded.config_hash,
+                watermark_value=self._stored_watermark(name),
+                refresh=self._refresh(name, request),
+            )
+        return [self.planned[name] for name in selected]
 
-    def plan_all(self, selection: str | Sequence[str] | None = None) -> list[LayerPlan]:
-        """Plans of the selected layers in order; a layer whose upstream table is not written yet is
-        checked against the upstream plan's output columns."""
-        return [self.plan(layer) for layer in self.layers(selection)]
-
-    def run(self, layer: LayerName, engine: SqlEngine, progress: Progress | None = None) -> LayerResult:
-        """Plan and evaluate one layer."""
-        plan = self.plan(layer)
-        return PlanEvaluator(engine, secret_getter=self.secret_getter).evaluate(plan, progress)
+    def plan(self, name: str) -> TablePlan:
+        """The plan of one table (or the first table of one layer)."""
+        return self.plan_all([name])[0]
 
     def run_all(
         self,
         engine: SqlEngine,
         selection: str | Sequence[str] | None = None,
         progress: Progress | None = None,
+        refresh: RefreshRequest | None = None,
+        results: list[LayerResult] | None = None,
     ) -> list[LayerResult]:
-        """Run the selected layers in order on one engine; the first failure stops the rest."""
-        return [self.run(layer, engine, progress) for layer in self.layers(selection)]
+        """Plan every table first (refusing to start when any plan fails), then run the selected ones in
+        order; the first failure stops the rest. Results are appended to `results` as they start."""
+        collected = results if results is not None else []
+        plans = self.plan_all(selection, refresh)
+        evaluator = PlanEvaluator(engine, secret_getter=self.secret_getter)
+        evaluator.expect_readers(plans)
+        for plan in plans:
+            evaluator.evaluate(plan, progress, collected)
+        return collected
+
+    def run(self, name: str, engine: SqlEngine, progress: Progress | None = None) -> LayerResult:
+        """Plan the pipeline and run one table (or the tables of one layer; the last result is returned)."""
+        return self.run_all(engine, [name], progress)[-1]

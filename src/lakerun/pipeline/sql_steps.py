@@ -6,7 +6,7 @@ that every column a step names exists (the dry-run's "missing column" error come
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlglot
@@ -14,6 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError
 from sqlglot.optimizer.qualify import qualify
 
+from lakerun.pipeline import sql_lint
 from lakerun.pipeline.config.transforms import (
     INPUT_VIEW,
     CastStep,
@@ -27,6 +28,8 @@ from lakerun.pipeline.config.transforms import (
 )
 from lakerun.pipeline.errors import PlanError
 
+Schema = Mapping[str, Mapping[str, str]]
+
 ROW_NUMBER_COLUMN = "__lakerun_row_number"
 
 
@@ -37,15 +40,19 @@ class Relation:
     query: exp.Query
     columns: tuple[str, ...]
     bare: bool = False
-    """True for the untouched `input_data` view (no step applied yet)."""
+    """True for an untouched input view (no step applied yet)."""
+    view: str = INPUT_VIEW
+    """The view a bare relation reads."""
 
 
 def parse_expression(text: str, dialect: str, where: str) -> exp.Expr:
-    """A SQL scalar expression from config text; a syntax error names the config path."""
+    """A SQL scalar expression from config text; syntax, functions and regexes checked, errors name the path."""
     try:
-        return sqlglot.parse_one(text, read=dialect)
+        parsed = sqlglot.parse_one(text, read=dialect)
     except ParseError as exc:
         raise PlanError(f"{where}: cannot parse `{text}`: {exc}") from None
+    sql_lint.check_expression(text, parsed, where)
+    return parsed
 
 
 def check_columns(expression: exp.Expr, columns: Sequence[str], where: str) -> None:
@@ -65,16 +72,14 @@ def _over(previous: Relation, alias: str) -> exp.Expr:
     """The previous step's rows as an aliased FROM item (the view itself when no step ran yet)."""
     name = exp.TableAlias(this=exp.to_identifier(alias))
     if previous.bare:
-        return exp.Table(this=exp.to_identifier(INPUT_VIEW), alias=name)
+        return exp.Table(this=exp.to_identifier(previous.view), alias=name)
     return exp.Subquery(this=previous.query, alias=name)
 
 
-def start(columns: Sequence[str], condition: exp.Expr | None = None) -> Relation:
-    """The rows a layer's steps start from: `input_data`, optionally filtered (the watermark)."""
-    query = exp.select(*[exp.column(name, quoted=True) for name in columns]).from_(INPUT_VIEW)
-    if condition is not None:
-        return Relation(query=query.where(condition), columns=tuple(columns))
-    return Relation(query=query, columns=tuple(columns), bare=True)
+def start(columns: Sequence[str], view: str = INPUT_VIEW) -> Relation:
+    """The rows of one input view, before any step."""
+    query = exp.select(*[exp.column(name, quoted=True) for name in columns]).from_(view)
+    return Relation(query=query, columns=tuple(columns), bare=True, view=view)
 
 
 def _project(previous: Relation, alias: str, projections: list[exp.Expr], names: list[str]) -> Relation:
@@ -164,31 +169,62 @@ def _dedupe(step: DedupeStep, rel: Relation, alias: str, where: str, dialect: st
     return Relation(query=query, columns=rel.columns)
 
 
-def _sql(step: SqlStep, rel: Relation, alias: str, where: str, dialect: str) -> Relation:
+def parse_query(text: str, dialect: str, where: str) -> exp.Query:
+    """One SELECT query from config text, linted; errors name the config path."""
     try:
-        parsed = sqlglot.parse_one(step.query, read=dialect)
+        parsed = sqlglot.parse_one(text, read=dialect)
     except ParseError as exc:
         raise PlanError(f"{where}: cannot parse the SQL: {exc}") from None
     if not isinstance(parsed, exp.Query):
-        raise PlanError(f"{where}: the SQL must be one SELECT query over `{INPUT_VIEW}`")
-    schema: dict[str, object] = {INPUT_VIEW: dict.fromkeys(rel.columns, "UNKNOWN")}
+        raise PlanError(f"{where}: the SQL must be one SELECT query over the table's inputs")
+    sql_lint.check_expression(text, parsed, where)
+    return parsed
+
+
+def query_over(
+    text: str, inputs: Mapping[str, Relation], schema: Schema, dialect: str, where: str
+) -> Relation:
+    """A SQL query reading `inputs` by name (a lone input also as `input_data`), columns checked."""
+    parsed = parse_query(text, dialect, where)
+    names = [*inputs, INPUT_VIEW] if len(inputs) == 1 else list(inputs)
+    sql_lint.check_tables(parsed, names, where)
+    only = next(iter(inputs)) if len(inputs) == 1 else None
+
+    def rename(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Table) and node.name == INPUT_VIEW and only and not node.db:
+            alias = node.alias_or_name
+            return exp.Table(
+                this=exp.to_identifier(only), alias=exp.TableAlias(this=exp.to_identifier(alias))
+            )
+        return node
+
+    renamed = parsed.transform(rename)
+    qualify_schema: dict[str, object] = {
+        name: dict(schema.get(name) or dict.fromkeys(rel.columns, "UNKNOWN")) for name, rel in inputs.items()
+    }
     try:
-        qualified = qualify(parsed, schema=schema, dialect=dialect, quote_identifiers=True)
+        qualified = qualify(renamed, schema=qualify_schema, dialect=dialect, quote_identifiers=True)
     except OptimizeError as exc:
-        raise PlanError(f"{where}: {exc}; input has: {', '.join(rel.columns)}") from None
+        described = "; ".join(f"{n} has: {', '.join(r.columns)}" for n, r in inputs.items())
+        raise PlanError(f"{where}: {exc}; {described}") from None
     if not isinstance(qualified, exp.Query):
-        raise PlanError(f"{where}: the SQL must be one SELECT query over `{INPUT_VIEW}`")
-    query = _read_previous(qualified, rel)
+        raise PlanError(f"{where}: the SQL must be one SELECT query over the table's inputs")
+    query = _read_inputs(qualified, inputs)
     return Relation(query=query, columns=tuple(qualified.named_selects))
 
 
-def _read_previous(query: exp.Query, previous: Relation) -> exp.Query:
-    """The query with its `input_data` table replaced by the previous step's rows."""
-    if previous.bare:
-        return query
+def _sql(step: SqlStep, rel: Relation, alias: str, where: str, dialect: str) -> Relation:
+    return query_over(step.query, {rel.view if rel.bare else INPUT_VIEW: rel}, {}, dialect, where)
+
+
+def _read_inputs(query: exp.Query, inputs: Mapping[str, Relation]) -> exp.Query:
+    """The query with each input that is not a bare view replaced by its rows (a subquery)."""
 
     def swap(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Table) and node.name == INPUT_VIEW and not node.db:
+        if isinstance(node, exp.Table) and not node.db and node.name in inputs:
+            previous = inputs[node.name]
+            if previous.bare:
+                return node
             alias = exp.TableAlias(this=exp.to_identifier(node.alias_or_name))
             return exp.Subquery(this=previous.query.copy(), alias=alias)
         return node

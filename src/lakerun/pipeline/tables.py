@@ -6,12 +6,28 @@ import posixpath
 import re
 
 THREE_LEVEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
+DOTTED_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 QUARANTINE_SUFFIX = "_quarantine"
 
 
 def is_three_level_name(name: str) -> bool:
     """Whether `name` is a Unity Catalog `catalog.schema.table` name (rather than a path)."""
     return bool(THREE_LEVEL_NAME.match(name))
+
+
+def is_dotted_name(name: str) -> bool:
+    """Whether `name` looks like a table name (`a.b`, `a.b.c`, ...) rather than a path."""
+    return bool(DOTTED_NAME.match(name))
+
+
+def check_table_name(name: str) -> str:
+    """`name` itself, unless it is a dotted name without exactly three parts (which has no home)."""
+    if is_dotted_name(name) and not is_three_level_name(name):
+        raise ValueError(
+            f"`{name}` is not a `catalog.schema.table` name: give all three parts "
+            "(e.g. `main.gold.x`), or a location with `path:`"
+        )
+    return name
 
 
 def table_location(name_or_path: str, warehouse: str) -> str:

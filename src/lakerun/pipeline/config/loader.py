@@ -21,7 +21,7 @@ from lakerun.engines.files import FileSource, SourceError
 from lakerun.engines.locations import is_remote, localize
 from lakerun.pipeline.config.layers import PipelineConfig
 from lakerun.pipeline.errors import ConfigError
-from lakerun.pipeline.tables import is_three_level_name
+from lakerun.pipeline.tables import is_dotted_name
 from lakerun.pipeline.templating import render_tree
 
 
@@ -67,32 +67,55 @@ def _relative_to(anchor: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(anchor), target))
 
 
-def read_document(path: str, _chain: tuple[str, ...] = ()) -> dict[str, Any]:
-    """One YAML file with its `extends` chain resolved (paths relative to the extending file)."""
+def read_chain(path: str, _chain: tuple[str, ...] = ()) -> list[tuple[str, dict[str, Any]]]:
+    """A YAML file and the files it `extends`, base first, each with its own path."""
     if path in _chain:
         raise ConfigError(f"`extends` cycle: {' -> '.join([*_chain, path])}")
     document = _read_yaml(path)
     parent = document.pop("extends", None)
     if parent is None:
-        return document
+        return [(path, document)]
     if not isinstance(parent, str):
         raise ConfigError(f"{path}: `extends` must be a path")
-    return deep_merge(read_document(_relative_to(path, parent), (*_chain, path)), document)
+    return [*read_chain(_relative_to(path, parent), (*_chain, path)), (path, document)]
 
 
-def _inline_layer_files(document: dict[str, Any], path: str) -> dict[str, Any]:
+def read_document(path: str) -> dict[str, Any]:
+    """One YAML file with its `extends` chain merged (unrendered; paths as written)."""
+    merged: dict[str, Any] = {}
+    for _, document in read_chain(path):
+        merged = deep_merge(merged, document)
+    return merged
+
+
+def _resolved(path: str, variables: Mapping[str, str], anchor: str | None = None) -> dict[str, Any]:
+    """A file's `extends` chain rendered and merged, each file's relative paths resolved against itself.
+
+    `anchor` (the pipeline file, for layer files) replaces the last file's own folder."""
+    chain = read_chain(path)
+    merged: dict[str, Any] = {}
+    for index, (file, document) in enumerate(chain):
+        own = anchor if anchor and index == len(chain) - 1 else file
+        inlined = _inline_layer_files(document, file, variables, own)
+        merged = deep_merge(merged, _anchored_paths(render_tree(inlined, variables), own))
+    return merged
+
+
+def _inline_layer_files(
+    document: dict[str, Any], path: str, variables: Mapping[str, str], anchor: str
+) -> dict[str, Any]:
     layers = document.get("layers")
     if not isinstance(layers, dict):
         return document
     inlined = {
-        name: read_document(_relative_to(path, spec)) if isinstance(spec, str) else spec
+        name: _resolved(_relative_to(path, spec), variables, anchor) if isinstance(spec, str) else spec
         for name, spec in layers.items()
     }
     return {**document, "layers": inlined}
 
 
 def _as_pipeline_document(document: dict[str, Any], path: str) -> dict[str, Any]:
-    if "layers" in document or "layer" not in document:
+    if "layers" in document or "tables" in document or "layer" not in document:
         return document
     stem = posixpath.splitext(posixpath.basename(path))[0]
     name = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in stem) or "pipeline"
@@ -110,45 +133,79 @@ def format_validation_error(path: str, error: ValidationError) -> str:
 
 def _anchor(value: Any, anchor: str) -> Any:
     """A relative local path made absolute against the config file's folder; anything else unchanged."""
-    if not isinstance(value, str) or is_remote(value) or is_three_level_name(value):
+    if not isinstance(value, str) or is_remote(value) or is_dotted_name(value):
         return value
     local = localize(value)
-    return value if posixpath.isabs(local) else _relative_to(anchor, value)
+    if posixpath.isabs(local) or "{{" in value:
+        return value
+    base = anchor if is_remote(anchor) else posixpath.abspath(localize(anchor))
+    return _relative_to(base, value)
 
 
-def _anchor_layer(layer: Any, anchor: str) -> Any:
-    if not isinstance(layer, dict):
-        return layer
-    anchored = dict(layer)
-    for section, key in (("source", "path"), ("source", "table"), ("sink", "path")):
-        part = anchored.get(section)
-        if isinstance(part, dict) and key in part:
-            anchored[section] = {**part, key: _anchor(part[key], anchor)}
+def _anchor_part(part: Any, key: str, anchor: str) -> Any:
+    if isinstance(part, dict) and key in part:
+        return {**part, key: _anchor(part[key], anchor)}
+    return part
+
+
+def _anchor_node(node: Any, anchor: str) -> Any:
+    """A layer or table with its sink's and quarantine table's relative paths anchored."""
+    if not isinstance(node, dict):
+        return node
+    anchored = dict(node)
+    if "sink" in anchored:
+        anchored["sink"] = _anchor_part(anchored["sink"], "path", anchor)
     if "quarantine_table" in anchored:
         anchored["quarantine_table"] = _anchor(anchored["quarantine_table"], anchor)
     return anchored
 
 
-def _anchored_paths(document: dict[str, Any], path: str) -> dict[str, Any]:
-    """Relative local paths (warehouse, sources, sinks) resolved against the config file's folder."""
-    anchor = path if is_remote(path) else posixpath.abspath(localize(path))
-    anchored = {**document, "warehouse": _anchor(document.get("warehouse", "warehouse"), anchor)}
-    layers = document.get("layers")
-    if isinstance(layers, dict):
-        anchored["layers"] = {name: _anchor_layer(layer, anchor) for name, layer in layers.items()}
+def _anchor_source(source: Any, anchor: str) -> Any:
+    return _anchor_part(_anchor_part(source, "path", anchor), "table", anchor)
+
+
+def _anchor_layer(layer: Any, anchor: str) -> Any:
+    anchored = _anchor_node(layer, anchor)
+    if isinstance(anchored, dict) and "source" in anchored:
+        anchored["source"] = _anchor_source(anchored["source"], anchor)
     return anchored
+
+
+def _anchor_table(table: Any, anchor: str) -> Any:
+    anchored = _anchor_node(table, anchor)
+    if isinstance(anchored, dict) and isinstance(anchored.get("inputs"), dict):
+        anchored["inputs"] = {k: _anchor_source(v, anchor) for k, v in anchored["inputs"].items()}
+    return anchored
+
+
+def _anchored_paths(document: dict[str, Any], anchor: str) -> dict[str, Any]:
+    """Relative local paths (warehouse, sources, sinks) resolved against `anchor`'s folder."""
+    anchored = dict(document)
+    if "warehouse" in document:
+        anchored["warehouse"] = _anchor(document["warehouse"], anchor)
+    if "layer" in document and "layers" not in document:
+        anchored = _anchor_layer(anchored, anchor)
+    for key, anchor_one in (("layers", _anchor_layer), ("tables", _anchor_table)):
+        nodes = document.get(key)
+        if isinstance(nodes, dict):
+            anchored[key] = {name: anchor_one(node, anchor) for name, node in nodes.items()}
+    return anchored
+
+
+def _variables(path: str, cli_vars: Mapping[str, str] | None) -> dict[str, str]:
+    file_vars = read_document(path).get("vars") or {}
+    if not isinstance(file_vars, dict):
+        raise ConfigError(f"{path}: `vars` must be a mapping")
+    return {str(k): str(v) for k, v in file_vars.items()} | dict(cli_vars or {})
 
 
 def load_pipeline(path: str, cli_vars: Mapping[str, str] | None = None) -> LoadedPipeline:
     """Read, merge, render and validate a pipeline (or lone layer) config file."""
-    document = _as_pipeline_document(_inline_layer_files(read_document(path), path), path)
-    file_vars = document.get("vars") or {}
-    if not isinstance(file_vars, dict):
-        raise ConfigError(f"{path}: `vars` must be a mapping")
-    variables = {str(k): str(v) for k, v in file_vars.items()} | dict(cli_vars or {})
-    rendered = _anchored_paths(render_tree(document, variables), path)
+    variables = _variables(path, cli_vars)
+    document = _as_pipeline_document(_resolved(path, variables), path)
+    document.setdefault("warehouse", _anchor("warehouse", path))
     try:
-        config = PipelineConfig.model_validate(rendered)
+        config = PipelineConfig.model_validate(document)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(path, exc)) from None
     return LoadedPipeline(config=config, path=path, config_hash=config_hash(config))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from lakerun.pipeline.config.base import StrictModel
+from lakerun.pipeline.tables import check_table_name
 
 WriteMode = Literal["overwrite", "append", "merge"]
 
@@ -19,7 +20,9 @@ class Watermark(StrictModel):
     """
 
     column: str
-    """A source column that only grows (an ingestion time, an update time, a sequence number)."""
+    """An output column that only grows (an ingestion time, an update time, a sequence number).
+
+    It is compared after the transform, on its typed value (a date compares as a date, not as text)."""
 
 
 class DeltaSink(StrictModel):
@@ -39,6 +42,11 @@ class DeltaSink(StrictModel):
     """Process only new source rows (needs mode append or merge)."""
     options: dict[str, str] = Field(default_factory=dict)
     """Object-store options for the table's location; values may be secret references."""
+
+    @field_validator("table")
+    @classmethod
+    def _table_name(cls, value: str | None) -> str | None:
+        return None if value is None else check_table_name(value)
 
     @model_validator(mode="after")
     def _coherent(self) -> DeltaSink:

@@ -1,12 +1,13 @@
-"""Where a layer reads its rows from: files, an existing table, or the previous layer's output."""
+"""Where a table reads its rows from: files, an existing Delta table, or (single-chain form) another layer."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from lakerun.pipeline.config.base import LayerName, StrictModel
+from lakerun.pipeline.tables import check_table_name
 
 FileFormat = Literal["csv", "json", "jsonl", "parquet", "delta"]
 
@@ -40,9 +41,14 @@ class TableSource(StrictModel):
     options: dict[str, str] = Field(default_factory=dict)
     """Object-store options for the table's location; values may be secret references."""
 
+    @field_validator("table")
+    @classmethod
+    def _table_name(cls, value: str) -> str:
+        return check_table_name(value)
+
 
 class LayerOutputSource(StrictModel):
-    """The table another layer of the same pipeline writes (the default for every layer after raw)."""
+    """The table another layer of the same pipeline writes (single-chain `layers:` form only)."""
 
     type: Literal["layer"]
     """Discriminator: read another layer's sink."""
@@ -50,5 +56,8 @@ class LayerOutputSource(StrictModel):
     """The layer whose sink table is read."""
 
 
-Source = Annotated[FileSource | TableSource | LayerOutputSource, Field(discriminator="type")]
-"""One of the source kinds, chosen by `type`."""
+Source = Annotated[FileSource | TableSource, Field(discriminator="type")]
+"""An external source of a table: files or a Delta table, chosen by `type`."""
+
+LayerSource = Annotated[FileSource | TableSource | LayerOutputSource, Field(discriminator="type")]
+"""A source in the single-chain `layers:` form, which may also name another layer."""
