@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lakerun.local.dag import downstream_of, failed_task_keys
-from lakerun.local.errors import does_not_exist, invalid_parameter, invalid_state
+from lakerun.local.errors import invalid_parameter, invalid_state, unknown_id
 from lakerun.local.job_store import JobStore
 from lakerun.local.run_engine import RunEngine
 from lakerun.local.run_factory import new_task
@@ -29,7 +29,7 @@ def existing_run(engine: RunEngine, run_id: int) -> JobRun:
     """The run with this id, or the error Databricks gives for an unknown run."""
     run = engine.get(run_id)
     if run is None:
-        raise does_not_exist(f"Run {run_id} does not exist.")
+        raise unknown_id(f"Run {run_id} does not exist.")
     return run
 
 
@@ -64,7 +64,7 @@ def _repair(engine: RunEngine, jobs: JobStore, run: JobRun, request: dict[str, A
     current = _current_tasks(jobs, run)
     repair_id = engine.new_id()
     if not run.repair_history:
-        run.repair_history.append(_history_item(run, "ORIGINAL", None, (run.start_time, run.end_time)))
+        run.repair_history.append(run.history_item("ORIGINAL", None, (run.start_time, run.end_time)))
     for index, task in enumerate(run.tasks):
         if task.task_key in keys:
             run.past_attempts.append(task)
@@ -79,7 +79,7 @@ def _repair(engine: RunEngine, jobs: JobStore, run: JobRun, request: dict[str, A
     timeout = int(run.settings.get("timeout_seconds") or 0)
     run.deadline = now + timeout * 1000 if timeout > 0 else None
     new_ids = [t.run_id for t in run.tasks if t.task_key in keys]
-    run.repair_history.append(_history_item(run, "REPAIR", repair_id, (now, 0), new_ids))
+    run.repair_history.append(run.history_item("REPAIR", repair_id, (now, 0), new_ids))
     engine.reopen(run)
     return repair_id
 
@@ -114,22 +114,6 @@ def _current_tasks(jobs: JobStore, run: JobRun) -> dict[str, dict[str, Any]]:
     if run.job_id is None or not jobs.exists(run.job_id):
         return {}
     return {task["task_key"]: task for task in jobs.settings(run.job_id).get("tasks") or []}
-
-
-def _history_item(
-    run: JobRun, kind: str, repair_id: int | None, span: tuple[int, int], ids: list[int] | None = None
-) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "type": kind,
-        "start_time": span[0],
-        "end_time": span[1],
-        "state": run.state_dict(),
-        "status": run.status_dict(),
-        "task_run_ids": ids if ids is not None else [task.run_id for task in run.tasks],
-    }
-    if repair_id is not None:
-        item["id"] = repair_id
-    return item
 
 
 def run_view(engine: RunEngine, run_id: int, base_url: str) -> dict[str, Any]:
@@ -174,7 +158,7 @@ def _task_run(engine: RunEngine, task_run_id: int) -> tuple[JobRun, TaskRun]:
     run = engine.get(parent) if parent is not None else None
     task = run.find_task_run(task_run_id) if run else None
     if run is None or task is None:
-        raise does_not_exist(f"Run {task_run_id} does not exist.")
+        raise unknown_id(f"Run {task_run_id} does not exist.")
     return run, task
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lakerun.local.cluster_spec import cluster_environment, task_cluster
 from lakerun.local.conditions import evaluate_condition
 from lakerun.local.config import WorkspaceConfig
 from lakerun.local.continuous_jobs import ContinuousJobs
@@ -425,7 +426,8 @@ class RunEngine:
         try:
             spec = build_spec(task, run, self.paths, folder)
             python = python_for_task(self.paths.root, task.settings, task_libraries(task, run))
-            process = spawn(spec, python, folder, self._task_env(), self._forks)
+            env = {**cluster_environment(task_cluster(task.settings, run.settings)), **self._task_env()}
+            process = spawn(spec, python, folder, env, self._forks)
         except Exception as exc:
             code = exc.code if isinstance(exc, LaunchError) else "INVALID_RUN_CONFIGURATION"
             message = str(exc) if isinstance(exc, LaunchError) else f"The task could not start: {exc}"

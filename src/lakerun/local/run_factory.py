@@ -30,6 +30,7 @@ RUN_SETTINGS = (
     "notification_settings",
     "health",
     "git_source",
+    "job_clusters",
 )
 
 
@@ -74,6 +75,7 @@ def submit_run(request: dict[str, Any], new_id: Callable[[], int]) -> JobRun:
         run_id=new_id(),
         run_name=str(request.get("run_name") or "Untitled"),
         run_type="SUBMIT_RUN",
+        submit_job_id=new_id(),
         single_task=single,
         settings=settings,
         idempotency_token=request.get("idempotency_token"),

@@ -174,6 +174,8 @@ class JobRun(Lifecycle):
     job_parameters: list[dict[str, Any]] = field(default_factory=list)
     overriding_parameters: dict[str, Any] = field(default_factory=dict)
     idempotency_token: str | None = None
+    submit_job_id: int | None = None
+    """For a runs/submit run: the id of the one-time job Databricks reports as its `job_id`."""
     start_time: int = 0
     end_time: int = 0
     queued_time: int = 0
@@ -265,11 +267,29 @@ class JobRun(Lifecycle):
             "attempt_number": 0,
         }
         payload.update(self._durations())
-        if self.job_id is not None:
-            payload["job_id"] = self.job_id
-        if self.repair_history:
-            payload["repair_history"] = self.repair_history
+        job_id = self.job_id if self.job_id is not None else self.submit_job_id
+        if job_id is not None:
+            payload["job_id"] = job_id
+        payload["repair_history"] = self.repair_history or [
+            self.history_item("ORIGINAL", None, (self.start_time, end))
+        ]
         return payload
+
+    def history_item(
+        self, kind: str, repair_id: int | None, span: tuple[int, int], ids: list[int] | None = None
+    ) -> dict[str, Any]:
+        """An entry of `repair_history`: the original run (`ORIGINAL`) or one repair (`REPAIR`, with its id)."""
+        item: dict[str, Any] = {
+            "type": kind,
+            "start_time": span[0],
+            "end_time": span[1],
+            "state": self.state_dict(),
+            "status": self.status_dict(),
+            "task_run_ids": ids if ids is not None else [task.run_id for task in self.tasks],
+        }
+        if repair_id is not None:
+            item["id"] = repair_id
+        return item
 
     def _task_api(self, task: TaskRun, url: str) -> dict[str, Any]:
         payload = task.to_api(url)

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 
+from lakerun.local.api_v20 import is_v20, job_v20
 from lakerun.local.errors import invalid_parameter
 from lakerun.local.job_settings import merge_update, parse_job_settings
 from lakerun.local.job_store import JobStore
@@ -51,7 +52,8 @@ async def create(request: Request) -> dict[str, Any]:
 async def get(request: Request) -> dict[str, Any]:
     """One job with its settings."""
     params = await request_params(request)
-    return _jobs(request).get(required_int(params, "job_id"))
+    job = _jobs(request).get(required_int(params, "job_id"))
+    return job_v20(job) if is_v20(request) else job
 
 
 @router.get("/jobs/list")
@@ -60,7 +62,11 @@ async def list_jobs(request: Request) -> dict[str, Any]:
     params = await request_params(request)
     limit = page_limit(as_int(params, "limit"), default=20, maximum=100)
     offset = page_offset(params.get("page_token")) or (as_int(params, "offset") or 0)
-    jobs, has_more = _jobs(request).list(params.get("name"), offset, limit, as_bool(params, "expand_tasks"))
+    legacy = is_v20(request)
+    expand = legacy or as_bool(params, "expand_tasks")
+    jobs, has_more = _jobs(request).list(params.get("name"), offset, limit, expand)
+    if legacy:
+        jobs = [job_v20(job) for job in jobs]
     response: dict[str, Any] = {"jobs": jobs} if jobs else {}
     return {**response, **page_tokens(offset, limit, has_more)}
 

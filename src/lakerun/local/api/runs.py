@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 
 from lakerun.local import run_actions
+from lakerun.local.api_v20 import is_v20, run_v20
 from lakerun.local.errors import invalid_state
 from lakerun.local.faults import FaultInjector
 from lakerun.local.paging import page_limit, page_offset, page_tokens
@@ -58,8 +59,8 @@ async def submit(request: Request) -> dict[str, Any]:
 async def get(request: Request) -> dict[str, Any]:
     """A run with its state, status, tasks and timings."""
     params = await request_params(request)
-    engine = _engine(request)
-    return run_actions.run_view(engine, required_int(params, "run_id"), _base_url(request))
+    run = run_actions.run_view(_engine(request), required_int(params, "run_id"), _base_url(request))
+    return run_v20(run) if is_v20(request) else run
 
 
 @router.get("/jobs/runs/get-output")
@@ -85,8 +86,10 @@ async def list_runs(request: Request) -> dict[str, Any]:
     )
     engine = _engine(request)
     runs, has_more = engine.store.list(where, offset, limit)
-    expand = as_bool(params, "expand_tasks")
+    expand = is_v20(request) or as_bool(params, "expand_tasks")
     payloads = [_listed(run.to_api(_base_url(request)), expand) for run in runs]
+    if is_v20(request):
+        payloads = [run_v20(run) for run in payloads]
     return {**({"runs": payloads} if payloads else {}), **page_tokens(offset, limit, has_more)}
 
 
