@@ -110,6 +110,7 @@ async def delete(request: Request) -> dict[str, Any]:
     with engine.lock:
         _jobs(request).delete(job_id)
         engine.job_changed(job_id, None)
+    request.app.state.settings.forget("jobs", str(job_id))
     return {}
 
 
