@@ -20,6 +20,7 @@ from lakerun.local.api import (
     permissions,
     runs,
     secrets,
+    sql,
     ui,
     workspace_files,
 )
@@ -40,6 +41,7 @@ FEATURES: tuple[ModuleType, ...] = (
     secrets,
     clusters,
     commands,
+    sql,
     ui,
     oidc,
 )
