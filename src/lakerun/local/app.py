@@ -22,6 +22,7 @@ from lakerun.local.api import (
     secrets,
     sql,
     ui,
+    unity_catalog,
     workspace_files,
 )
 from lakerun.local.config import WorkspaceConfig
@@ -42,6 +43,7 @@ FEATURES: tuple[ModuleType, ...] = (
     clusters,
     commands,
     sql,
+    unity_catalog,
     ui,
     oidc,
 )

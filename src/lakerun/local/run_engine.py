@@ -452,6 +452,7 @@ class RunEngine:
             "DATABRICKS_HOST": self.config.url,
             "DATABRICKS_TOKEN": self.config.tokens[0],
             "LAKERUN_WORKSPACE_ROOT": str(self.paths.root),
+            "LAKERUN_WAREHOUSE_ROOT": str(self.paths.root / "warehouse"),
         }
 
     def _fail_after_restart(self, run: JobRun) -> None:

@@ -10,12 +10,16 @@ from sqlglot import exp
 
 from lakerun.local.sql import tables
 from lakerun.local.sql.errors import SqlError
+from lakerun.local.sql.names import ObjectName
 from lakerun.local.sql.session import Session, render
 from lakerun.local.sql.values import type_text
 
 EMPTY = pa.table({})
 CATALOG_COMMAND = re.compile(
     r"^\s*(CREATE|DROP)\s+CATALOG\s+(IF\s+(?:NOT\s+)?EXISTS\s+)?`?([\w\-]+)`?(\s+CASCADE)?\s*;?\s*$", re.I
+)
+VOLUME_COMMAND = re.compile(
+    r"^\s*(CREATE|DROP)\s+(?:MANAGED\s+)?VOLUME\s+(IF\s+(?:NOT\s+)?EXISTS\s+)?([\w.`\-]+)\s*;?\s*$", re.I
 )
 SHOW_COMMAND = re.compile(
     r"^\s*SHOW\s+(TABLES|SCHEMAS|DATABASES|CATALOGS)(?:\s+(?:IN|FROM)\s+([\w.`\-]+))?\s*;?\s*$", re.I
@@ -128,12 +132,31 @@ def command(session: Session, text: str) -> pa.Table:
         else:
             session.catalog.drop_catalog(name, cascade=bool(cascade), if_exists=bool(condition))
         return EMPTY
+    volume_match = VOLUME_COMMAND.match(text)
+    if volume_match:
+        _volume(session, *volume_match.groups())
+        return EMPTY
     show = SHOW_COMMAND.match(text)
     if show:
         return _show(session, show.group(1).upper(), (show.group(2) or "").replace("`", ""))
     raise SqlError(
         "UNSUPPORTED_FEATURE", f"The statement is not supported by the local warehouse: {text[:80]}", "0A000"
     )
+
+
+def _volume(session: Session, verb: str, condition: str | None, dotted: str) -> None:
+    """CREATE / DROP VOLUME [IF [NOT] EXISTS] [[catalog.]schema.]volume."""
+    parts = dotted.replace("`", "").split(".")
+    if len(parts) > 3:
+        raise SqlError("INVALID_IDENTIFIER", f"{dotted!r} is not a volume name.", "42602")
+    defaults = [session.default_catalog, session.default_schema]
+    catalog, schema = (defaults[: 3 - len(parts)] + parts)[:2]
+    name = ObjectName.of(catalog, schema, parts[-1])
+    exists = session.catalog.layout.volume(name).is_dir()
+    if verb.upper() == "CREATE" and not (exists and condition):
+        session.catalog.create_volume(name)
+    elif verb.upper() == "DROP" and (exists or not condition):
+        session.catalog.drop_volume(name)
 
 
 def _show(session: Session, what: str, where: str) -> pa.Table:
