@@ -30,9 +30,20 @@ MS_REC = 16384
 MS_PRIVATE = 1 << 18
 
 
+_mapped: dict[str, str] = {}
+"""The root this process (or the fork server it was forked from) already mapped, and how."""
+
+
 def map_workspace_paths(root: str) -> str:
     """Makes the three Databricks paths show the workspace under `root` in this process; returns
-    the mechanism used (`namespace`, `symlink` or `none`) and exports it as `LAKERUN_TASK_PATHS`."""
+    the mechanism used (`namespace`, `symlink` or `none`) and exports it as `LAKERUN_TASK_PATHS`.
+
+    A process forked after the mapping keeps it: the fork server maps once, so forked tasks pay
+    nothing (a mount namespace costs tens of milliseconds, mostly when it is torn down).
+    """
+    if root in _mapped:
+        os.environ[MODE_VARIABLE] = _mapped[root]
+        return _mapped[root]
     folders = [(target, Path(root) / area) for target, area in MOUNTS]
     for _, folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
@@ -41,7 +52,7 @@ def map_workspace_paths(root: str) -> str:
         mode = "namespace"
     elif os.geteuid() == 0 and _symlinked(folders):
         mode = "symlink"
-    os.environ[MODE_VARIABLE] = mode
+    os.environ[MODE_VARIABLE] = _mapped.setdefault(root, mode)
     return mode
 
 
