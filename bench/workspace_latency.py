@@ -112,7 +112,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--waiter-runs", type=int, default=5)
     parser.add_argument("--list-calls", type=int, default=200)
-    parser.add_argument("--burst", type=int, default=100, help="runs triggered at once, then one after another")
+    parser.add_argument(
+        "--burst", type=int, default=100, help="runs triggered at once, then one after another"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "trivial.py"

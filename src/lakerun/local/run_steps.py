@@ -10,9 +10,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from lakerun.local.dag import GO, run_outcome, upstream_verdict
 from lakerun.local.for_each import expand_iterations, follow_iterations
+from lakerun.local.run_factory import new_task
 from lakerun.local.run_model import JobRun, TaskRun
 from lakerun.local.task_params import LaunchError
 from lakerun.local.task_spec import ERROR_FILE
@@ -82,6 +84,36 @@ def request_cancel(run: JobRun, step: Step) -> None:
     run.end_time = step.now
     for task in run.tasks:
         task.finish("TERMINATED", "CANCELED", "Run cancelled while queued.")
+
+
+def repair(
+    run: JobRun,
+    step: Step,
+    *,
+    keys: set[str],
+    current_settings: dict[str, dict[str, Any]],
+    repair_id: int,
+    job_parameters: dict[str, str],
+) -> None:
+    """Re-opens a finished run: fresh attempts of the `keys` tasks (with the job's current settings
+    where it still has the task), earlier attempts kept, the repair recorded in `repair_history`."""
+    if not run.repair_history:
+        run.repair_history.append(run.history_item("ORIGINAL", None, (run.start_time, run.end_time)))
+    for index, task in enumerate(run.tasks):
+        if task.task_key in keys:
+            run.past_attempts.append(task)
+            run.tasks[index] = new_task(current_settings.get(task.task_key, task.settings), step.new_id)
+    if job_parameters:
+        run.job_parameters = [
+            {**p, "value": job_parameters.get(p["name"], p["value"])} for p in run.job_parameters
+        ]
+    run.reopen("RUNNING")
+    run.cancel_requested = run.timed_out = False
+    run.end_time = 0
+    timeout = int(run.settings.get("timeout_seconds") or 0)
+    run.deadline = step.now + timeout * 1000 if timeout > 0 else None
+    new_ids = [t.run_id for t in run.tasks if t.task_key in keys]
+    run.repair_history.append(run.history_item("REPAIR", repair_id, (step.now, 0), new_ids))
 
 
 def stop_tasks(run: JobRun, reason: str, step: Step) -> None:
