@@ -33,7 +33,7 @@ from lakerun.local.notifications import Notifier
 from lakerun.local.paths import WorkspacePaths
 from lakerun.local.repair_rules import check_repairable, keys_to_rerun
 from lakerun.local.run_factory import job_run, scheduled_run, submit_run
-from lakerun.local.run_model import JobRun, TaskRun, now_ms
+from lakerun.local.run_model import JobRun, LifeCycleState, TaskRun, now_ms
 from lakerun.local.run_steps import (
     Step,
     advance,
@@ -468,7 +468,7 @@ class RunEngine:
             self._start_pending(run)
             return True
         if run.queue_enabled and limit > 0 and queue_allowed:
-            run.life_cycle_state = "QUEUED"
+            run.life_cycle_state = LifeCycleState.QUEUED
             run.queue_code = "MAX_CONCURRENT_RUNS_REACHED"
             run.state_message = f"Queued: the job reached its maximum of {limit} concurrent runs."
         elif not run.queue_enabled or limit == 0:
@@ -492,7 +492,7 @@ class RunEngine:
         now = now_ms()
         if run.life_cycle_state == "QUEUED":
             run.queue_duration = now - run.queued_time
-        run.life_cycle_state, run.state_message, run.queue_code = "PENDING", "", None
+        run.life_cycle_state, run.state_message, run.queue_code = LifeCycleState.PENDING, "", None
         delay = self.faults.cluster_start_seconds()
         if delay > 0:
             run.pending_until = now + int(delay * 1000)

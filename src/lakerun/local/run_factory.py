@@ -7,7 +7,7 @@ from typing import Any
 
 from lakerun.local.errors import invalid_parameter
 from lakerun.local.job_settings import parse_submit_tasks
-from lakerun.local.run_model import JobRun, TaskRun, now_ms
+from lakerun.local.run_model import JobRun, LifeCycleState, TaskRun, now_ms
 
 LEGACY_PARAMETERS = (
     "python_params",
@@ -90,7 +90,7 @@ def new_task(settings: dict[str, Any], new_id: Callable[[], int]) -> TaskRun:
     task = TaskRun(
         task_key=str(settings["task_key"]), run_id=run_id, original_attempt_run_id=run_id, settings=settings
     )
-    task.life_cycle_state = "BLOCKED" if task.depends_on else "PENDING"
+    task.life_cycle_state = LifeCycleState.BLOCKED if task.depends_on else LifeCycleState.PENDING
     return task
 
 

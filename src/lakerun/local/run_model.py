@@ -4,12 +4,44 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
-TERMINAL_STATES = frozenset({"TERMINATED", "SKIPPED", "INTERNAL_ERROR"})
-ACTIVE_STATES = frozenset({"QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY"})
-FAILED_RESULTS = frozenset({"FAILED", "TIMEDOUT", "CANCELED", "UPSTREAM_FAILED", "UPSTREAM_CANCELED"})
-GOOD_RESULTS = frozenset({"SUCCESS", "SUCCESS_WITH_FAILURES", "EXCLUDED", "DISABLED"})
+
+class LifeCycleState(StrEnum):
+    """`state.life_cycle_state` of a run or task run, spelled as the Jobs API spells it."""
+
+    QUEUED = "QUEUED"
+    PENDING = "PENDING"
+    BLOCKED = "BLOCKED"
+    RUNNING = "RUNNING"
+    WAITING_FOR_RETRY = "WAITING_FOR_RETRY"
+    TERMINATING = "TERMINATING"
+    TERMINATED = "TERMINATED"
+    SKIPPED = "SKIPPED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+class ResultState(StrEnum):
+    """`state.result_state` of a finished run or task run, spelled as the Jobs API spells it."""
+
+    SUCCESS = "SUCCESS"
+    SUCCESS_WITH_FAILURES = "SUCCESS_WITH_FAILURES"
+    FAILED = "FAILED"
+    TIMEDOUT = "TIMEDOUT"
+    CANCELED = "CANCELED"
+    UPSTREAM_FAILED = "UPSTREAM_FAILED"
+    UPSTREAM_CANCELED = "UPSTREAM_CANCELED"
+    EXCLUDED = "EXCLUDED"
+    DISABLED = "DISABLED"
+    MAXIMUM_CONCURRENT_RUNS_REACHED = "MAXIMUM_CONCURRENT_RUNS_REACHED"
+
+
+L, R = LifeCycleState, ResultState
+TERMINAL_STATES = frozenset({L.TERMINATED, L.SKIPPED, L.INTERNAL_ERROR})
+ACTIVE_STATES = frozenset({L.QUEUED, L.PENDING, L.RUNNING, L.TERMINATING, L.BLOCKED, L.WAITING_FOR_RETRY})
+FAILED_RESULTS = frozenset({R.FAILED, R.TIMEDOUT, R.CANCELED, R.UPSTREAM_FAILED, R.UPSTREAM_CANCELED})
+GOOD_RESULTS = frozenset({R.SUCCESS, R.SUCCESS_WITH_FAILURES, R.EXCLUDED, R.DISABLED})
 
 # result_state -> (termination code, termination type) of the newer `status` field.
 TERMINATIONS: dict[str, tuple[str, str]] = {
@@ -37,12 +69,17 @@ def now_ms() -> int:
 class Lifecycle:
     """The state fields shared by job runs and task runs."""
 
-    life_cycle_state: str = "PENDING"
-    result_state: str | None = None
+    life_cycle_state: LifeCycleState = LifeCycleState.PENDING
+    result_state: ResultState | None = None
     state_message: str = ""
     termination_code: str | None = None
     user_cancelled_or_timedout: bool = False
     queue_code: str | None = None
+
+    def __post_init__(self) -> None:
+        self.life_cycle_state = LifeCycleState(self.life_cycle_state)
+        if self.result_state is not None:
+            self.result_state = ResultState(self.result_state)
 
     @property
     def is_terminal(self) -> bool:
@@ -51,13 +88,13 @@ class Lifecycle:
 
     def finish(self, life_cycle_state: str, result_state: str | None, message: str) -> None:
         """Moves to a terminal state with its result and a human-readable message."""
-        self.life_cycle_state = life_cycle_state
-        self.result_state = result_state
+        self.life_cycle_state = LifeCycleState(life_cycle_state)
+        self.result_state = ResultState(result_state) if result_state is not None else None
         self.state_message = message
 
     def reopen(self, life_cycle_state: str) -> None:
         """Clears a terminal outcome so the record can run again (repairs)."""
-        self.life_cycle_state = life_cycle_state
+        self.life_cycle_state = LifeCycleState(life_cycle_state)
         self.result_state = None
         self.state_message = ""
         self.termination_code = None
