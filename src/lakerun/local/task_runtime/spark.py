@@ -9,6 +9,15 @@ from typing import Any
 from lakerun.local.cluster_spec import SPARK_CONF_VARIABLE
 
 
+# Settings Databricks puts on every cluster's session; libraries read them (Dagster Pipes' DBFS writer).
+CLUSTER_USAGE_TAGS = {
+    "spark.databricks.clusterUsageTags.clusterId": "local",
+    "spark.databricks.clusterUsageTags.clusterName": "local",
+    "spark.databricks.clusterUsageTags.clusterLogDeliveryEnabled": "false",
+    "spark.databricks.clusterUsageTags.clusterLogDestination": "",
+}
+
+
 class LazySpark:
     """Stands in for Databricks' `spark`; starting a JVM costs seconds, so only on first use."""
 
@@ -24,6 +33,8 @@ class LazySpark:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             builder = SparkSession.builder.master("local[*]").appName("lakerun-task")
             builder = builder.config("spark.ui.enabled", "false")
+            for key, value in CLUSTER_USAGE_TAGS.items():
+                builder = builder.config(key, value)
             for key, value in json.loads(os.environ.get(SPARK_CONF_VARIABLE) or "{}").items():
                 builder = builder.config(key, value)
             self._session = builder.getOrCreate()
