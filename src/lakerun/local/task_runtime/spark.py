@@ -8,7 +8,6 @@ from typing import Any
 
 from lakerun.local.cluster_spec import SPARK_CONF_VARIABLE
 
-
 # Settings Databricks puts on every cluster's session; libraries read them (Dagster Pipes' DBFS writer).
 CLUSTER_USAGE_TAGS = {
     "spark.databricks.clusterUsageTags.clusterId": "local",
