@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -247,8 +247,12 @@ class JobRun(Lifecycle):
         return bool((self.settings.get("queue") or {}).get("enabled"))
 
     def to_json(self) -> dict[str, Any]:
-        """The record as stored in the state database."""
-        return asdict(self)
+        """The record as stored in the state database, for `json.dumps` only: a shallow view whose
+        nested values are the record's own (`asdict`'s deep copy cost ~8x more, on every scheduler turn)."""
+        document = dict(vars(self))
+        for name in ("tasks", "past_attempts", "iterations"):
+            document[name] = [vars(task) for task in getattr(self, name)]
+        return document
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobRun:
