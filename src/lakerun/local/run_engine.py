@@ -32,8 +32,9 @@ from lakerun.local.job_store import JobStore
 from lakerun.local.notifications import Notifier
 from lakerun.local.paths import WorkspacePaths
 from lakerun.local.repair_rules import check_repairable, keys_to_rerun
+from lakerun.local.run_admission import admit
 from lakerun.local.run_factory import job_run, scheduled_run, submit_run
-from lakerun.local.run_model import JobRun, LifeCycleState, TaskRun, now_ms
+from lakerun.local.run_model import JobRun, TaskRun, now_ms
 from lakerun.local.run_steps import (
     Step,
     advance,
@@ -216,7 +217,7 @@ class RunEngine:
     def _add(self, run: JobRun) -> JobRun:
         """Admits a new run: starts it, queues it, or skips it at the job's concurrency limit."""
         with self._lock:
-            self._admit(run, queue_allowed=True)
+            self._admit(run)
             self._commit(run)
         if run.life_cycle_state == "SKIPPED":
             self.notifier.run_event(run, "on_failure")
@@ -398,7 +399,7 @@ class RunEngine:
                 f"Task {task.task_key} cannot run job {job_id}: {exc.message}", "RESOURCE_NOT_FOUND"
             ) from exc
         child.trigger = "RUN_JOB_TASK"
-        self._admit(child, queue_allowed=True)
+        self._admit(child)
         self._commit(child)
         return child.run_id
 
@@ -459,46 +460,14 @@ class RunEngine:
 
     # -- admission --------------------------------------------------------------------------
 
-    def _admit(self, run: JobRun, queue_allowed: bool) -> bool:
-        limit = int(run.settings.get("max_concurrent_runs", 1))
-        busy = [r for r in self._live.values() if r.job_id == run.job_id and r.run_id != run.run_id]
-        running = [r for r in busy if r.life_cycle_state != "QUEUED"]
-        ahead = [r for r in busy if r.life_cycle_state == "QUEUED" and r.run_id < run.run_id]
-        if run.job_id is None or (len(running) < limit and not ahead):
-            self._start_pending(run)
-            return True
-        if run.queue_enabled and limit > 0 and queue_allowed:
-            run.life_cycle_state = LifeCycleState.QUEUED
-            run.queue_code = "MAX_CONCURRENT_RUNS_REACHED"
-            run.state_message = f"Queued: the job reached its maximum of {limit} concurrent runs."
-        elif not run.queue_enabled or limit == 0:
-            run.finish(
-                "SKIPPED",
-                "MAXIMUM_CONCURRENT_RUNS_REACHED",
-                f"Skipping this run because the limit of {limit} maximum concurrent runs has been reached.",
-            )
-            run.end_time = now_ms()
-            for task in run.tasks:
-                task.finish("SKIPPED", "MAXIMUM_CONCURRENT_RUNS_REACHED", run.state_message)
-        return False
+    def _admit(self, run: JobRun) -> bool:
+        return admit(run, list(self._live.values()), self.faults.cluster_start_seconds)
 
     def _admit_queued(self) -> list[JobRun]:
         queued = sorted(
             (r for r in self._live.values() if r.life_cycle_state == "QUEUED"), key=lambda r: r.run_id
         )
-        return [run for run in queued if self._admit(run, queue_allowed=True)]
-
-    def _start_pending(self, run: JobRun) -> None:
-        now = now_ms()
-        if run.life_cycle_state == "QUEUED":
-            run.queue_duration = now - run.queued_time
-        run.life_cycle_state, run.state_message, run.queue_code = LifeCycleState.PENDING, "", None
-        delay = self.faults.cluster_start_seconds()
-        if delay > 0:
-            run.pending_until = now + int(delay * 1000)
-            run.state_message = "Waiting for the cluster to start."
-        timeout = int(run.settings.get("timeout_seconds") or 0)
-        run.deadline = now + timeout * 1000 if timeout > 0 else None
+        return [run for run in queued if self._admit(run)]
 
     # -- task processes ---------------------------------------------------------------------
 
