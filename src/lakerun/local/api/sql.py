@@ -3,38 +3,82 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from lakerun.local.errors import does_not_exist, invalid_parameter
 from lakerun.local.params import as_int, request_params, required
-from lakerun.local.sql.catalog import UnityCatalog
-from lakerun.local.sql.executor import SqlWarehouse
-from lakerun.local.sql.names import Layout
-from lakerun.local.sql.statements import Statement, StatementRequest, StatementRunner, wait
+
+if TYPE_CHECKING:
+    from lakerun.local.sql.catalog import UnityCatalog
+    from lakerun.local.sql.statements import Statement, StatementRequest, StatementRunner
 
 router = APIRouter()
 WAREHOUSE_ID = "local"
 WAIT_TIMEOUT = re.compile(r"^(\d+)s$")
 
 
+class SqlFeature:
+    """The catalog and the statement runner, built on first use: DuckDB, delta-rs, pyarrow and sqlglot
+    take seconds to import, which the workspace's start should not wait for."""
+
+    def __init__(self, root: Path, volumes: Path) -> None:
+        self._root, self._volumes = root, volumes
+        self._lock = threading.Lock()
+        self._catalog: UnityCatalog | None = None
+        self._runner: StatementRunner | None = None
+
+    def catalog(self) -> UnityCatalog:
+        """The workspace's Unity Catalog (tables under `warehouse/`, volumes under `volumes/`)."""
+        with self._lock:
+            if self._catalog is None:
+                from lakerun.local.sql.catalog import UnityCatalog
+                from lakerun.local.sql.names import Layout
+
+                self._catalog = UnityCatalog(Layout(self._root / "warehouse", self._volumes))
+            return self._catalog
+
+    def runner(self) -> StatementRunner:
+        """The statement runner of the one local warehouse."""
+        catalog = self.catalog()
+        with self._lock:
+            if self._runner is None:
+                from lakerun.local.sql.executor import SqlWarehouse
+                from lakerun.local.sql.statements import StatementRunner
+
+                self._runner = StatementRunner(SqlWarehouse(catalog))
+            return self._runner
+
+    def close(self) -> None:
+        """Cancels running statements."""
+        with self._lock:
+            runner = self._runner
+        if runner is not None:
+            runner.close()
+
+
 def on_startup(app: FastAPI) -> None:
-    """Opens the catalog under the workspace root and starts the statement workers."""
-    root = app.state.config.root
-    app.state.unity_catalog = UnityCatalog(Layout(root / "warehouse", app.state.paths.area("volumes")))
-    app.state.statements = StatementRunner(SqlWarehouse(app.state.unity_catalog))
+    """Prepares the SQL feature (built on first use)."""
+    app.state.sql = SqlFeature(app.state.paths.root, app.state.paths.area("volumes"))
 
 
 def on_shutdown(app: FastAPI) -> None:
     """Cancels running statements."""
-    app.state.statements.close()
+    app.state.sql.close()
+
+
+def sql_feature(request: Request) -> SqlFeature:
+    """The workspace's SQL feature."""
+    feature: SqlFeature = request.app.state.sql
+    return feature
 
 
 def _runner(request: Request) -> StatementRunner:
-    runner: StatementRunner = request.app.state.statements
-    return runner
+    return sql_feature(request).runner()
 
 
 def warehouse_info(request: Request) -> dict[str, Any]:
@@ -100,10 +144,11 @@ async def execute(request: Request) -> dict[str, Any]:
     if on_timeout not in ("CONTINUE", "CANCEL"):
         raise invalid_parameter(f"on_wait_timeout must be CONTINUE or CANCEL, got {on_timeout!r}")
     _check_result_shape(params)
-    statement = _runner(request).submit(_statement_request(params))
-    if seconds and not await run_in_threadpool(wait, statement, seconds) and on_timeout == "CANCEL":
-        _runner(request).cancel(statement)
-        await run_in_threadpool(wait, statement, 5)
+    runner = await run_in_threadpool(_runner, request)
+    statement = runner.submit(_statement_request(params))
+    if seconds and not await run_in_threadpool(statement.done.wait, seconds) and on_timeout == "CANCEL":
+        runner.cancel(statement)
+        await run_in_threadpool(statement.done.wait, 5)
     return _response(statement)
 
 
@@ -158,6 +203,8 @@ def _check_result_shape(params: dict[str, Any]) -> None:
 
 
 def _statement_request(params: dict[str, Any]) -> StatementRequest:
+    from lakerun.local.sql.statements import StatementRequest
+
     parameters = params.get("parameters") or []
     if not isinstance(parameters, list) or not all(isinstance(p, dict) and p.get("name") for p in parameters):
         raise invalid_parameter("parameters must be a list of {name, value, type} objects")

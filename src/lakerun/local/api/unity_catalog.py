@@ -8,17 +8,19 @@ Comments and properties are accepted but not kept.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
+from lakerun.local.api.sql import sql_feature
 from lakerun.local.errors import DatabricksError, invalid_parameter
 from lakerun.local.params import as_bool, request_params, required
-from lakerun.local.sql import tables
-from lakerun.local.sql.catalog import UnityCatalog
 from lakerun.local.sql.errors import SqlError
 from lakerun.local.sql.names import ObjectName
+
+if TYPE_CHECKING:
+    from lakerun.local.sql.catalog import UnityCatalog
 
 router = APIRouter(prefix="/unity-catalog")
 OWNER = "local-user"
@@ -40,8 +42,7 @@ def on_shutdown(app: FastAPI) -> None:
 
 
 def _catalog(request: Request) -> UnityCatalog:
-    catalog: UnityCatalog = request.app.state.unity_catalog
-    return catalog
+    return sql_feature(request).catalog()
 
 
 async def _call(action: Callable[[], T]) -> T:
@@ -79,6 +80,8 @@ def _volume_info(catalog: UnityCatalog, name: ObjectName) -> dict[str, Any]:
 
 
 def _table_info(catalog: UnityCatalog, name: ObjectName) -> dict[str, Any]:
+    from lakerun.local.sql import tables
+
     return catalog.table_info(name, tables.schema_of(catalog.table_path(name)))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -170,12 +169,6 @@ class StatementRunner:
             statement.error = error if state == "FAILED" else None
             statement.connection = None
         statement.done.set()
-
-
-def wait(statement: Statement, seconds: float) -> bool:
-    """Waits up to `seconds` for the statement to end; True when it has."""
-    deadline = time.monotonic() + seconds
-    return statement.done.wait(max(0.0, deadline - time.monotonic()))
 
 
 def _within_bytes(data: list[list[str | None]], limit: int) -> tuple[list[list[str | None]], bool]:
