@@ -57,7 +57,7 @@ def test_seed_style_calls_with_string_ids_and_get_bodies(local_workspace, script
 
 def test_errors_have_the_databricks_shape(local_workspace) -> None:
     missing = curl(local_workspace, "GET", "jobs/runs/get", {"run_id": "424242"})
-    assert missing["error_code"] == "RESOURCE_DOES_NOT_EXIST" and "424242" in missing["message"]
+    assert missing["error_code"] == "INVALID_PARAMETER_VALUE" and "424242" in missing["message"]
     bad_id = curl(local_workspace, "GET", "jobs/get", {"job_id": "abc"})
     assert bad_id["error_code"] == "INVALID_PARAMETER_VALUE"
     command = [

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
+import shutil
+import subprocess
 
 import httpx
 import pytest
@@ -123,3 +126,47 @@ def test_files_survive_a_restart(workspace_root) -> None:
         )
     finally:
         second.stop()
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+@pytest.mark.parametrize("part", ["file", "contents"])
+def test_curl_multipart_put_stores_the_file_under_either_part_name(local_workspace, tmp_path, part) -> None:
+    payload = os.urandom(300_000)
+    source = tmp_path / "upload.bin"
+    source.write_bytes(payload)
+    command = [
+        "curl",
+        "-sS",
+        f"{local_workspace.url}/api/2.0/dbfs/put",
+        "-H",
+        f"Authorization: Bearer {local_workspace.token}",
+        "-F",
+        "path=/uploads/x.bin",
+        "-F",
+        "overwrite=True",
+        "-F",
+        f"{part}=@{source}",
+    ]
+    answer = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    assert json.loads(answer) == {}
+    assert (local_workspace.config.root / "dbfs" / "uploads" / "x.bin").read_bytes() == payload
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_multipart_put_under_an_unknown_part_is_refused(local_workspace, tmp_path) -> None:
+    source = tmp_path / "upload.bin"
+    source.write_bytes(b"data")
+    command = [
+        "curl",
+        "-sS",
+        f"{local_workspace.url}/api/2.0/dbfs/put",
+        "-H",
+        f"Authorization: Bearer {local_workspace.token}",
+        "-F",
+        "path=/uploads/y.bin",
+        "-F",
+        f"upload=@{source}",
+    ]
+    answer = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    assert answer["error_code"] == "INVALID_PARAMETER_VALUE" and "'upload'" in answer["message"]
+    assert not (local_workspace.config.root / "dbfs" / "uploads" / "y.bin").exists()

@@ -88,7 +88,7 @@ def test_bad_settings_raise_invalid_parameter_value(ws_client, script) -> None:
                 python_task("b", path, depends_on=[jobs.TaskDependency("a")]),
             ],
         )
-    with pytest.raises(ResourceDoesNotExist):
+    with pytest.raises(InvalidParameterValue, match="does not exist"):
         ws_client.jobs.run_now(job_id=987654)
     with pytest.raises(ResourceDoesNotExist):
         ws_client.jobs.get_run(987654)

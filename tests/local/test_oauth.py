@@ -254,3 +254,27 @@ def test_job_created_over_oauth_is_visible_to_pat_callers(oauth_workspace) -> No
     )
     pat = WorkspaceClient(host=oauth_workspace.url, token=oauth_workspace.token)
     assert pat.jobs.get(created.job_id).settings.name == "shared"  # type: ignore[union-attr]
+
+
+def test_cli_takes_tokens_from_the_environment(served_by_cli) -> None:
+    url, process = served_by_cli(
+        env={"LAKERUN_WORKSPACE_TOKENS": "env-token-1, env-token-2", "LAKERUN_WORKSPACE_TOKEN": "env-token-3"}
+    )
+    assert wait_until(lambda: _healthy(url, process), timeout=120)
+    assert process.poll() is None, process.stdout.read() if process.stdout else ""
+    for token in ("env-token-1", "env-token-2", "env-token-3"):
+        assert list(WorkspaceClient(host=url, token=token).jobs.list()) == []
+    assert list_jobs(url, "dapi-local").status_code == 403
+
+
+def test_cli_token_option_replaces_the_environment(served_by_cli) -> None:
+    url, process = served_by_cli("--token", "cli-token", env={"LAKERUN_WORKSPACE_TOKEN": "env-token"})
+    assert wait_until(lambda: _healthy(url, process), timeout=120)
+    assert list_jobs(url, "cli-token").status_code == 200
+    assert list_jobs(url, "env-token").status_code == 403
+
+
+def test_cli_refuses_an_empty_token_variable(served_by_cli) -> None:
+    _, process = served_by_cli(env={"LAKERUN_WORKSPACE_TOKENS": " , "})
+    printed, _ = process.communicate(timeout=120)
+    assert process.returncode == 2 and "LAKERUN_WORKSPACE_TOKENS is set but holds no token" in printed

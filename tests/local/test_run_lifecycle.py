@@ -56,7 +56,7 @@ def test_submit_runs_a_one_time_run(ws_client, script) -> None:
         ],
     )
     run = wait_for(ws_client, waiter.run_id)
-    assert run.run_type == jobs.RunType.SUBMIT_RUN and run.job_id is None
+    assert run.run_type == jobs.RunType.SUBMIT_RUN and run.job_id not in (None, run.run_id)
     assert result_of(run) == "FAILED"
     assert run.status.termination_details.code == jobs.TerminationCodeCode.RUN_EXECUTION_ERROR
     output = ws_client.jobs.get_run_output(run.tasks[0].run_id)

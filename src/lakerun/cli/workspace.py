@@ -45,7 +45,11 @@ def serve(  # noqa: PLR0917 - each CLI option is a parameter
     root: Path = typer.Option(Path(".lakerun/workspace"), help="Folder holding the workspace state."),
     port: int = typer.Option(8765, help="TCP port to listen on."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
-    token: list[str] = typer.Option(["dapi-local"], help="Accepted bearer token (repeatable)."),
+    token: list[str] = typer.Option(
+        [],
+        help="Accepted bearer token (repeatable); default: LAKERUN_WORKSPACE_TOKENS (comma-separated) or "
+        "LAKERUN_WORKSPACE_TOKEN, else dapi-local.",
+    ),
     fault: list[str] = typer.Option([], help=FAULT_HELP),
     faults_file: Path | None = typer.Option(
         None, help="JSON or YAML file with a list of fault rules (same keys)."
@@ -60,16 +64,18 @@ def serve(  # noqa: PLR0917 - each CLI option is a parameter
     from lakerun.local.config import WorkspaceConfig
     from lakerun.local.faults import rules_from_cli
     from lakerun.local.server import serve as serve_workspace
+    from lakerun.local.workspace_tokens import accepted_tokens
 
     try:
         faults = rules_from_cli(fault, faults_file)
         oauth_clients = parse_oauth_clients(oauth_client)
+        tokens = accepted_tokens(token)
     except (ValueError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     config = WorkspaceConfig(
         root=root.expanduser().resolve(),
-        tokens=tuple(token),
+        tokens=tokens,
         host=host,
         port=port,
         faults=faults,

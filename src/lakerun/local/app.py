@@ -10,7 +10,21 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lakerun.local.api import clusters, commands, dbfs, jobs, oidc, runs, secrets, ui, workspace_files
+from lakerun.local.api import (
+    clusters,
+    commands,
+    dbfs,
+    identity,
+    jobs,
+    oidc,
+    permissions,
+    runs,
+    secrets,
+    sql,
+    ui,
+    unity_catalog,
+    workspace_files,
+)
 from lakerun.local.config import WorkspaceConfig
 from lakerun.local.db import StateDB
 from lakerun.local.errors import DatabricksError, permission_denied, unauthenticated
@@ -18,7 +32,21 @@ from lakerun.local.faults import FaultInjector, install_faults
 from lakerun.local.paths import WorkspacePaths
 
 REST_VERSIONS = ("/api/2.0", "/api/2.1", "/api/2.2")
-FEATURES: tuple[ModuleType, ...] = (jobs, runs, workspace_files, dbfs, secrets, clusters, commands, ui, oidc)
+FEATURES: tuple[ModuleType, ...] = (
+    identity,
+    jobs,
+    permissions,
+    runs,
+    workspace_files,
+    dbfs,
+    secrets,
+    clusters,
+    commands,
+    sql,
+    unity_catalog,
+    ui,
+    oidc,
+)
 UNVERSIONED: tuple[ModuleType, ...] = (ui, oidc)
 PUBLIC_PATHS = ("/.well-known/databricks-config", "/healthz")
 

@@ -36,6 +36,7 @@ def main() -> None:
     silent_input = os.open(os.devnull, os.O_RDONLY)
     os.dup2(silent_input, 0)
     signal.signal(signal.SIGINT, _interrupt)
+    _map_workspace_paths()
     NAMESPACE.update(_databricks_globals())
     _reply(replies, {"status": "ready"})
     for line in requests:
@@ -123,6 +124,19 @@ def _pip(arguments: str) -> None:
     _check(subprocess.run(command, check=False).returncode, "%pip " + arguments)
     importlib.invalidate_caches()
     site.addsitedir(sysconfig.get_paths()["purelib"])
+
+
+def _map_workspace_paths() -> None:
+    """`/dbfs`, `/Volumes` and `/Workspace` show the workspace here, as in tasks (when lakerun is importable)."""
+    root = os.environ.get("LAKERUN_WORKSPACE_ROOT")
+    if not root:
+        return
+    try:
+        from lakerun.local.task_runtime.mounts import map_workspace_paths
+
+        map_workspace_paths(root)
+    except Exception as exc:
+        print(f"lakerun: /dbfs, /Volumes and /Workspace are not mapped here: {exc!r}", file=sys.stderr)
 
 
 def _databricks_globals() -> dict[str, Any]:

@@ -37,6 +37,12 @@ def does_not_exist(message: str) -> DatabricksError:
     return DatabricksError(404, "RESOURCE_DOES_NOT_EXIST", message)
 
 
+def unknown_id(message: str) -> DatabricksError:
+    """400 INVALID_PARAMETER_VALUE for an unknown job, run or cluster id: what Databricks answers there
+    (the SDK turns it into ResourceDoesNotExist on jobs/get and runs/get)."""
+    return DatabricksError(400, "INVALID_PARAMETER_VALUE", message)
+
+
 def already_exists(message: str) -> DatabricksError:
     """409 RESOURCE_ALREADY_EXISTS: creating something whose name is taken."""
     return DatabricksError(409, "RESOURCE_ALREADY_EXISTS", message)

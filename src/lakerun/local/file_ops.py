@@ -54,8 +54,11 @@ def decode_base64(value: Any, field: str) -> bytes:
         raise invalid_parameter(f"{field} must be base64-encoded") from exc
 
 
-async def params_and_upload(request: Request, field: str) -> tuple[dict[str, Any], bytes | None]:
-    """Parameters of a JSON or multipart request, plus the bytes of an uploaded file named `field`."""
+async def params_and_upload(request: Request, *fields: str) -> tuple[dict[str, Any], bytes | None]:
+    """Parameters of a JSON or multipart request, plus the bytes of the file sent under one of `fields`.
+
+    A multipart file part under any other name is refused, so an upload is never silently dropped.
+    """
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         return await request_params(request), None
@@ -64,10 +67,13 @@ async def params_and_upload(request: Request, field: str) -> tuple[dict[str, Any
     async with request.form(max_part_size=64 * 1024 * 1024) as form:
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
-                if name == field:
-                    upload = await value.read()
+                if name not in fields:
+                    expected = " or ".join(repr(field) for field in fields)
+                    raise invalid_parameter(f"Unexpected file part {name!r}: send the file as {expected}")
+                upload = await value.read()
             else:
                 params[name] = value
-    if upload is None and isinstance(params.get(field), str):
-        upload = str(params.pop(field)).encode()
+    for field in fields:
+        if upload is None and isinstance(params.get(field), str):
+            upload = str(params.pop(field)).encode()
     return params, upload

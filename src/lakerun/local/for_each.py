@@ -6,13 +6,13 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lakerun.local.run_model import JobRun, TaskRun
+from lakerun.local.run_model import JobRun, LifeCycleState, TaskRun
 from lakerun.local.task_params import LaunchError
 
 if TYPE_CHECKING:
     from lakerun.local.run_steps import Step
 
-WAITING = "QUEUED"
+WAITING = LifeCycleState.QUEUED
 
 
 def expand_iterations(task: TaskRun, run: JobRun, step: Step) -> None:
@@ -39,7 +39,7 @@ def expand_iterations(task: TaskRun, run: JobRun, step: Step) -> None:
         )
         iteration.life_cycle_state = WAITING
         run.iterations.append(iteration)
-    task.life_cycle_state = "RUNNING"
+    task.life_cycle_state = LifeCycleState.RUNNING
     if not inputs:
         _end(task, step, "SUCCESS", "No inputs: nothing to iterate over.")
 
@@ -53,7 +53,7 @@ def follow_iterations(
     active = [it for it in iterations if not it.is_terminal and it.life_cycle_state != WAITING]
     for iteration in iterations:
         if iteration.life_cycle_state == WAITING and len(active) < limit and not run.cancel_requested:
-            iteration.life_cycle_state = "PENDING"
+            iteration.life_cycle_state = LifeCycleState.PENDING
             active.append(iteration)
     for iteration in iterations:
         if not iteration.is_terminal:

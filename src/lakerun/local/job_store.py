@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from lakerun.local.db import StateDB
-from lakerun.local.errors import does_not_exist
+from lakerun.local.errors import unknown_id
 from lakerun.local.ids import next_id
 from lakerun.local.run_model import now_ms
 
@@ -45,7 +45,7 @@ class JobStore:
         """The `Job` object of jobs/get."""
         rows = self.db.query("SELECT * FROM jobs WHERE job_id = ?", (job_id,))
         if not rows:
-            raise does_not_exist(f"Job {job_id} does not exist.")
+            raise unknown_id(f"Job {job_id} does not exist.")
         return _job(rows[0])
 
     def exists(self, job_id: int) -> bool:

@@ -1,4 +1,4 @@
-"""Operations on existing runs: cancel, cancel-all, repair and get-output."""
+"""Operations on existing runs: cancel, cancel-all, delete, get, get-output and export."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lakerun.local.dag import downstream_of, failed_task_keys
-from lakerun.local.errors import does_not_exist, invalid_parameter, invalid_state
-from lakerun.local.job_store import JobStore
+from lakerun.local.errors import invalid_parameter, invalid_state, unknown_id
 from lakerun.local.run_engine import RunEngine
-from lakerun.local.run_factory import new_task
-from lakerun.local.run_model import JobRun, TaskRun, now_ms
-from lakerun.local.run_steps import request_cancel
+from lakerun.local.run_model import JobRun, TaskRun
 from lakerun.local.task_runtime.notebook import find_notebook
 from lakerun.local.task_spec import ERROR_FILE, EXIT_FILE, LOG_FILE, SPEC_FILE
 
@@ -29,7 +25,7 @@ def existing_run(engine: RunEngine, run_id: int) -> JobRun:
     """The run with this id, or the error Databricks gives for an unknown run."""
     run = engine.get(run_id)
     if run is None:
-        raise does_not_exist(f"Run {run_id} does not exist.")
+        raise unknown_id(f"Run {run_id} does not exist.")
     return run
 
 
@@ -37,7 +33,7 @@ def cancel(engine: RunEngine, run_id: int) -> None:
     """Asks a run to stop: queued runs end at once, running tasks have their process trees killed."""
     if existing_run(engine, run_id).is_terminal:
         return
-    engine.change(run_id, request_cancel)
+    engine.cancel(run_id)
 
 
 def cancel_all(engine: RunEngine, job_id: int | None, all_queued_runs: bool) -> None:
@@ -46,90 +42,15 @@ def cancel_all(engine: RunEngine, job_id: int | None, all_queued_runs: bool) -> 
         raise invalid_parameter("Either job_id or all_queued_runs must be given")
     for run in engine.active_runs(job_id):
         if job_id is not None or run.life_cycle_state == "QUEUED":
-            engine.change(run.run_id, request_cancel)
+            engine.cancel(run.run_id)
 
 
-def repair(engine: RunEngine, jobs: JobStore, run_id: int, request: dict[str, Any]) -> int:
-    """Re-runs chosen tasks of a finished run (current job settings) and returns the repair id."""
-    with engine.lock:
-        return _repair(engine, jobs, existing_run(engine, run_id), request)
-
-
-def _repair(engine: RunEngine, jobs: JobStore, run: JobRun, request: dict[str, Any]) -> int:
-    run_id = run.run_id
+def delete(engine: RunEngine, run_id: int) -> None:
+    """Deletes a finished run (INVALID_STATE while it is active)."""
+    run = existing_run(engine, run_id)
     if not run.is_terminal:
-        raise invalid_state(f"Run {run_id} is still active; only finished runs can be repaired.")
-    _check_latest_repair(run, request.get("latest_repair_id"))
-    keys = _keys_to_rerun(run, request)
-    current = _current_tasks(jobs, run)
-    repair_id = engine.new_id()
-    if not run.repair_history:
-        run.repair_history.append(_history_item(run, "ORIGINAL", None, (run.start_time, run.end_time)))
-    for index, task in enumerate(run.tasks):
-        if task.task_key in keys:
-            run.past_attempts.append(task)
-            run.tasks[index] = new_task(current.get(task.task_key, task.settings), engine.new_id)
-    if request.get("job_parameters"):
-        given = {str(k): str(v) for k, v in request["job_parameters"].items()}
-        run.job_parameters = [{**p, "value": given.get(p["name"], p["value"])} for p in run.job_parameters]
-    now = now_ms()
-    run.reopen("RUNNING")
-    run.cancel_requested = run.timed_out = False
-    run.end_time = 0
-    timeout = int(run.settings.get("timeout_seconds") or 0)
-    run.deadline = now + timeout * 1000 if timeout > 0 else None
-    new_ids = [t.run_id for t in run.tasks if t.task_key in keys]
-    run.repair_history.append(_history_item(run, "REPAIR", repair_id, (now, 0), new_ids))
-    engine.reopen(run)
-    return repair_id
-
-
-def _check_latest_repair(run: JobRun, latest: Any) -> None:
-    repairs = [item["id"] for item in run.repair_history if item.get("type") == "REPAIR"]
-    if repairs and latest is None:
-        raise invalid_parameter("latest_repair_id is required to repair a run that was already repaired")
-    if repairs and int(latest) != repairs[-1]:
-        raise invalid_parameter(
-            f"latest_repair_id {latest} is not the latest repair of run {run.run_id} ({repairs[-1]})"
-        )
-
-
-def _keys_to_rerun(run: JobRun, request: dict[str, Any]) -> set[str]:
-    keys = {str(key) for key in request.get("rerun_tasks") or []}
-    unknown = keys - {task.task_key for task in run.tasks}
-    if unknown:
-        raise invalid_parameter(f"Tasks not found in run {run.run_id}: {', '.join(sorted(unknown))}")
-    if request.get("rerun_all_failed_tasks"):
-        keys |= failed_task_keys(run)
-    if request.get("rerun_dependent_tasks"):
-        keys |= downstream_of(run, keys)
-    if not keys:
-        raise invalid_parameter(
-            "No tasks to repair: give rerun_tasks or rerun_all_failed_tasks (the run has no failed task)"
-        )
-    return keys
-
-
-def _current_tasks(jobs: JobStore, run: JobRun) -> dict[str, dict[str, Any]]:
-    if run.job_id is None or not jobs.exists(run.job_id):
-        return {}
-    return {task["task_key"]: task for task in jobs.settings(run.job_id).get("tasks") or []}
-
-
-def _history_item(
-    run: JobRun, kind: str, repair_id: int | None, span: tuple[int, int], ids: list[int] | None = None
-) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "type": kind,
-        "start_time": span[0],
-        "end_time": span[1],
-        "state": run.state_dict(),
-        "status": run.status_dict(),
-        "task_run_ids": ids if ids is not None else [task.run_id for task in run.tasks],
-    }
-    if repair_id is not None:
-        item["id"] = repair_id
-    return item
+        raise invalid_state(f"Run {run.run_id} is active and cannot be deleted; cancel it first.")
+    engine.delete(run)
 
 
 def run_view(engine: RunEngine, run_id: int, base_url: str) -> dict[str, Any]:
@@ -170,11 +91,11 @@ def export(engine: RunEngine, run_id: int) -> dict[str, Any]:
 
 
 def _task_run(engine: RunEngine, task_run_id: int) -> tuple[JobRun, TaskRun]:
-    parent = engine.store.parent_of(task_run_id)
+    parent = engine.parent_of(task_run_id)
     run = engine.get(parent) if parent is not None else None
     task = run.find_task_run(task_run_id) if run else None
     if run is None or task is None:
-        raise does_not_exist(f"Run {task_run_id} does not exist.")
+        raise unknown_id(f"Run {task_run_id} does not exist.")
     return run, task
 
 

@@ -18,11 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lakerun.local.cluster_spec import cluster_environment, task_cluster
 from lakerun.local.conditions import evaluate_condition
 from lakerun.local.config import WorkspaceConfig
 from lakerun.local.continuous_jobs import ContinuousJobs
 from lakerun.local.db import StateDB
-from lakerun.local.errors import DatabricksError
+from lakerun.local.errors import DatabricksError, unknown_id
 from lakerun.local.faults import FaultInjector
 from lakerun.local.file_arrival import FileArrivalTriggers
 from lakerun.local.ids import next_id
@@ -30,10 +31,20 @@ from lakerun.local.job_schedules import JobSchedules
 from lakerun.local.job_store import JobStore
 from lakerun.local.notifications import Notifier
 from lakerun.local.paths import WorkspacePaths
-from lakerun.local.run_factory import job_run, scheduled_run
+from lakerun.local.repair_rules import check_repairable, keys_to_rerun
+from lakerun.local.run_admission import admit
+from lakerun.local.run_factory import job_run, scheduled_run, submit_run
 from lakerun.local.run_model import JobRun, TaskRun, now_ms
-from lakerun.local.run_steps import Step, advance, on_exited, on_launch_failed, on_started, request_cancel
-from lakerun.local.run_store import RunStore
+from lakerun.local.run_steps import (
+    Step,
+    advance,
+    on_exited,
+    on_launch_failed,
+    on_started,
+    repair,
+    request_cancel,
+)
+from lakerun.local.run_store import RunFilter, RunStore
 from lakerun.local.task_params import (
     LaunchError,
     build_spec,
@@ -63,7 +74,12 @@ Event = Callable[[Step], None]
 
 
 class RunEngine:
-    """Owns every live (non-terminal) run; API handlers call its methods, which take its lock."""
+    """Owns every live (non-terminal) run and every change to jobs and runs.
+
+    API modules call its public methods (`create_job`, `update_job`, `run_now`, `submit`, `repair`,
+    `cancel`, ...), which take its lock; the lock, the run store and the live runs stay private.
+    Every method may block on the lock, the state database or files: call them from worker threads.
+    """
 
     def __init__(
         self, config: WorkspaceConfig, db: StateDB, paths: WorkspacePaths, faults: FaultInjector
@@ -71,16 +87,16 @@ class RunEngine:
         self.config = config
         self.db = db
         self.paths = paths
-        self.store = RunStore(db)
-        self.jobs = JobStore(db)
+        self._store = RunStore(db)
+        self._jobs = JobStore(db)
         self.schedules = JobSchedules(db)
         self.continuous = ContinuousJobs(db)
         self.file_triggers = FileArrivalTriggers(db, paths)
         self._next_poll_ms = 0
         self.faults = faults
         self.notifier = Notifier(paths.root)
-        self.lock = threading.RLock()
-        self.live: dict[int, JobRun] = {}
+        self._lock = threading.RLock()
+        self._live: dict[int, JobRun] = {}
         self._saved: dict[int, str] = {}
         self._events: queue.Queue[Event | None] = queue.Queue()
         self._stopping = False
@@ -89,7 +105,7 @@ class RunEngine:
 
     def start(self) -> None:
         """Marks runs a previous server left in flight as INTERNAL_ERROR, then starts scheduling."""
-        for run in self.store.active():
+        for run in self._store.active():
             self._fail_after_restart(run)
         self._resume_schedules()
         self._thread.start()
@@ -102,13 +118,93 @@ class RunEngine:
         self._stopping = True
         self._events.put(None)
         self._thread.join(timeout=10)
-        with self.lock:
+        with self._lock:
             groups = [
-                t.pgid for run in self.live.values() for t in run.processes if t.pgid and not t.is_terminal
+                t.pgid for run in self._live.values() for t in run.processes if t.pgid and not t.is_terminal
             ]
         for pgid in groups:
             kill_tree(pgid, grace=0.5)
         self._forks.close()
+
+    # -- the closed API ------------------------------------------------------------------------
+
+    def create_job(self, settings: dict[str, Any]) -> int:
+        """Stores a new job and arms its triggers; returns its id."""
+        with self._lock:
+            job_id = self._jobs.create(settings)
+            self._job_changed(job_id, settings)
+        return job_id
+
+    def update_job(self, job_id: int, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        """Replaces a job's settings with `change(current settings)` (jobs/update and jobs/reset)."""
+        with self._lock:
+            settings = change(self._jobs.settings(job_id))
+            self._jobs.replace(job_id, settings)
+            self._job_changed(job_id, settings)
+
+    def delete_job(self, job_id: int) -> None:
+        """Deletes a job and disarms its triggers (its finished runs stay readable)."""
+        with self._lock:
+            self._jobs.delete(job_id)
+            self._job_changed(job_id, None)
+
+    def run_now(self, job_id: int, request: dict[str, Any]) -> int:
+        """Starts, queues or skips a run of a job; an idempotency token returns its existing run."""
+        with self._lock:
+            existing = self._by_token(request)
+            if existing is not None:
+                return existing
+            return self._add(job_run(job_id, self._jobs.settings(job_id), request, self.new_id)).run_id
+
+    def submit(self, request: dict[str, Any]) -> int:
+        """Starts a one-time run; an idempotency token returns its existing run."""
+        with self._lock:
+            existing = self._by_token(request)
+            if existing is not None:
+                return existing
+            return self._add(submit_run(request, self.new_id)).run_id
+
+    def repair(self, run_id: int, request: dict[str, Any]) -> int:
+        """Re-runs chosen tasks of a finished run with the job's current settings; returns the repair id."""
+        with self._lock:
+            run = self.get(run_id)
+            if run is None:
+                raise unknown_id(f"Run {run_id} does not exist.")
+            check_repairable(run, request.get("latest_repair_id"))
+            keys = keys_to_rerun(run, request)
+            current = {}
+            if run.job_id is not None and self._jobs.exists(run.job_id):
+                current = {t["task_key"]: t for t in self._jobs.settings(run.job_id).get("tasks") or []}
+            given = {str(k): str(v) for k, v in (request.get("job_parameters") or {}).items()}
+            repair_id = self.new_id()
+            repair(
+                run,
+                self._step(),
+                keys=keys,
+                current_settings=current,
+                repair_id=repair_id,
+                job_parameters=given,
+            )
+            self._live[run.run_id] = run
+            self._commit(run)
+        self.wake()
+        return repair_id
+
+    def cancel(self, run_id: int) -> None:
+        """Asks a run to stop: queued runs end at once, running tasks have their process trees killed."""
+        self.change(run_id, request_cancel)
+
+    def list_runs(self, where: RunFilter, offset: int, limit: int) -> tuple[list[JobRun], bool]:
+        """A page of runs, newest first, and whether more follow."""
+        return self._store.list(where, offset, limit)
+
+    def parent_of(self, task_run_id: int) -> int | None:
+        """The job run a task run belongs to."""
+        return self._store.parent_of(task_run_id)
+
+    def _by_token(self, request: dict[str, Any]) -> int | None:
+        token = request.get("idempotency_token")
+        return self._store.by_token(str(token)) if token else None
 
     def new_id(self) -> int:
         """A fresh id for a run, task run or repair."""
@@ -118,10 +214,10 @@ class RunEngine:
         """Where a task run's spec, logs and outputs live."""
         return self.paths.root / "runs" / str(task_run_id)
 
-    def add(self, run: JobRun) -> JobRun:
+    def _add(self, run: JobRun) -> JobRun:
         """Admits a new run: starts it, queues it, or skips it at the job's concurrency limit."""
-        with self.lock:
-            self._admit(run, queue_allowed=True)
+        with self._lock:
+            self._admit(run)
             self._commit(run)
         if run.life_cycle_state == "SKIPPED":
             self.notifier.run_event(run, "on_failure")
@@ -130,8 +226,8 @@ class RunEngine:
 
     def change(self, run_id: int, action: Callable[[JobRun, Step], None]) -> None:
         """Applies `action` to a live run under the lock, then saves it and carries out the effects."""
-        with self.lock:
-            run = self.live.get(run_id)
+        with self._lock:
+            run = self._live.get(run_id)
             if run is None:
                 return
             step = self._step()
@@ -139,18 +235,11 @@ class RunEngine:
             self._settle(step)
         self.wake()
 
-    def reopen(self, run: JobRun) -> None:
-        """Puts a repaired (formerly terminal) run back under the engine's control."""
-        with self.lock:
-            self.live[run.run_id] = run
-            self._commit(run)
-        self.wake()
-
-    def job_changed(self, job_id: int, settings: dict[str, Any] | None) -> None:
+    def _job_changed(self, job_id: int, settings: dict[str, Any] | None) -> None:
         """Applies a job's new settings (None: deleted) to its schedule, file-arrival trigger and
-        continuous mode at once; call under the lock that also covers the job store write, so the
+        continuous mode at once, under the lock that also covers the job store write, so the
         scheduler never fires a stale definition."""
-        with self.lock:
+        with self._lock:
             if settings is None:
                 self._forget_triggers(job_id)
             else:
@@ -163,19 +252,19 @@ class RunEngine:
 
     def get(self, run_id: int) -> JobRun | None:
         """A copy of a run, live or stored."""
-        with self.lock:
-            live = self.live.get(run_id)
-            return copy.deepcopy(live) if live else self.store.get(run_id)
+        with self._lock:
+            live = self._live.get(run_id)
+            return copy.deepcopy(live) if live else self._store.get(run_id)
 
     def active_runs(self, job_id: int | None) -> list[JobRun]:
         """Live runs, of one job or all."""
-        with self.lock:
-            return [copy.deepcopy(r) for r in self.live.values() if job_id is None or r.job_id == job_id]
+        with self._lock:
+            return [copy.deepcopy(r) for r in self._live.values() if job_id is None or r.job_id == job_id]
 
     def delete(self, run: JobRun) -> None:
         """Removes a finished run and its task folders."""
-        with self.lock:
-            self.store.delete(run.run_id)
+        with self._lock:
+            self._store.delete(run.run_id)
         for task in (*run.processes, *run.past_attempts):
             shutil.rmtree(self.folder(task.run_id), ignore_errors=True)
         shutil.rmtree(task_values_dir(self.paths, run.run_id), ignore_errors=True)
@@ -196,14 +285,14 @@ class RunEngine:
                 LOG.exception("run engine step failed; the scheduler carries on")
 
     def _turn(self, event: Event | None) -> None:
-        with self.lock:
+        with self._lock:
             step = self._step()
             if event is not None:
                 event(step)
             self._fire_schedules()
             self._fire_file_arrivals()
             for _ in range(2):  # a second pass lets tasks that follow a child job run see it end
-                for run in list(self.live.values()):
+                for run in list(self._live.values()):
                     advance(run, step)
                     self._commit(run)
             for run in self._admit_queued():
@@ -240,7 +329,7 @@ class RunEngine:
                 self.continuous.run_ended(job_id, "FAILED", now)
 
     def _busy_jobs(self) -> set[int]:
-        return {run.job_id for run in self.live.values() if run.job_id is not None}
+        return {run.job_id for run in self._live.values() if run.job_id is not None}
 
     def _start_triggered(
         self, job_id: int, trigger: str, record: Callable[[int, dict[str, Any]], bool]
@@ -248,11 +337,11 @@ class RunEngine:
         """Starts a run a job fires by itself; `record` notes the firing in the same transaction as
         the run (False: the trigger is gone), so a crash can neither lose a firing nor repeat it.
         Returns the run, or None when none started."""
-        if not self.jobs.exists(job_id):
+        if not self._jobs.exists(job_id):
             self._forget_triggers(job_id)
             return None
         with self.db.transaction():
-            settings = self.jobs.settings(job_id)
+            settings = self._jobs.settings(job_id)
             if not record(job_id, settings):
                 return None
             try:
@@ -260,14 +349,14 @@ class RunEngine:
             except DatabricksError as exc:
                 LOG.warning("Job %s was triggered (%s) but cannot run: %s", job_id, trigger, exc.message)
                 return None
-            return self.add(run)
+            return self._add(run)
 
     def _resume_schedules(self) -> None:
         """Reloads every job's triggers from the state database: unchanged schedules keep their stored
         next instant (one catch-up run if it passed while the workspace was down), unchanged file
         triggers what they had seen, continuous jobs their back-off."""
-        with self.lock:
-            jobs = self.jobs.all_settings()
+        with self._lock:
+            jobs = self._jobs.all_settings()
             for table in (self.schedules, self.file_triggers, self.continuous):
                 table.keep_only(set(jobs))
             for job_id, settings in jobs.items():
@@ -304,18 +393,18 @@ class RunEngine:
         job_id = int(settings.get("job_id") or 0)
         request = {"job_parameters": settings.get("job_parameters") or {}}
         try:
-            child = job_run(job_id, self.jobs.settings(job_id), request, self.new_id)
+            child = job_run(job_id, self._jobs.settings(job_id), request, self.new_id)
         except DatabricksError as exc:
             raise LaunchError(
                 f"Task {task.task_key} cannot run job {job_id}: {exc.message}", "RESOURCE_NOT_FOUND"
             ) from exc
         child.trigger = "RUN_JOB_TASK"
-        self._admit(child, queue_allowed=True)
+        self._admit(child)
         self._commit(child)
         return child.run_id
 
     def _child_result(self, run_id: int) -> tuple[str, str] | None:
-        child = self.live.get(run_id) or self.store.get(run_id)
+        child = self._live.get(run_id) or self._store.get(run_id)
         if child is None:
             return "FAILED", f"Job run {run_id} no longer exists."
         if not child.is_terminal:
@@ -324,10 +413,10 @@ class RunEngine:
 
     def _settle(self, step: Step) -> None:
         while step.child_cancels:
-            child = self.live.get(step.child_cancels.pop())
+            child = self._live.get(step.child_cancels.pop())
             if child is not None:
                 request_cancel(child, step)
-        for run in list(self.live.values()):
+        for run in list(self._live.values()):
             self._commit(run)
         for run_id, task_run_id in step.launches:
             threading.Thread(target=self._launch, args=(run_id, task_run_id), daemon=True).start()
@@ -339,19 +428,19 @@ class RunEngine:
     def _commit(self, run: JobRun) -> None:
         document = json.dumps(run.to_json())
         if self._saved.get(run.run_id) != document:
-            self.store.save(run)
+            self._store.save(run)
             self._saved[run.run_id] = document
         if run.is_terminal:
-            if run.job_id is not None and run.run_id in self.live:
+            if run.job_id is not None and run.run_id in self._live:
                 self.continuous.run_ended(run.job_id, run.result_state or run.life_cycle_state, now_ms())
-            self.live.pop(run.run_id, None)
+            self._live.pop(run.run_id, None)
             self._saved.pop(run.run_id, None)
         else:
-            self.live[run.run_id] = run
+            self._live[run.run_id] = run
 
     def _seconds_to_next_deadline(self) -> float:
-        with self.lock:
-            moments = [m for run in self.live.values() for m in _deadlines(run)]
+        with self._lock:
+            moments = [m for run in self._live.values() for m in _deadlines(run)]
             next_fire = self.schedules.next_fire_ms()
             next_continuous = self.continuous.next_start_ms(self._busy_jobs())
             next_poll = self._next_poll_ms if self.file_triggers.any() else None
@@ -363,7 +452,7 @@ class RunEngine:
     def _can_launch(self) -> bool:
         running = sum(
             1
-            for run in self.live.values()
+            for run in self._live.values()
             for t in run.processes
             if t.launch_time and not t.is_terminal and t.life_cycle_state != "WAITING_FOR_RETRY"
         )
@@ -371,52 +460,20 @@ class RunEngine:
 
     # -- admission --------------------------------------------------------------------------
 
-    def _admit(self, run: JobRun, queue_allowed: bool) -> bool:
-        limit = int(run.settings.get("max_concurrent_runs", 1))
-        busy = [r for r in self.live.values() if r.job_id == run.job_id and r.run_id != run.run_id]
-        running = [r for r in busy if r.life_cycle_state != "QUEUED"]
-        ahead = [r for r in busy if r.life_cycle_state == "QUEUED" and r.run_id < run.run_id]
-        if run.job_id is None or (len(running) < limit and not ahead):
-            self._start_pending(run)
-            return True
-        if run.queue_enabled and limit > 0 and queue_allowed:
-            run.life_cycle_state = "QUEUED"
-            run.queue_code = "MAX_CONCURRENT_RUNS_REACHED"
-            run.state_message = f"Queued: the job reached its maximum of {limit} concurrent runs."
-        elif not run.queue_enabled or limit == 0:
-            run.finish(
-                "SKIPPED",
-                "MAXIMUM_CONCURRENT_RUNS_REACHED",
-                f"Skipping this run because the limit of {limit} maximum concurrent runs has been reached.",
-            )
-            run.end_time = now_ms()
-            for task in run.tasks:
-                task.finish("SKIPPED", "MAXIMUM_CONCURRENT_RUNS_REACHED", run.state_message)
-        return False
+    def _admit(self, run: JobRun) -> bool:
+        return admit(run, list(self._live.values()), self.faults.cluster_start_seconds)
 
     def _admit_queued(self) -> list[JobRun]:
         queued = sorted(
-            (r for r in self.live.values() if r.life_cycle_state == "QUEUED"), key=lambda r: r.run_id
+            (r for r in self._live.values() if r.life_cycle_state == "QUEUED"), key=lambda r: r.run_id
         )
-        return [run for run in queued if self._admit(run, queue_allowed=True)]
-
-    def _start_pending(self, run: JobRun) -> None:
-        now = now_ms()
-        if run.life_cycle_state == "QUEUED":
-            run.queue_duration = now - run.queued_time
-        run.life_cycle_state, run.state_message, run.queue_code = "PENDING", "", None
-        delay = self.faults.cluster_start_seconds()
-        if delay > 0:
-            run.pending_until = now + int(delay * 1000)
-            run.state_message = "Waiting for the cluster to start."
-        timeout = int(run.settings.get("timeout_seconds") or 0)
-        run.deadline = now + timeout * 1000 if timeout > 0 else None
+        return [run for run in queued if self._admit(run)]
 
     # -- task processes ---------------------------------------------------------------------
 
     def _launch(self, run_id: int, task_run_id: int) -> None:
-        with self.lock:
-            run = copy.deepcopy(self.live.get(run_id))
+        with self._lock:
+            run = copy.deepcopy(self._live.get(run_id))
         task = run.current_task_run(task_run_id) if run else None
         if run is None or task is None:
             return
@@ -425,7 +482,8 @@ class RunEngine:
         try:
             spec = build_spec(task, run, self.paths, folder)
             python = python_for_task(self.paths.root, task.settings, task_libraries(task, run))
-            process = spawn(spec, python, folder, self._task_env(), self._forks)
+            env = {**cluster_environment(task_cluster(task.settings, run.settings)), **self._task_env()}
+            process = spawn(spec, python, folder, env, self._forks)
         except Exception as exc:
             code = exc.code if isinstance(exc, LaunchError) else "INVALID_RUN_CONFIGURATION"
             message = str(exc) if isinstance(exc, LaunchError) else f"The task could not start: {exc}"
@@ -438,7 +496,7 @@ class RunEngine:
 
     def _post(self, run_id: int, task_run_id: int, action: Callable[[JobRun, Any, Step], None]) -> None:
         def event(step: Step) -> None:
-            run = self.live.get(run_id)
+            run = self._live.get(run_id)
             task = run.current_task_run(task_run_id) if run else None
             if run is not None and task is not None:
                 action(run, task, step)
@@ -450,6 +508,7 @@ class RunEngine:
             "DATABRICKS_HOST": self.config.url,
             "DATABRICKS_TOKEN": self.config.tokens[0],
             "LAKERUN_WORKSPACE_ROOT": str(self.paths.root),
+            "LAKERUN_WAREHOUSE_ROOT": str(self.paths.root / "warehouse"),
         }
 
     def _fail_after_restart(self, run: JobRun) -> None:
@@ -461,7 +520,7 @@ class RunEngine:
                 task.end_time = now_ms()
         run.finish("INTERNAL_ERROR", None, RESTART_MESSAGE)
         run.end_time = now_ms()
-        self.store.save(run)
+        self._store.save(run)
 
 
 def _deadlines(run: JobRun) -> list[int]:

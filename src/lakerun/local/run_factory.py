@@ -7,7 +7,7 @@ from typing import Any
 
 from lakerun.local.errors import invalid_parameter
 from lakerun.local.job_settings import parse_submit_tasks
-from lakerun.local.run_model import JobRun, TaskRun, now_ms
+from lakerun.local.run_model import JobRun, LifeCycleState, TaskRun, now_ms
 
 LEGACY_PARAMETERS = (
     "python_params",
@@ -30,6 +30,7 @@ RUN_SETTINGS = (
     "notification_settings",
     "health",
     "git_source",
+    "job_clusters",
 )
 
 
@@ -74,6 +75,7 @@ def submit_run(request: dict[str, Any], new_id: Callable[[], int]) -> JobRun:
         run_id=new_id(),
         run_name=str(request.get("run_name") or "Untitled"),
         run_type="SUBMIT_RUN",
+        submit_job_id=new_id(),
         single_task=single,
         settings=settings,
         idempotency_token=request.get("idempotency_token"),
@@ -88,7 +90,7 @@ def new_task(settings: dict[str, Any], new_id: Callable[[], int]) -> TaskRun:
     task = TaskRun(
         task_key=str(settings["task_key"]), run_id=run_id, original_attempt_run_id=run_id, settings=settings
     )
-    task.life_cycle_state = "BLOCKED" if task.depends_on else "PENDING"
+    task.life_cycle_state = LifeCycleState.BLOCKED if task.depends_on else LifeCycleState.PENDING
     return task
 
 

@@ -10,10 +10,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from lakerun.local.dag import GO, run_outcome, upstream_verdict
 from lakerun.local.for_each import expand_iterations, follow_iterations
-from lakerun.local.run_model import JobRun, TaskRun
+from lakerun.local.run_factory import new_task
+from lakerun.local.run_model import JobRun, LifeCycleState, TaskRun
 from lakerun.local.task_params import LaunchError
 from lakerun.local.task_spec import ERROR_FILE
 
@@ -50,7 +52,7 @@ def advance(run: JobRun, step: Step) -> None:
     if run.life_cycle_state == "PENDING":
         if run.pending_until and step.now < run.pending_until:
             return
-        run.life_cycle_state, run.state_message = "RUNNING", ""
+        run.life_cycle_state, run.state_message = LifeCycleState.RUNNING, ""
         step.notices.append((run, "on_start"))
     if run.deadline and step.now >= run.deadline and not (run.timed_out or run.cancel_requested):
         run.timed_out = True
@@ -84,10 +86,40 @@ def request_cancel(run: JobRun, step: Step) -> None:
         task.finish("TERMINATED", "CANCELED", "Run cancelled while queued.")
 
 
+def repair(
+    run: JobRun,
+    step: Step,
+    *,
+    keys: set[str],
+    current_settings: dict[str, dict[str, Any]],
+    repair_id: int,
+    job_parameters: dict[str, str],
+) -> None:
+    """Re-opens a finished run: fresh attempts of the `keys` tasks (with the job's current settings
+    where it still has the task), earlier attempts kept, the repair recorded in `repair_history`."""
+    if not run.repair_history:
+        run.repair_history.append(run.history_item("ORIGINAL", None, (run.start_time, run.end_time)))
+    for index, task in enumerate(run.tasks):
+        if task.task_key in keys:
+            run.past_attempts.append(task)
+            run.tasks[index] = new_task(current_settings.get(task.task_key, task.settings), step.new_id)
+    if job_parameters:
+        run.job_parameters = [
+            {**p, "value": job_parameters.get(p["name"], p["value"])} for p in run.job_parameters
+        ]
+    run.reopen("RUNNING")
+    run.cancel_requested = run.timed_out = False
+    run.end_time = 0
+    timeout = int(run.settings.get("timeout_seconds") or 0)
+    run.deadline = step.now + timeout * 1000 if timeout > 0 else None
+    new_ids = [t.run_id for t in run.tasks if t.task_key in keys]
+    run.repair_history.append(run.history_item("REPAIR", repair_id, (step.now, 0), new_ids))
+
+
 def stop_tasks(run: JobRun, reason: str, step: Step) -> None:
     """Cancels (reason CANCELED) or times out (TIMEDOUT) every unfinished task of a run."""
     if run.life_cycle_state in ("RUNNING", "PENDING"):
-        run.life_cycle_state = "TERMINATING"
+        run.life_cycle_state = LifeCycleState.TERMINATING
     for task in run.processes:
         if task.is_terminal or task.kill_reason:
             continue
@@ -101,7 +133,7 @@ def stop_tasks(run: JobRun, reason: str, step: Step) -> None:
             )
         elif task.launch_time and task.life_cycle_state != "WAITING_FOR_RETRY":
             task.kill_reason = reason
-            task.life_cycle_state = "TERMINATING"
+            task.life_cycle_state = LifeCycleState.TERMINATING
             if task.pgid:
                 step.kills.append(task.pgid)
         else:
@@ -120,7 +152,7 @@ def on_started(task: TaskRun, pgid: int, step: Step) -> None:
     if task.kill_reason:
         step.kills.append(pgid)
         return
-    task.life_cycle_state = "RUNNING"
+    task.life_cycle_state = LifeCycleState.RUNNING
     timeout = int(task.settings.get("timeout_seconds") or 0)
     task.deadline = step.now + timeout * 1000 if timeout > 0 else None
 
@@ -170,7 +202,7 @@ def _advance_task(task: TaskRun, run: JobRun, step: Step) -> None:
     if state == "BLOCKED" and not run.cancel_requested:
         verdict = upstream_verdict(task, run)
         if verdict == GO:
-            task.life_cycle_state = "PENDING"
+            task.life_cycle_state = LifeCycleState.PENDING
         elif verdict is not None:
             _end_task(task, step.now, verdict, _skip_message(verdict))
             task.start_time = step.now
@@ -189,7 +221,7 @@ def _advance_task(task: TaskRun, run: JobRun, step: Step) -> None:
         step.launches.append((run.run_id, task.run_id))
     elif state == "RUNNING" and task.deadline and step.now >= task.deadline and not task.kill_reason:
         task.kill_reason = "TIMEDOUT"
-        task.life_cycle_state = "TERMINATING"
+        task.life_cycle_state = LifeCycleState.TERMINATING
         if task.pgid:
             step.kills.append(task.pgid)
     elif state == "WAITING_FOR_RETRY" and task.retry_at is not None and step.now >= task.retry_at:
@@ -220,7 +252,7 @@ def _start_child(task: TaskRun, run: JobRun, step: Step) -> None:
     except LaunchError as exc:
         on_launch_failed(task, exc.code, str(exc), step)
         return
-    task.life_cycle_state = "RUNNING"
+    task.life_cycle_state = LifeCycleState.RUNNING
     task.state_message = f"Running job run {task.child_run_id}."
 
 
@@ -241,7 +273,7 @@ def _maybe_retry(task: TaskRun, run: JobRun, step: Step) -> None:
     if run.cancel_requested or run.timed_out or not (max_retries < 0 or task.attempt_number < max_retries):
         return
     run.past_attempts.append(replace(task))
-    task.life_cycle_state = "WAITING_FOR_RETRY"
+    task.life_cycle_state = LifeCycleState.WAITING_FOR_RETRY
     task.state_message = (
         f"Attempt {task.attempt_number} failed ({task.result_state}); waiting to retry. {task.state_message}"
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 
+from lakerun.local.cluster_catalog import DATABRICKS_RUNTIMES, local_node_type
 from lakerun.local.cluster_libraries import (
     add_cluster_libraries,
     check_cluster_id,
@@ -80,8 +81,16 @@ async def start_cluster(request: Request) -> dict[str, Any]:
 
 @router.get("/clusters/spark-versions")
 async def spark_versions() -> dict[str, Any]:
-    """The one runtime a local cluster offers: this Python."""
-    return {"versions": [{"key": SPARK_VERSION, "name": f"lakerun local ({SPARK_VERSION})"}]}
+    """This Python as a runtime, then Databricks runtime names clusters may ask for (all run locally
+    on this Python), so `select_spark_version()` finds an LTS version as on Databricks."""
+    local = {"key": SPARK_VERSION, "name": f"lakerun local ({SPARK_VERSION})"}
+    return {"versions": [local, *({"key": key, "name": name} for key, name in DATABRICKS_RUNTIMES)]}
+
+
+@router.get("/clusters/list-node-types")
+async def list_node_types() -> dict[str, Any]:
+    """One node type: this machine, with its cores and memory."""
+    return {"node_types": [local_node_type()]}
 
 
 @router.get("/libraries/cluster-status")

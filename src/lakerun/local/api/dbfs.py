@@ -68,7 +68,7 @@ def dbfs_display(path: str) -> str:
 @router.post("/dbfs/put")
 async def put(request: Request) -> dict[str, Any]:
     """Writes a whole file from base64 `contents` (≤ 1 MB) or a multipart upload of any size."""
-    params, upload = await params_and_upload(request, "contents")
+    params, upload = await params_and_upload(request, "contents", "file")
     shown, local = _locate(request, params, "path")
     if upload is None:
         upload = decode_base64(params.get("contents") or "", "contents")

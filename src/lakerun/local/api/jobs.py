@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 
+from lakerun.local.api_v20 import is_v20, job_v20
 from lakerun.local.errors import invalid_parameter
 from lakerun.local.job_settings import merge_update, parse_job_settings
 from lakerun.local.job_store import JobStore
 from lakerun.local.paging import page_limit, page_offset, page_tokens
 from lakerun.local.params import as_bool, as_int, request_params, required, required_int
 from lakerun.local.run_engine import RunEngine
-from lakerun.local.run_factory import job_run
 
 router = APIRouter()
 
@@ -40,18 +41,15 @@ def _engine(request: Request) -> RunEngine:
 async def create(request: Request) -> dict[str, Any]:
     """Creates a job from multi-task settings or the Jobs 2.0 single-task form."""
     settings = parse_job_settings(await request_params(request))
-    engine = _engine(request)
-    with engine.lock:
-        job_id = _jobs(request).create(settings)
-        engine.job_changed(job_id, settings)
-    return {"job_id": job_id}
+    return {"job_id": await run_in_threadpool(_engine(request).create_job, settings)}
 
 
 @router.get("/jobs/get")
 async def get(request: Request) -> dict[str, Any]:
     """One job with its settings."""
     params = await request_params(request)
-    return _jobs(request).get(required_int(params, "job_id"))
+    job = await run_in_threadpool(_jobs(request).get, required_int(params, "job_id"))
+    return job_v20(job) if is_v20(request) else job
 
 
 @router.get("/jobs/list")
@@ -60,7 +58,11 @@ async def list_jobs(request: Request) -> dict[str, Any]:
     params = await request_params(request)
     limit = page_limit(as_int(params, "limit"), default=20, maximum=100)
     offset = page_offset(params.get("page_token")) or (as_int(params, "offset") or 0)
-    jobs, has_more = _jobs(request).list(params.get("name"), offset, limit, as_bool(params, "expand_tasks"))
+    legacy = is_v20(request)
+    expand = legacy or as_bool(params, "expand_tasks")
+    jobs, has_more = await run_in_threadpool(_jobs(request).list, params.get("name"), offset, limit, expand)
+    if legacy:
+        jobs = [job_v20(job) for job in jobs]
     response: dict[str, Any] = {"jobs": jobs} if jobs else {}
     return {**response, **page_tokens(offset, limit, has_more)}
 
@@ -74,11 +76,10 @@ async def update(request: Request) -> dict[str, Any]:
     removals = params.get("fields_to_remove") or []
     if not isinstance(new_settings, dict) or not isinstance(removals, list):
         raise invalid_parameter("new_settings must be an object and fields_to_remove a list")
-    jobs, engine = _jobs(request), _engine(request)
-    with engine.lock:
-        settings = merge_update(jobs.settings(job_id), new_settings, [str(r) for r in removals])
-        jobs.replace(job_id, settings)
-        engine.job_changed(job_id, settings)
+    fields = [str(r) for r in removals]
+    await run_in_threadpool(
+        _engine(request).update_job, job_id, lambda current: merge_update(current, new_settings, fields)
+    )
     return {}
 
 
@@ -88,10 +89,7 @@ async def reset(request: Request) -> dict[str, Any]:
     params = await request_params(request)
     job_id = required_int(params, "job_id")
     settings = parse_job_settings(required(params, "new_settings"))
-    engine = _engine(request)
-    with engine.lock:
-        _jobs(request).replace(job_id, settings)
-        engine.job_changed(job_id, settings)
+    await run_in_threadpool(_engine(request).update_job, job_id, lambda _: settings)
     return {}
 
 
@@ -100,10 +98,8 @@ async def delete(request: Request) -> dict[str, Any]:
     """Deletes a job."""
     params = await request_params(request)
     job_id = required_int(params, "job_id")
-    engine = _engine(request)
-    with engine.lock:
-        _jobs(request).delete(job_id)
-        engine.job_changed(job_id, None)
+    await run_in_threadpool(_engine(request).delete_job, job_id)
+    request.app.state.settings.forget("jobs", str(job_id))
     return {}
 
 
@@ -111,12 +107,5 @@ async def delete(request: Request) -> dict[str, Any]:
 async def run_now(request: Request) -> dict[str, Any]:
     """Starts (or queues, or skips) a run of a job; an idempotency token returns its existing run."""
     params = await request_params(request)
-    job_id = required_int(params, "job_id")
-    engine = _engine(request)
-    with engine.lock:
-        token = params.get("idempotency_token")
-        existing = engine.store.by_token(str(token)) if token else None
-        if existing is None:
-            run = job_run(job_id, _jobs(request).settings(job_id), params, engine.new_id)
-            existing = engine.add(run).run_id
-    return {"run_id": existing, "number_in_job": existing}
+    run_id = await run_in_threadpool(_engine(request).run_now, required_int(params, "job_id"), params)
+    return {"run_id": run_id, "number_in_job": run_id}

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 
 from lakerun.local import run_actions
-from lakerun.local.errors import invalid_state
+from lakerun.local.api_v20 import is_v20, run_v20
 from lakerun.local.faults import FaultInjector
 from lakerun.local.paging import page_limit, page_offset, page_tokens
 from lakerun.local.params import as_bool, as_int, request_params, required_int
 from lakerun.local.run_engine import RunEngine
-from lakerun.local.run_factory import submit_run
 from lakerun.local.run_store import RunFilter
 
 router = APIRouter()
@@ -45,28 +45,26 @@ def _engine(request: Request) -> RunEngine:
 async def submit(request: Request) -> dict[str, Any]:
     """Starts a one-time run; an idempotency token returns its existing run."""
     params = await request_params(request)
-    engine = _engine(request)
-    with engine.lock:
-        token = params.get("idempotency_token")
-        existing = engine.store.by_token(str(token)) if token else None
-        if existing is None:
-            existing = engine.add(submit_run(params, engine.new_id)).run_id
-    return {"run_id": existing}
+    return {"run_id": await run_in_threadpool(_engine(request).submit, params)}
 
 
 @router.get("/jobs/runs/get")
 async def get(request: Request) -> dict[str, Any]:
     """A run with its state, status, tasks and timings."""
     params = await request_params(request)
-    engine = _engine(request)
-    return run_actions.run_view(engine, required_int(params, "run_id"), _base_url(request))
+    run = await run_in_threadpool(
+        run_actions.run_view, _engine(request), required_int(params, "run_id"), _base_url(request)
+    )
+    return run_v20(run) if is_v20(request) else run
 
 
 @router.get("/jobs/runs/get-output")
 async def get_output(request: Request) -> dict[str, Any]:
     """The output of a task run: notebook exit value, logs, error and metadata."""
     params = await request_params(request)
-    return run_actions.output(_engine(request), required_int(params, "run_id"), _base_url(request))
+    return await run_in_threadpool(
+        run_actions.output, _engine(request), required_int(params, "run_id"), _base_url(request)
+    )
 
 
 @router.get("/jobs/runs/list")
@@ -83,10 +81,11 @@ async def list_runs(request: Request) -> dict[str, Any]:
         start_time_from=as_int(params, "start_time_from"),
         start_time_to=as_int(params, "start_time_to"),
     )
-    engine = _engine(request)
-    runs, has_more = engine.store.list(where, offset, limit)
-    expand = as_bool(params, "expand_tasks")
+    runs, has_more = await run_in_threadpool(_engine(request).list_runs, where, offset, limit)
+    expand = is_v20(request) or as_bool(params, "expand_tasks")
     payloads = [_listed(run.to_api(_base_url(request)), expand) for run in runs]
+    if is_v20(request):
+        payloads = [run_v20(run) for run in payloads]
     return {**({"runs": payloads} if payloads else {}), **page_tokens(offset, limit, has_more)}
 
 
@@ -100,14 +99,14 @@ def _listed(run: dict[str, Any], expand_tasks: bool) -> dict[str, Any]:
 async def export(request: Request) -> dict[str, Any]:
     """The code view of a notebook task run."""
     params = await request_params(request)
-    return run_actions.export(_engine(request), required_int(params, "run_id"))
+    return await run_in_threadpool(run_actions.export, _engine(request), required_int(params, "run_id"))
 
 
 @router.post("/jobs/runs/cancel")
 async def cancel(request: Request) -> dict[str, Any]:
     """Cancels a run asynchronously: it may still be TERMINATING when this returns."""
     params = await request_params(request)
-    run_actions.cancel(_engine(request), required_int(params, "run_id"))
+    await run_in_threadpool(run_actions.cancel, _engine(request), required_int(params, "run_id"))
     return {}
 
 
@@ -115,7 +114,8 @@ async def cancel(request: Request) -> dict[str, Any]:
 async def cancel_all(request: Request) -> dict[str, Any]:
     """Cancels every active run of a job (or every queued run, with `all_queued_runs`)."""
     params = await request_params(request)
-    run_actions.cancel_all(_engine(request), as_int(params, "job_id"), as_bool(params, "all_queued_runs"))
+    job_id, queued = as_int(params, "job_id"), as_bool(params, "all_queued_runs")
+    await run_in_threadpool(run_actions.cancel_all, _engine(request), job_id, queued)
     return {}
 
 
@@ -123,11 +123,7 @@ async def cancel_all(request: Request) -> dict[str, Any]:
 async def delete(request: Request) -> dict[str, Any]:
     """Deletes a finished run."""
     params = await request_params(request)
-    engine = _engine(request)
-    run = run_actions.existing_run(engine, required_int(params, "run_id"))
-    if not run.is_terminal:
-        raise invalid_state(f"Run {run.run_id} is active and cannot be deleted; cancel it first.")
-    engine.delete(run)
+    await run_in_threadpool(run_actions.delete, _engine(request), required_int(params, "run_id"))
     return {}
 
 
@@ -135,6 +131,5 @@ async def delete(request: Request) -> dict[str, Any]:
 async def repair(request: Request) -> dict[str, Any]:
     """Re-runs failed or chosen tasks of a finished run."""
     params = await request_params(request)
-    engine = _engine(request)
     run_id = required_int(params, "run_id")
-    return {"repair_id": run_actions.repair(engine, request.app.state.jobs, run_id, params)}
+    return {"repair_id": await run_in_threadpool(_engine(request).repair, run_id, params)}

@@ -52,7 +52,7 @@ def _engine(request: Request) -> RunEngine:
 async def index(request: Request) -> str:
     """The landing page: recent runs (linked to their pages) and the jobs of this workspace."""
     engine = _engine(request)
-    runs, _ = engine.store.list(RunFilter(), 0, RECENT_RUNS)
+    runs, _ = engine.list_runs(RunFilter(), 0, RECENT_RUNS)
     jobs, _ = request.app.state.jobs.list(None, 0, 100, True)
     return INDEX.format(
         runs="".join(_run_line(run.to_api("")) for run in runs),

@@ -55,7 +55,7 @@ def _paths(request: Request) -> WorkspacePaths:
 @router.post("/workspace/import")
 async def import_object(request: Request) -> dict[str, Any]:
     """Imports a notebook (SOURCE, JUPYTER, AUTO) or a file (AUTO, RAW) from base64 or multipart content."""
-    params, upload = await params_and_upload(request, "content")
+    params, upload = await params_and_upload(request, "content", "file")
     path = display_path(str(required(params, "path")))
     content = upload if upload is not None else decode_base64(params.get("content") or "", "content")
     if len(content) > MAX_IMPORT_BYTES:

@@ -4,7 +4,8 @@ Starting Python and importing the runtime costs 100-400 ms; a fork costs a few. 
 one JSON line per task on stdin (`{"spec": path, "env": {...}}`, the child's environment); this process answers `started <pid>` and, when the child ends,
 `exited <pid> <exit code>` on stdout. It is single-threaded (forking is only safe then): a SIGCHLD
 wake-up pipe and stdin are multiplexed with `select`. Each child starts its own session, so the
-workspace can kill its whole process tree as for any task.
+workspace can kill its whole process tree as for any task. The server maps `/dbfs`, `/Volumes` and
+`/Workspace` once at start (`mounts`), and every forked task inherits the mapping.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import select
 import signal
 
+from lakerun.local.task_runtime.mounts import map_workspace_paths
 from lakerun.local.task_runtime.runner import quick_exit, run_forked
 
 STDIN, STDOUT = 0, 1
@@ -21,6 +23,9 @@ STDIN, STDOUT = 0, 1
 
 def serve() -> int:
     """Forks a task per spec path read from stdin until stdin closes; returns the exit code."""
+    root = os.environ.get("LAKERUN_WORKSPACE_ROOT")
+    if root:
+        map_workspace_paths(root)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_read, False)
     os.set_blocking(wake_write, False)

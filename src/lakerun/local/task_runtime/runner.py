@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lakerun.local.task_runtime.dbutils import DBUtils, NotebookExit
+from lakerun.local.task_runtime.mounts import map_workspace_paths
 from lakerun.local.task_runtime.notebook import find_notebook, run_cells
 from lakerun.local.task_runtime.spark import LazySpark
 from lakerun.local.task_spec import ERROR_FILE, EXIT_FILE, LOG_FILE, TaskSpec
@@ -25,6 +26,8 @@ from lakerun.local.task_spec import ERROR_FILE, EXIT_FILE, LOG_FILE, TaskSpec
 def main(argv: list[str]) -> int:
     """Runs the task described by the spec file in `argv[0]`; the return value is the exit code."""
     spec = TaskSpec.read(Path(argv[0]))
+    if spec.workspace_root:
+        map_workspace_paths(spec.workspace_root)
     output = Path(spec.output_dir)
     spark = LazySpark()
     builtins.dbutils = DBUtils(spec)  # type: ignore[attr-defined]

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
+
+from lakerun.local.cluster_spec import SPARK_CONF_VARIABLE
+
+# Settings Databricks puts on every cluster's session; libraries read them (Dagster Pipes' DBFS writer).
+CLUSTER_USAGE_TAGS = {
+    "spark.databricks.clusterUsageTags.clusterId": "local",
+    "spark.databricks.clusterUsageTags.clusterName": "local",
+    "spark.databricks.clusterUsageTags.clusterLogDeliveryEnabled": "false",
+    "spark.databricks.clusterUsageTags.clusterLogDestination": "",
+}
 
 
 class LazySpark:
@@ -19,12 +30,13 @@ class LazySpark:
             except ImportError as exc:
                 raise RuntimeError("`spark` needs pyspark: pip install 'lakerun[spark]'") from exc
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-            self._session = (
-                SparkSession.builder.master("local[*]")
-                .appName("lakerun-task")
-                .config("spark.ui.enabled", "false")
-                .getOrCreate()
-            )
+            builder = SparkSession.builder.master("local[*]").appName("lakerun-task")
+            builder = builder.config("spark.ui.enabled", "false")
+            for key, value in CLUSTER_USAGE_TAGS.items():
+                builder = builder.config(key, value)
+            for key, value in json.loads(os.environ.get(SPARK_CONF_VARIABLE) or "{}").items():
+                builder = builder.config(key, value)
+            self._session = builder.getOrCreate()
         return self._session
 
     def __getattr__(self, name: str) -> Any:
