@@ -14,6 +14,7 @@ from lakerun.control.callbacks import CallbackEvent, receive, verify
 from lakerun.control.context import ControlContext
 from lakerun.control.events import EventBus
 from lakerun.control.fanout import PgFanout
+from lakerun.control.isolation import WorkspaceGates
 from lakerun.control.janitor import SecretJanitor
 from lakerun.control.launch import CALLBACK_PARAMETERS, job_parameter_references
 from lakerun.control.notify import Notifier
@@ -51,9 +52,10 @@ class ControlPlane:
             engine=engine,
             sessions=session_factory(engine),
             bus=EventBus(),
-            clients=ClientCache(settings.workspace_retry_seconds),
+            clients=ClientCache(settings.workspace_retry_seconds, settings.workspace_http_timeout),
             server_key=settings.resolved_server_key(),
             origin=uuid.uuid4().hex,
+            gates=WorkspaceGates(settings.workspace_concurrency),
         )
         self.runs = RunService(self.ctx)
         self.actions = ActionService(self.ctx, self.runs)
@@ -74,6 +76,7 @@ class ControlPlane:
         self.notifier.start()
         self.janitor.start()
         self.fanout.start()
+        self.runs.start()
         self.reconciler.start()
 
     def stop(self) -> None:

@@ -82,7 +82,7 @@ class Reconciler:
 
     def run_pass(self) -> PassReport:
         """One pass over every active attempt."""
-        report = PassReport(relaunched=self.runs.relaunch_interrupted())
+        report = PassReport(relaunched=self.runs.recover())
         with self.ctx.sessions() as session:
             active = AttemptRepository(session).active([s.value for s in ACTIVE])
         by_workspace: dict[str, list[AttemptRow]] = defaultdict(list)

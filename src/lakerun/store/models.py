@@ -223,5 +223,6 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+import lakerun.store.intents  # noqa: E402  (registers the launch outbox on Base.metadata)
 import lakerun.store.metadata  # noqa: E402  (registers the metadata-ingest tables on Base.metadata)
 import lakerun.store.profiling  # noqa: E402, F401  (registers the profile-run tables on Base.metadata)
