@@ -44,8 +44,9 @@ class ActionService:
                 if row.run_id is None:
                     move(uow, row, Status.CANCELLED, Source.USER, reason=f"cancelled by {by} before launch")
         if attempt.run_id is not None:
-            self.ctx.client(attempt.workspace_name).jobs.cancel_run(run_id=attempt.run_id)
-            self._confirm(attempt, by)
+            with self.ctx.gates.slot(attempt.workspace_name):
+                self.ctx.client(attempt.workspace_name).jobs.cancel_run(run_id=attempt.run_id)
+                self._confirm(attempt, by)
         return self.runs.get(attempt_id)
 
     def _confirm(self, attempt: AttemptRow, by: str) -> None:
@@ -138,8 +139,12 @@ class ActionService:
         attempt = self.runs.get(attempt_id)
         if attempt.run_id is None:
             raise ActionError(f"attempt {attempt_id} has no run yet")
+        with self.ctx.gates.slot(attempt.workspace_name):
+            return self._output(attempt, task_key)
+
+    def _output(self, attempt: AttemptRow, task_key: str | None) -> list[dict[str, Any]]:
         client = self.ctx.client(attempt.workspace_name)
-        run = client.jobs.get_run(run_id=attempt.run_id)
+        run = client.jobs.get_run(run_id=int(attempt.run_id or 0))
         outputs = []
         for task in run.tasks or []:
             if (task_key and task.task_key != task_key) or task.run_id is None:
