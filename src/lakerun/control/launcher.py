@@ -110,7 +110,8 @@ class Launcher:
 
     def _carry_out(self, intent: Intent) -> None:
         try:
-            carry_out(self.ctx, intent, self.owner)
+            if not self._stop.is_set():
+                carry_out(self.ctx, intent, self.owner, lambda: not self._stop.is_set())
         except Exception:
             log.exception("launch intent of attempt %s failed; it stays queued", intent.attempt_id)
         finally:

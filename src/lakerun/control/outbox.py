@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,8 +55,14 @@ def queue_repair(uow: UnitOfWork, attempt: AttemptRow, tasks: list[str] | None) 
     LaunchIntentRepository(uow.session).add(attempt.id, attempt.workspace_name, "repair", tasks=tasks)
 
 
-def carry_out(ctx: ControlContext, intent: Intent, owner: str) -> Outcome:
-    """Starts or repairs the attempt's run and records it; a transient failure leaves the intent due again."""
+def carry_out(
+    ctx: ControlContext, intent: Intent, owner: str, running: Callable[[], bool] = lambda: True
+) -> Outcome:
+    """Starts or repairs the attempt's run and records it; a transient failure leaves the intent due again.
+
+    A launcher stopped while the workspace answered (`running()` false) writes nothing: its lease runs
+    out and the next launcher re-finds the same run by the attempt's idempotency token.
+    """
     attempt = _attempt(ctx, intent.attempt_id)
     if attempt is None or _nothing_to_launch(attempt):
         with ctx.uow() as uow:
@@ -68,7 +75,9 @@ def carry_out(ctx: ControlContext, intent: Intent, owner: str) -> Outcome:
         else:
             launched, repair_id = launch(client, _launch_request(ctx, attempt)), None
     except Exception as exc:
-        return _failed(ctx, intent, owner, exc)
+        return _failed(ctx, intent, owner, exc) if running() else Outcome(settled=False)
+    if not running():
+        return Outcome(settled=False)
     _record(ctx, intent, launched, repair_id)
     return Outcome(settled=True)
 
