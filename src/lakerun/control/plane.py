@@ -131,6 +131,16 @@ class ControlPlane:
             }
         return [(row, subjects[row.subject_id]) for row in rows], total
 
+    def summary(self, attempt_id: str) -> tuple[AttemptRow, SubjectRow]:
+        """An attempt with its subject, without its history (what a trigger answers with)."""
+        with self.ctx.sessions() as session:
+            attempt = AttemptRepository(session).get(attempt_id)
+            if attempt is None:
+                raise LookupError(f"no attempt {attempt_id}")
+            subject = session.get(SubjectRow, attempt.subject_id)
+            assert subject is not None
+            return attempt, subject
+
     def detail(self, attempt_id: str) -> AttemptDetail:
         """An attempt with everything the run detail view shows."""
         with self.ctx.sessions() as session:
