@@ -7,7 +7,7 @@ checks the workspace holds exactly one run per attempt. The faulty workspace ans
 calls with 429/500/503 and delays every POST to `jobs/*` (launches, cancels) by 500 ms.
 Target: accept p99 under 50 ms whatever the workspace does; none stuck, no duplicate run.
 
-    .venv/bin/python bench/trigger_throughput.py [--attempts 1000] [--clients 8]
+    .venv/bin/python bench/trigger_throughput.py [--attempts 1000] [--clients 8] [--database-url postgresql://...]
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def measure(name: str, faults: list[dict[str, Any]], attempts: int, clients: int) -> dict[str, Any]:
+def measure(
+    name: str, faults: list[dict[str, Any]], attempts: int, clients: int, database_url: str | None
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         script = root / "task.py"
@@ -60,6 +62,7 @@ def measure(name: str, faults: list[dict[str, Any]], attempts: int, clients: int
         port = free_port()
         settings = ControlSettings(
             home=root / "control",
+            database_url=database_url,
             server_key="bench",
             public_url=f"http://127.0.0.1:{port}",
             reconcile_interval=1.0,
@@ -141,16 +144,39 @@ def settle(plane: ControlPlane, attempts: int, limit: float = 1800) -> tuple[flo
         time.sleep(1)
 
 
+def reset(url: str) -> None:
+    """Empties every lakerun table of the benchmark's database, so each scenario starts from nothing."""
+    from sqlalchemy import text
+
+    from lakerun.store.db import make_engine, upgrade
+    from lakerun.store.models import Base
+
+    engine = make_engine(url)
+    upgrade(engine)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--attempts", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--database-url", help="an empty, dedicated database (default: SQLite in a temp folder)"
+    )
     args = parser.parse_args()
     print(f"POST /v1/runs x {args.attempts} from {args.clients} clients, then wait until all settle")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    results = [measure(name, faults, args.attempts, args.clients) for name, faults in SCENARIOS.items()]
+    print(f"database: {'SQLite' if not args.database_url else args.database_url.split('@')[-1]}")
+    results = []
+    for name, faults in SCENARIOS.items():
+        if args.database_url:
+            reset(args.database_url)
+        results.append(measure(name, faults, args.attempts, args.clients, args.database_url))
     rows = [
         ("accepted", lambda r: f"{r['accepted']}"),
         ("accepted / s", lambda r: f"{r['per_second']:.0f}"),

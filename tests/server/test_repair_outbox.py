@@ -64,3 +64,17 @@ def test_a_repair_slower_than_the_launch_grace_repairs_the_run_once(
     assert [h.id for h in repairs] == [recorded]
     assert [r.run_id for r in runs] == [failed["run_id"]], "the repair attempt was never launched as a run"
     assert len(history) == 2
+
+
+def test_a_repair_the_workspace_made_but_no_attempt_recorded_is_adopted(
+    stack: Stack, tmp_path: Path, ws_client: WorkspaceClient
+) -> None:
+    failed = failed_attempt(stack, tmp_path / "flag", "repair-adopted")
+    unrecorded = ws_client.jobs.repair_run(run_id=failed["run_id"], rerun_all_failed_tasks=True).response
+    response = stack.api.post(f"/v1/runs/{failed['id']}/repair", json={})
+    assert response.status_code == 201, response.text
+    repaired = stack.wait(response.json()["id"], timeout=90)
+    run = ws_client.jobs.get_run(run_id=failed["run_id"], include_history=True)
+    repairs = [h.id for h in run.repair_history or [] if h.type and h.type.value == "REPAIR"]
+    assert repaired["status"] == "SUCCESS"
+    assert repairs == [unrecorded.repair_id] == [stack.plane.runs.get(repaired["id"]).repair_id]

@@ -46,7 +46,9 @@ class Launcher:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stops claiming; launches under way finish on their own, queued ones are left to their lease."""
+        """Stops claiming and gives back every held intent; a launch still in flight records nothing
+        (the next launcher re-finds its run by the idempotency token).
+        """
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -55,6 +57,11 @@ class Launcher:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            with self.ctx.uow() as uow:
+                LaunchIntentRepository(uow.session).release_all(self.owner)
+        except Exception:
+            log.warning("could not give back the launch intents this launcher held; their lease will end")
 
     def wake(self) -> None:
         """Asks for a look at the outbox now (an intent was just committed)."""

@@ -108,6 +108,14 @@ class LaunchIntentRepository:
             )
         )
 
+    def release_all(self, owner: str) -> None:
+        """Gives back every intent `owner` holds (a launcher stopping), due at once for another launcher."""
+        self.session.execute(
+            update(LaunchIntentRow)
+            .where(LaunchIntentRow.claimed_by == owner)
+            .values(claimed_by=None, claimed_until=None)
+        )
+
     def settle(self, attempt_id: str, owner: str, *, any_owner: bool = False) -> bool:
         """Removes a claimed intent in the caller's transaction; False when this launcher no longer holds it.
 
