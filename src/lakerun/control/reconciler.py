@@ -81,14 +81,14 @@ class Reconciler:
         while not self._stop.is_set():
             try:
                 if self.leadership.acquire():
-                    self.run_pass()
+                    self.run_pass(max(self.ctx.settings.reconcile_interval, 1.0))
             except Exception:
                 log.exception("reconciler pass failed; trying again next interval")
             self._wake.wait(self.ctx.settings.reconcile_interval)
             self._wake.clear()
 
-    def run_pass(self) -> PassReport:
-        """One pass over every active attempt."""
+    def run_pass(self, wait_seconds: float | None = None) -> PassReport:
+        """One pass over every active attempt; waits for every workspace unless `wait_seconds` bounds it."""
         report = PassReport(relaunched=self.runs.recover())
         with self.ctx.sessions() as session:
             active = AttemptRepository(session).active([s.value for s in ACTIVE])
@@ -98,12 +98,14 @@ class Reconciler:
                 self._time_out(attempt, report)
             elif attempt.run_id is not None:
                 by_workspace[attempt.workspace_name].append(attempt)
-        self._reconcile_each(by_workspace, report)
+        self._reconcile_each(by_workspace, report, wait_seconds)
         return report
 
-    def _reconcile_each(self, by_workspace: dict[str, list[AttemptRow]], report: PassReport) -> None:
+    def _reconcile_each(
+        self, by_workspace: dict[str, list[AttemptRow]], report: PassReport, wait_seconds: float | None
+    ) -> None:
         """Reconciles workspaces side by side; one still busy from an earlier pass (it hangs) is skipped,
-        and the pass waits for the others at most one interval, so an outage never holds the rest back.
+        and the background loop waits for the others at most one interval, so an outage never holds the rest back.
         """
         futures: dict[str, Future[PassReport]] = {}
         with self._lock:
@@ -113,7 +115,7 @@ class Reconciler:
                     continue
                 self._busy.add(workspace)
                 futures[workspace] = self._pool.submit(self._reconcile_alone, workspace, attempts)
-        done, _ = wait(futures.values(), timeout=max(self.ctx.settings.reconcile_interval, 1.0))
+        done, _ = wait(futures.values(), timeout=wait_seconds)
         for future in done:
             part = future.result()
             report.listed += part.listed
