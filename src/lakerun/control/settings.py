@@ -53,7 +53,7 @@ class ControlSettings(BaseModel):
     reconcile_interval: float = 15.0
     """Seconds between reconciler passes."""
     launch_grace: float = 10.0
-    """Seconds a CREATING attempt may wait for its launch before the reconciler relaunches it."""
+    """Lease of a launcher on a launch intent (at least 2 s): how long a crashed launcher's intents wait to be taken over."""
     callback_overdue: float = 120.0
     """Seconds without a callback after which a running attempt's run is fetched in full."""
     callback_window: float = 300.0
