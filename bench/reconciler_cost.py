@@ -11,7 +11,7 @@ the requests (zero-latency fault rules used as counters on `jobs/runs/list` and 
 
 Calls per minute = measured calls per cycle x cycles per minute. Target: lakerun at most a tenth.
 
-    .venv/bin/python bench/reconciler_cost.py [--runs 100 1000] [--interval 15]
+    .venv/bin/python bench/reconciler_cost.py [--runs 100 1000 10000] [--interval 15]
 """
 
 from __future__ import annotations
@@ -20,16 +20,17 @@ import argparse
 import os
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from lakerun.control.attempts import TriggerRequest
 from lakerun.control.plane import ControlPlane
 from lakerun.control.settings import ControlSettings
+from lakerun.control.status import ACTIVE
 from lakerun.control.workspaces import WorkspaceSpec
 from lakerun.local.config import WorkspaceConfig
 from lakerun.local.server import RunningWorkspace, free_port, start_in_thread
+from lakerun.store.attempts import AttemptRepository
 
 SDK_WAITER_SECONDS = 10.5
 AIRFLOW_SECONDS = 30.0
@@ -71,12 +72,20 @@ def make_plane(root: Path, workspace: RunningWorkspace, interval: float) -> Cont
 
 
 def trigger_all(plane: ControlPlane, runs: int) -> list[int]:
-    def one(number: int) -> int:
-        request = TriggerRequest(subject_key=f"s{number}", strategy="shared_job", job_key="bench")
-        return int(plane.runs.trigger(request).run_id or 0)
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return list(pool.map(one, range(runs)))
+    """Accepts `runs` attempts, then lets the launcher start them all; returns their run ids."""
+    requests = [
+        TriggerRequest(subject_key=f"s{n}", strategy="shared_job", job_key="bench") for n in range(runs)
+    ]
+    for start in range(0, runs, 500):
+        plane.runs.bulk_trigger(requests[start : start + 500])
+    plane.runs.start()
+    while True:
+        with plane.ctx.sessions() as session:
+            attempts = AttemptRepository(session).active([s.value for s in ACTIVE])
+        run_ids = [a.run_id for a in attempts if a.run_id is not None]
+        if len(run_ids) == runs:
+            return run_ids
+        time.sleep(1)
 
 
 def measure(runs: int, interval: float) -> dict[str, float]:
@@ -126,7 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--runs", type=int, nargs="+", default=[100, 1000, 10000])
     default = ControlSettings().reconcile_interval
     parser.add_argument("--interval", type=float, default=default, help="lakerun's reconcile interval (s)")
     args = parser.parse_args()

@@ -160,7 +160,8 @@ def test_the_callback_secret_never_appears_in_the_run_and_is_removed_afterwards(
     outputs = stack.api.get(f"/v1/runs/{run['id']}/output").json()
     assert secret not in json.dumps(outputs)
     for _ in range(100):
-        keys = [s.key for s in client.secrets.list_secrets(scope="lakerun-callbacks")]
+        scope = stack.plane.ctx.secret_scope_of(run["id"])
+        keys = [s.key for s in client.secrets.list_secrets(scope=scope)]
         if f"callback-{run['id']}" not in keys:
             break
         time.sleep(0.1)

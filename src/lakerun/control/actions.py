@@ -7,14 +7,18 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from lakerun.control.attempts import TriggerRequest, create_attempt, move
 from lakerun.control.completion import refresh
 from lakerun.control.context import ControlContext
 from lakerun.control.errors import describe
+from lakerun.control.outbox import queue_repair
 from lakerun.control.runs import RunService
 from lakerun.control.status import Source, Status
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.models import AttemptRow, SubjectRow, utcnow
+from lakerun.store.records import JobRepository
 
 
 class ActionError(ValueError):
@@ -40,8 +44,9 @@ class ActionService:
                 if row.run_id is None:
                     move(uow, row, Status.CANCELLED, Source.USER, reason=f"cancelled by {by} before launch")
         if attempt.run_id is not None:
-            self.ctx.client(attempt.workspace_name).jobs.cancel_run(run_id=attempt.run_id)
-            self._confirm(attempt, by)
+            with self.ctx.gates.slot(attempt.workspace_name):
+                self.ctx.client(attempt.workspace_name).jobs.cancel_run(run_id=attempt.run_id)
+                self._confirm(attempt, by)
         return self.runs.get(attempt_id)
 
     def _confirm(self, attempt: AttemptRow, by: str) -> None:
@@ -64,7 +69,11 @@ class ActionService:
         return self.runs.trigger(request, retry_of=old.id)
 
     def repair(self, attempt_id: str, tasks: list[str] | None = None, by: str = "user") -> AttemptRow:
-        """Re-runs the failed (or the named) tasks of a finished run as a new attempt on the same run."""
+        """Queues a re-run of the failed (or the named) tasks of a finished run, tracked as a new attempt.
+
+        The repair attempt and its intent commit together; a launcher calls `runs/repair` and records the
+        repair on the same run, so nothing ever starts the repair attempt as a run of its own.
+        """
         old = self.runs.get(attempt_id)
         if old.run_id is None or old.status not in (
             Status.FAILED.value,
@@ -74,26 +83,36 @@ class ActionService:
             raise ActionError(
                 f"attempt {attempt_id} is {old.status}; only a failed, timed-out or cancelled run can be repaired"
             )
-        client = self.ctx.client(old.workspace_name)
-        run = client.jobs.get_run(run_id=old.run_id, include_history=True)
-        latest = run.repair_history[-1].id if run.repair_history and len(run.repair_history) > 1 else None
+        self._check_tasks(old, tasks or [])
         request = replace(self._request_of(old, triggered_by=f"repair by {by}"), callbacks=False)
         with self.ctx.uow() as uow:
+            if self._repair_under_way(uow.session, old):
+                raise ActionError(f"a repair of attempt {attempt_id} is already under way")
             deadline = utcnow() + timedelta(seconds=self.ctx.settings.default_timeout)
             new, _ = create_attempt(uow, request, deadline, False, repair_of=old.id)
-        waiter = client.jobs.repair_run(
-            run_id=old.run_id,
-            rerun_tasks=tasks or None,
-            rerun_all_failed_tasks=None if tasks else True,
-            latest_repair_id=latest,
+            queue_repair(uow, new, list(tasks or []) or None)
+        self.runs.launcher.wake()
+        return new
+
+    def _check_tasks(self, attempt: AttemptRow, tasks: list[str]) -> None:
+        """Refuses task keys the attempt's work does not have, before anything is stored or called."""
+        known = {t.get("task_key") for t in attempt.spec.get("tasks", []) if isinstance(t, dict)}
+        if not known and attempt.job_key:
+            with self.ctx.sessions() as session:
+                job = JobRepository(session).get(attempt.workspace_name, attempt.job_key)
+            known = {t.get("task_key") for t in (job.settings.get("tasks", []) if job else [])}
+        unknown = [task for task in tasks if known and task not in known]
+        if unknown:
+            raise ValueError(
+                f"tasks names tasks the run does not have: {', '.join(unknown)} (it has {', '.join(sorted(map(str, known)))})"
+            )
+
+    @staticmethod
+    def _repair_under_way(session: Session, old: AttemptRow) -> bool:
+        return any(
+            a.run_id in (None, old.run_id) and a.repair_of is not None and not Status(a.status).terminal
+            for a in AttemptRepository(session).of_subject(old.subject_id)
         )
-        with self.ctx.uow() as uow:
-            row = AttemptRepository(uow.session).get(new.id, lock=True)
-            assert row is not None
-            row.run_id, row.job_id, row.run_page_url = old.run_id, old.job_id, old.run_page_url
-            row.repair_id = getattr(waiter.response, "repair_id", None)
-            move(uow, row, Status.QUEUED, Source.API, reason=f"repair of attempt {old.attempt_number}")
-        return self.runs.get(new.id)
 
     def _request_of(self, attempt: AttemptRow, triggered_by: str) -> TriggerRequest:
         with self.ctx.sessions() as session:
@@ -120,8 +139,12 @@ class ActionService:
         attempt = self.runs.get(attempt_id)
         if attempt.run_id is None:
             raise ActionError(f"attempt {attempt_id} has no run yet")
+        with self.ctx.gates.slot(attempt.workspace_name):
+            return self._output(attempt, task_key)
+
+    def _output(self, attempt: AttemptRow, task_key: str | None) -> list[dict[str, Any]]:
         client = self.ctx.client(attempt.workspace_name)
-        run = client.jobs.get_run(run_id=attempt.run_id)
+        run = client.jobs.get_run(run_id=int(attempt.run_id or 0))
         outputs = []
         for task in run.tasks or []:
             if (task_key and task.task_key != task_key) or task.run_id is None:

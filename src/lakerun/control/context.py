@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from databricks.sdk import WorkspaceClient
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lakerun.control.callbacks import attempt_secret
 from lakerun.control.events import EventBus
+from lakerun.control.isolation import WorkspaceGates
 from lakerun.control.launch import SecretPlacement
 from lakerun.control.settings import ControlSettings
 from lakerun.control.uow import UnitOfWork
@@ -29,6 +31,7 @@ class ControlContext:
     clients: ClientCache
     server_key: bytes
     origin: str
+    gates: WorkspaceGates
 
     def uow(self) -> UnitOfWork:
         """A new unit of work (one transaction, effects after commit)."""
@@ -63,4 +66,9 @@ class ControlContext:
         if not attempt.callbacks or self.settings.callback_secret_delivery != "secret_scope":
             return None
         secret = attempt_secret(self.server_key, attempt.id)
-        return SecretPlacement(self.settings.callback_secret_scope, f"callback-{attempt.id}", secret)
+        return SecretPlacement(self.secret_scope_of(attempt.id), f"callback-{attempt.id}", secret)
+
+    def secret_scope_of(self, attempt_id: str) -> str:
+        """The scope of an attempt's callback secret: a stable shard, so no scope nears its 1000-key limit."""
+        shard = zlib.crc32(attempt_id.encode()) % self.settings.callback_secret_scopes
+        return f"{self.settings.callback_secret_scope}-{shard}"

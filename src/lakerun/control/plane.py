@@ -15,6 +15,7 @@ from lakerun.control.context import ControlContext
 from lakerun.control.event_catchup import EventCatchUp
 from lakerun.control.events import EventBus
 from lakerun.control.fanout import PgFanout
+from lakerun.control.isolation import WorkspaceGates
 from lakerun.control.janitor import SecretJanitor
 from lakerun.control.launch import CALLBACK_PARAMETERS, job_parameter_references
 from lakerun.control.notify import Notifier
@@ -54,9 +55,10 @@ class ControlPlane:
             engine=engine,
             sessions=session_factory(engine),
             bus=EventBus(),
-            clients=ClientCache(settings.workspace_retry_seconds),
+            clients=ClientCache(settings.workspace_retry_seconds, settings.workspace_http_timeout),
             server_key=settings.resolved_server_key(),
             origin=uuid.uuid4().hex,
+            gates=WorkspaceGates(settings.workspace_concurrency),
         )
         self.runs = RunService(self.ctx)
         self.actions = ActionService(self.ctx, self.runs)
@@ -82,6 +84,7 @@ class ControlPlane:
         self.janitor.start()
         self.fanout.start()
         self.catchup.start()
+        self.runs.start()
         self.reconciler.start()
 
     def stop(self) -> None:
@@ -136,6 +139,16 @@ class ControlPlane:
                 )
             }
         return [(row, subjects[row.subject_id]) for row in rows], total
+
+    def summary(self, attempt_id: str) -> tuple[AttemptRow, SubjectRow]:
+        """An attempt with its subject, without its history (what a trigger answers with)."""
+        with self.ctx.sessions() as session:
+            attempt = AttemptRepository(session).get(attempt_id)
+            if attempt is None:
+                raise LookupError(f"no attempt {attempt_id}")
+            subject = session.get(SubjectRow, attempt.subject_id)
+            assert subject is not None
+            return attempt, subject
 
     def detail(self, attempt_id: str) -> AttemptDetail:
         """An attempt with everything the run detail view shows."""

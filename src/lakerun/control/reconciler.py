@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -28,6 +29,8 @@ from lakerun.store.models import AttemptRow, utcnow
 
 log = logging.getLogger(__name__)
 LIST_PAGE = 25
+RECONCILE_WORKERS = 8
+"""Workspaces reconciled at once."""
 
 
 @dataclass
@@ -51,6 +54,9 @@ class Reconciler:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()
+        self._pool = ThreadPoolExecutor(RECONCILE_WORKERS, thread_name_prefix="lakerun-reconcile")
 
     def start(self) -> None:
         """Starts the background loop."""
@@ -64,6 +70,7 @@ class Reconciler:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
+        self._pool.shutdown(wait=False, cancel_futures=True)
         self.leadership.release()
 
     def wake(self) -> None:
@@ -74,15 +81,15 @@ class Reconciler:
         while not self._stop.is_set():
             try:
                 if self.leadership.acquire():
-                    self.run_pass()
+                    self.run_pass(max(self.ctx.settings.reconcile_interval, 1.0))
             except Exception:
                 log.exception("reconciler pass failed; trying again next interval")
             self._wake.wait(self.ctx.settings.reconcile_interval)
             self._wake.clear()
 
-    def run_pass(self) -> PassReport:
-        """One pass over every active attempt."""
-        report = PassReport(relaunched=self.runs.relaunch_interrupted())
+    def run_pass(self, wait_seconds: float | None = None) -> PassReport:
+        """One pass over every active attempt; waits for every workspace unless `wait_seconds` bounds it."""
+        report = PassReport(relaunched=self.runs.recover())
         with self.ctx.sessions() as session:
             active = AttemptRepository(session).active([s.value for s in ACTIVE])
         by_workspace: dict[str, list[AttemptRow]] = defaultdict(list)
@@ -91,12 +98,41 @@ class Reconciler:
                 self._time_out(attempt, report)
             elif attempt.run_id is not None:
                 by_workspace[attempt.workspace_name].append(attempt)
-        for workspace, attempts in by_workspace.items():
-            try:
+        self._reconcile_each(by_workspace, report, wait_seconds)
+        return report
+
+    def _reconcile_each(
+        self, by_workspace: dict[str, list[AttemptRow]], report: PassReport, wait_seconds: float | None
+    ) -> None:
+        """Reconciles workspaces side by side; one still busy from an earlier pass (it hangs) is skipped,
+        and the background loop waits for the others at most one interval, so an outage never holds the rest back.
+        """
+        futures: dict[str, Future[PassReport]] = {}
+        with self._lock:
+            for workspace, attempts in by_workspace.items():
+                if workspace in self._busy:
+                    report.errors.append(f"{workspace}: still busy with an earlier pass")
+                    continue
+                self._busy.add(workspace)
+                futures[workspace] = self._pool.submit(self._reconcile_alone, workspace, attempts)
+        done, _ = wait(futures.values(), timeout=wait_seconds)
+        for future in done:
+            part = future.result()
+            report.listed += part.listed
+            report.fetched += part.fetched
+            report.errors += part.errors
+
+    def _reconcile_alone(self, workspace: str, attempts: list[AttemptRow]) -> PassReport:
+        report = PassReport()
+        try:
+            with self.ctx.gates.slot(workspace, wait=0):
                 self._reconcile_workspace(workspace, attempts, report)
-            except Exception as exc:
-                report.errors.append(f"{workspace}: {describe(exc)}")
-                log.warning("reconciling workspace %s: %s (will try later)", workspace, describe(exc))
+        except Exception as exc:
+            report.errors.append(f"{workspace}: {describe(exc)}")
+            log.warning("reconciling workspace %s: %s (will try later)", workspace, describe(exc))
+        finally:
+            with self._lock:
+                self._busy.discard(workspace)
         return report
 
     def _reconcile_workspace(self, workspace: str, attempts: list[AttemptRow], report: PassReport) -> None:

@@ -54,7 +54,7 @@ class ControlSettings(BaseModel):
     reconcile_interval: float = 15.0
     """Seconds between reconciler passes."""
     launch_grace: float = 10.0
-    """Seconds a CREATING attempt may wait for its launch before the reconciler relaunches it."""
+    """Lease of a launcher on a launch intent (at least 2 s): how long a crashed launcher's intents wait to be taken over."""
     callback_overdue: float = 120.0
     """Seconds without a callback after which a running attempt's run is fetched in full."""
     callback_window: float = 300.0
@@ -63,6 +63,14 @@ class ControlSettings(BaseModel):
     """Deadline of an attempt, counted from its creation, when the trigger gives none."""
     workspace_retry_seconds: int = 60
     """Budget the SDK spends retrying 429/503 and connection errors on one call before it counts as transient."""
+    workspace_http_timeout: int = 30
+    """Seconds one HTTP request to a workspace may take before it counts as failed (and is retried)."""
+    workspace_concurrency: int = Field(default=8, ge=1)
+    """Calls in flight at once to one workspace from the API and the reconciler; more wait briefly, then 503."""
+    launch_concurrency: int = Field(default=8, ge=1)
+    """Launches in flight at once to one workspace from this process's launcher."""
+    launch_poll: float = 1.0
+    """Seconds between looks at the launch outbox for intents other processes queued or released."""
     cancel_confirm_timeout: float = 30.0
     """How long a cancel waits for the workspace to confirm the terminal state."""
     keep_jobs_per_subject: int = 3
@@ -75,7 +83,9 @@ class ControlSettings(BaseModel):
     """`secret_scope`: the per-attempt secret goes to a workspace secret scope and the task gets a reference;
     `parameter`: the secret itself is a task argument (visible in the run's parameters)."""
     callback_secret_scope: str = "lakerun-callbacks"
-    """The secret scope holding callback secrets (one key per attempt, deleted when it ends)."""
+    """Prefix of the secret scopes holding callback secrets (one key per attempt, deleted when it ends)."""
+    callback_secret_scopes: int = Field(default=16, ge=1)
+    """Scopes the callback secrets are spread over (`<prefix>-0` ...): a Databricks scope holds 1000 keys."""
     webhooks: list[WebhookTarget] = Field(default_factory=list)
     """Signed webhook notification targets."""
     smtp: SmtpTarget | None = None

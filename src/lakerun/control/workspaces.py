@@ -70,7 +70,7 @@ class WorkspaceSpec:
         )
 
 
-def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120) -> Config:
+def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120, http_timeout_seconds: int = 60) -> Config:
     """The SDK configuration for a registered workspace, secrets read from their references now."""
     if row.auth_type == REMOVED:
         raise WorkspaceNotFoundError(f"workspace {row.name!r} was removed from the configuration")
@@ -84,6 +84,7 @@ def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120) -> Config:
         token=read_secret_ref(row.token_ref or ""),
         auth_type="pat",
         retry_timeout_seconds=retry_timeout_seconds,
+        http_timeout_seconds=http_timeout_seconds,
     )
 
 
@@ -122,8 +123,9 @@ def unreachable(host: str, timeout: float = 5.0) -> str | None:
 class ClientCache:
     """One `WorkspaceClient` per workspace, rebuilt when its registration changes."""
 
-    def __init__(self, retry_timeout_seconds: int = 60) -> None:
+    def __init__(self, retry_timeout_seconds: int = 60, http_timeout_seconds: int = 60) -> None:
         self.retry_timeout_seconds = retry_timeout_seconds
+        self.http_timeout_seconds = http_timeout_seconds
         self._lock = threading.Lock()
         self._clients: dict[str, tuple[tuple[str | None, ...], WorkspaceClient]] = {}
 
@@ -134,7 +136,9 @@ class ClientCache:
             cached = self._clients.get(row.name)
             if cached and cached[0] == identity:
                 return cached[1]
-        client = WorkspaceClient(config=sdk_config(row, self.retry_timeout_seconds))
+        client = WorkspaceClient(
+            config=sdk_config(row, self.retry_timeout_seconds, self.http_timeout_seconds)
+        )
         with self._lock:
             self._clients[row.name] = (identity, client)
         return client

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from lakerun import __version__
 from lakerun.control.actions import ActionError
 from lakerun.control.callbacks import CallbackRejectedError
+from lakerun.control.isolation import WorkspaceBusyError
 from lakerun.control.plane import ControlPlane
 from lakerun.control.settings import ControlSettings
 from lakerun.server import dashboard, health, metrics
@@ -83,6 +84,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status_code=code)
 
     app.add_exception_handler(CallbackRejectedError, rejected)
+    app.add_exception_handler(WorkspaceBusyError, handler(503))  # type: ignore[arg-type]
     app.add_exception_handler(ActionError, handler(409))  # type: ignore[arg-type]
     app.add_exception_handler(LookupError, handler(404))  # type: ignore[arg-type]
     app.add_exception_handler(ValueError, handler(422))  # type: ignore[arg-type]

@@ -81,12 +81,14 @@ class Metrics:
         if created is not None:
             self.launch.observe(max(0.0, (event.created_at - created).total_seconds()))
 
-    def timed_pass(self, run_pass: Callable[[], PassReport]) -> Callable[[], PassReport]:
+    def timed_pass(
+        self, run_pass: Callable[[float | None], PassReport]
+    ) -> Callable[[float | None], PassReport]:
         """`run_pass` that also records its duration and the list/get calls it made."""
 
-        def timed() -> PassReport:
+        def timed(wait_seconds: float | None = None) -> PassReport:
             started = time.perf_counter()
-            report = run_pass()
+            report = run_pass(wait_seconds)
             self.reconcile.observe(time.perf_counter() - started)
             self.api_calls.labels("runs/list").inc(report.listed)
             self.api_calls.labels("runs/get").inc(report.fetched)
@@ -154,7 +156,7 @@ def install(app: FastAPI, plane: ControlPlane) -> Metrics:
     """Adds `/metrics` and the instruments to `app` (the reconciler pass is timed, events observed)."""
     metrics = Metrics(plane)
     plane.bus.listen(metrics.on_event)
-    plane.reconciler.run_pass = metrics.timed_pass(plane.reconciler.run_pass)  # type: ignore[method-assign]
+    plane.reconciler.run_pass = metrics.timed_pass(plane.reconciler.run_pass)  # type: ignore[method-assign,assignment]
     app.add_middleware(CallbackTimer, metrics=metrics)
 
     @app.get("/metrics", include_in_schema=False)

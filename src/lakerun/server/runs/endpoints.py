@@ -27,13 +27,12 @@ router = APIRouter(tags=["runs"])
 
 
 def _out(plane: Plane, attempt_id: str) -> AttemptOut:
-    detail = plane.detail(attempt_id)
-    return AttemptOut.of(detail.attempt, detail.subject)
+    return AttemptOut.of(*plane.summary(attempt_id))
 
 
 @router.post("/runs", status_code=201, response_model=AttemptOut)
 def trigger(body: TriggerBody, plane: Plane, _: Caller) -> AttemptOut:
-    """Trigger an attempt; it is committed before the workspace is called."""
+    """Trigger an attempt: it is committed with its launch intent and answered at once; a launcher starts it."""
     attempt = plane.runs.trigger(body.to_request())
     return _out(plane, attempt.id)
 

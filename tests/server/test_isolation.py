@@ -1,0 +1,62 @@
+"""One workspace's outage or slowness never holds up the API or another workspace's attempts."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lakerun.control.workspaces import WorkspaceSpec
+from lakerun.local.server import free_port
+from tests.server.conftest import python_task, running_stack, workspace_with_faults
+
+pytestmark = pytest.mark.slow
+RETRY_BUDGET = 180
+"""The SDK's retry budget per call: the dead workspace's launches hang this long before failing once."""
+
+
+def test_a_dead_workspace_blocks_neither_the_api_nor_a_healthy_workspace(
+    database_url: str, tmp_path: Path, local_workspace: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_stack(
+        database_url, tmp_path / "home", local_workspace, monkeypatch, workspace_retry_seconds=RETRY_BUDGET
+    ) as stack:
+        dead = WorkspaceSpec(
+            name="dead", host=f"http://127.0.0.1:{free_port()}", token_ref="env:LAKERUN_TEST_LOCAL_TOKEN"
+        )
+        stack.plane.register_workspace(dead)
+        body = {"workspace": "dead", "tasks": [python_task()]}
+        with ThreadPoolExecutor(45) as pool:
+            answers = list(
+                pool.map(
+                    lambda n: stack.api.post("/v1/runs", json={**body, "subject_key": f"d{n}"}), range(45)
+                )
+            )
+        assert {a.status_code for a in answers} == {201}
+        assert stack.api.get("/healthz").status_code == 200
+        with_callbacks = stack.trigger(subject_key="healthy-callbacks", tasks=[python_task()])
+        polled = stack.trigger(subject_key="healthy-polled", tasks=[python_task()], callbacks=False)
+        budget = RETRY_BUDGET / 3
+        finished = [stack.wait(run["id"], timeout=budget) for run in (with_callbacks, polled)]
+        assert stack.api.get("/healthz").status_code == 200
+        dead_states = {stack.api.get(f"/v1/runs/{a.json()['id']}").json()["status"] for a in answers}
+    assert [run["status"] for run in finished] == ["SUCCESS", "SUCCESS"]
+    assert [t["source"] for t in finished[0]["transitions"]][-1] == "callback"
+    assert dead_states == {"CREATING"}, "the dead workspace's attempts still wait for their launch"
+
+
+def test_a_slow_workspace_does_not_slow_the_trigger_answer(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = [{"kind": "latency", "path": "jobs/*", "latency_ms": 2000}]
+    with (
+        workspace_with_faults(tmp_path / "slow", slow) as workspace,
+        running_stack(database_url, tmp_path / "home", workspace, monkeypatch) as stack,
+    ):
+        answers = [stack.trigger(subject_key=f"slow-{n}", tasks=[python_task()]) for n in range(5)]
+        finished = [stack.wait(run["id"], timeout=90) for run in answers]
+    assert {(run["status"], run["run_id"]) for run in answers} == {("CREATING", None)}
+    assert {run["status"] for run in finished} == {"SUCCESS"}
+    assert len({run["run_id"] for run in finished}) == 5
