@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
+from sqlalchemy.orm.attributes import set_committed_value
+
 from lakerun.control.launch import STRATEGIES
 from lakerun.control.status import Source, Status, may_move
 from lakerun.control.uow import UnitOfWork
@@ -136,25 +139,58 @@ def move(
     raw_state: str | None = None,
     error: str | None = None,
 ) -> bool:
-    """Moves the attempt to `target` if that goes forward; records the transition and its event. False if not."""
-    current = Status(attempt.status)
+    """Moves the attempt to `target` if that goes forward, as a compare-and-set on its stored status.
+
+    Records the transition and its event only when this writer won; False (nothing emitted) when the
+    move goes backward or another writer changed the status first.
+    """
     if raw_state:
         attempt.raw_state = raw_state
-    if not may_move(current, target):
-        return False
-    now = utcnow()
-    attempt.status = target.value
-    attempt.status_message = reason or attempt.status_message
-    if target == Status.RUNNING or (
-        target.terminal and attempt.started_at is None and current == Status.RUNNING
-    ):
-        attempt.started_at = attempt.started_at or now
+    repo = AttemptRepository(uow.session)
+    current = Status(attempt.status)
+    while may_move(current, target):
+        now = utcnow()
+        values = _moved_values(current, target, now, reason, error)
+        if repo.swap_status(attempt.id, current.value, values):
+            uow.session.refresh(attempt, attribute_names=list(values))
+            _record(uow, attempt, current, target, source=source, reason=reason, raw_state=raw_state, now=now)
+            return True
+        current = Status(repo.status_of(attempt.id) or current)
+        set_committed_value(attempt, "status", current.value)
+    return False
+
+
+def _moved_values(
+    current: Status, target: Status, now: datetime, reason: str | None, error: str | None
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"status": target.value}
+    if reason:
+        values["status_message"] = reason
+    if target == Status.RUNNING or (target.terminal and current == Status.RUNNING):
+        values["started_at"] = func.coalesce(AttemptRow.started_at, now)
     if target.terminal:
-        attempt.finished_at = now
-        attempt.error = error or attempt.error
+        values["finished_at"] = now
+        if error:
+            values["error"] = error
         if target == Status.SUCCESS:
-            attempt.progress = 1.0
-            SubjectRepository(uow.session).count_success(attempt.subject_id)
+            values["progress"] = 1.0
+    return values
+
+
+def _record(
+    uow: UnitOfWork,
+    attempt: AttemptRow,
+    current: Status,
+    target: Status,
+    *,
+    source: Source,
+    reason: str | None,
+    raw_state: str | None,
+    now: datetime,
+) -> None:
+    """The won move's history row, subject counter and event, in the same transaction."""
+    if target == Status.SUCCESS:
+        SubjectRepository(uow.session).count_success(attempt.subject_id)
     uow.session.add(
         TransitionRow(
             attempt_id=attempt.id,
@@ -169,7 +205,6 @@ def move(
     subject = uow.session.get(SubjectRow, attempt.subject_id)
     if target in EVENT_OF_STATUS:
         publish(uow, EVENT_OF_STATUS[target], attempt, subject)
-    return True
 
 
 def publish(

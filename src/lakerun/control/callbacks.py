@@ -104,18 +104,22 @@ def receive(uow: UnitOfWork, attempt_id: str, event: CallbackEvent) -> str:
 def _apply(uow: UnitOfWork, attempt: AttemptRow, event: CallbackEvent) -> bool:
     payload = event.payload
     if event.kind == "completed":
-        _merge_result(attempt, payload.get("result"))
-        return move(
+        won = move(
             uow,
             attempt,
             Status.SUCCESS,
             Source.CALLBACK,
             reason=payload.get("message") or "task reported completion",
         )
+        if won:
+            _merge_result(attempt, payload.get("result"))
+        return won
     if event.kind == "failed":
         error = str(payload.get("error") or payload.get("message") or "task reported failure")
         return move(uow, attempt, Status.FAILED, Source.CALLBACK, reason="task reported failure", error=error)
     if event.kind == "result":
+        if Status(attempt.status).terminal:
+            return False
         _merge_result(attempt, payload)
         return True
     if event.kind == "progress":

@@ -45,6 +45,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def lock_for_write(session: Session) -> None:
+    """Takes SQLite's write lock now (`BEGIN IMMEDIATE`), so a read-modify-write cannot interleave with another.
+
+    SQLite ignores `SELECT ... FOR UPDATE`; PostgreSQL needs nothing here (its row locks do the job).
+    Inside a transaction that already wrote, the lock is held and nothing is done.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration bound to `engine`, using the migrations shipped in the package."""
     config = Config()
