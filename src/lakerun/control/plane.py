@@ -179,4 +179,4 @@ class ControlPlane:
         )
         event = CallbackEvent.parse(body)
         with self.ctx.uow() as uow:
-            return receive(uow, attempt_id, event)
+            return receive(uow, attempt_id, event, self.ctx.settings.callback_max_bytes)

@@ -58,6 +58,8 @@ class ControlSettings(BaseModel):
     """Seconds without a callback after which a running attempt's run is fetched in full."""
     callback_window: float = 300.0
     """Accepted age of a callback's timestamp, against replay."""
+    callback_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """Largest callback body accepted (413 beyond, refused before reading it), and largest stored result."""
     default_timeout: float = 24 * 3600.0
     """Deadline of an attempt, counted from its creation, when the trigger gives none."""
     workspace_retry_seconds: int = 60
