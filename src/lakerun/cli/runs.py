@@ -184,10 +184,13 @@ def retry(
     wait: bool = typer.Option(
         False, "--wait", help="Follow the new attempt; exit non-zero unless it succeeds."
     ),
+    concurrent: bool = typer.Option(
+        False, "--concurrent", help="Start it even while the retried attempt is still active."
+    ),
 ) -> None:
-    """Start a new attempt of the same subject with the same work."""
+    """Start a new attempt of the same subject with the same work (refused while the attempt is active)."""
     with _api(ctx) as api:
-        attempt = _checked(api.post(f"/v1/runs/{attempt_id}/retry"))
+        attempt = _checked(api.post(f"/v1/runs/{attempt_id}/retry", json={"concurrent": concurrent}))
     _then_wait(ctx, attempt, wait)
 
 

@@ -57,9 +57,17 @@ class ActionService:
                     raise ActionError(f"cancel not yet confirmed: {describe(exc)}") from exc
             time.sleep(0.2)
 
-    def retry(self, attempt_id: str, by: str = "user") -> AttemptRow:
-        """A new attempt of the same subject with the same work; the old one stays as it ended."""
+    def retry(self, attempt_id: str, by: str = "user", concurrent: bool = False) -> AttemptRow:
+        """A new attempt of the same subject with the same work; the old one stays as it ended.
+
+        Retrying an attempt that is still active is refused unless `concurrent` asks for a second run.
+        """
         old = self.runs.get(attempt_id)
+        if not concurrent and not Status(old.status).terminal:
+            raise ActionError(
+                f"attempt {attempt_id} is still {old.status}; retry it once it ends, "
+                'or ask for a concurrent attempt ({"concurrent": true})'
+            )
         request = self._request_of(old, triggered_by=f"retry by {by}")
         return self.runs.trigger(request, retry_of=old.id)
 

@@ -9,9 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lakerun.control.launch import STRATEGIES
+from lakerun.control.request_checks import (
+    FIELD_LENGTHS,
+    check_job_settings,
+    check_lengths,
+    check_tasks,
+    check_timeout,
+)
 from lakerun.control.status import Source, Status, may_move
 from lakerun.control.uow import UnitOfWork
 from lakerun.store.attempts import AttemptRepository
@@ -51,22 +59,20 @@ class TriggerRequest:
         """Raises ValueError naming the field that is wrong."""
         if not self.subject_key:
             raise ValueError("subject_key must not be empty")
+        check_lengths({name: getattr(self, name) for name in FIELD_LENGTHS})
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}")
         if self.strategy == "shared_job" and not self.job_key:
             raise ValueError("strategy shared_job needs job_key (a job registered with ensure_job)")
         if self.strategy != "shared_job" and not self.tasks:
             raise ValueError(f"strategy {self.strategy} needs tasks (a list of Databricks task specs)")
-        for task in self.tasks:
-            if not isinstance(task, dict) or not task.get("task_key"):
-                raise ValueError("every task needs a task_key")
-        if self.timeout_seconds is not None and self.timeout_seconds <= 0:
-            raise ValueError("timeout_seconds must be positive")
+        known = set(check_tasks(self.tasks, self.strategy))
+        check_job_settings(self.job_settings)
+        check_timeout(self.timeout_seconds)
         if self.only and self.strategy == "one_time":
             raise ValueError(
                 "only selects tasks of a job; strategy one_time runs exactly the tasks it is given"
             )
-        known = {task["task_key"] for task in self.tasks}
         unknown = [key for key in self.only if self.tasks and key not in known]
         if unknown:
             raise ValueError(f"only names tasks that are not in tasks: {', '.join(unknown)}")
@@ -83,6 +89,28 @@ class TriggerRequest:
         return spec
 
 
+class ConflictError(ValueError):
+    """A request that contradicts what is stored: an idempotency key reused for other work, a busy subject."""
+
+
+def check_repeat(session: Session, existing: AttemptRow, request: TriggerRequest) -> None:
+    """Raises ConflictError unless `request` asks for the same work as the attempt its idempotency key made."""
+    subject = session.get(SubjectRow, existing.subject_id)
+    stored = (subject.kind, subject.key) if subject else None, existing.workspace_name, existing.strategy
+    asked = (request.subject_kind, request.subject_key), request.workspace, request.strategy
+    same = (
+        stored == asked
+        and existing.job_key == request.job_key
+        and existing.spec == request.spec()
+        and existing.parameters == dict(request.parameters)
+    )
+    if not same:
+        raise ConflictError(
+            f"idempotency key {request.idempotency_key!r} was already used for attempt {existing.id} "
+            "with another subject or body"
+        )
+
+
 def create_attempt(
     uow: UnitOfWork, request: TriggerRequest, deadline: datetime, callbacks: bool, **links: str | None
 ) -> tuple[AttemptRow, bool]:
@@ -91,6 +119,7 @@ def create_attempt(
     if request.idempotency_key:
         existing = repo.by_idempotency_key(request.idempotency_key)
         if existing is not None:
+            check_repeat(uow.session, existing, request)
             return existing, False
     subjects = SubjectRepository(uow.session)
     subject = subjects.get_or_create(request.subject_kind, request.subject_key)

@@ -96,11 +96,9 @@ class ControlSettings(BaseModel):
             return self.server_key.encode()
         if os.environ.get("LAKERUN_SERVER_KEY"):
             return os.environ["LAKERUN_SERVER_KEY"].encode()
-        path = self.home / "server.key"
-        if not path.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+        from lakerun.store.private import private_file
+
+        path = private_file(self.home / "server.key", secrets.token_hex(32))
         return path.read_text().strip().encode()
 
 

@@ -7,15 +7,17 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from lakerun.store.private import private_file, private_folder
 
 MIGRATIONS = "lakerun.store:migrations"
 
 
 def default_url(home: Path) -> str:
-    """The SQLite file the control plane uses when no database URL is given."""
-    home.mkdir(parents=True, exist_ok=True)
+    """The SQLite file the control plane uses when no database URL is given (its folder created 0700)."""
+    private_folder(home)
     return f"sqlite:///{(home / 'control.db').resolve()}"
 
 
@@ -30,6 +32,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine tuned per backend: WAL and a busy timeout on SQLite, pre-ping on PostgreSQL."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_file(Path(database))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

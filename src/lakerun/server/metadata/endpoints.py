@@ -25,6 +25,7 @@ from lakerun.server.metadata.schemas import (
     TenantMetadataOut,
     envelope_schema,
 )
+from lakerun.server.params import Offset
 
 router = APIRouter(prefix="/metadata", tags=["metadata"])
 
@@ -78,7 +79,7 @@ def list_records(
     tenant_id: str | None = None,
     kind: Annotated[Literal["source", "table", "column"] | None, Query(description="Record kind.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> MetadataRecordPage:
     """Stored records, most recently updated first, optionally of one tenant and kind, paged."""
     rows, total = records_page(plane.ctx, tenant_id, kind, limit, offset)

@@ -1,0 +1,77 @@
+"""Checks of a trigger request against the store's column sizes and the Databricks job model.
+
+They run before anything is stored, so bad input is refused with a message naming the field instead of
+failing in the database or, worse, at every launch attempt.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from databricks.sdk.service import jobs
+
+FIELD_LENGTHS = {
+    "subject_key": 300,
+    "subject_kind": 100,
+    "workspace": 100,
+    "job_key": 200,
+    "idempotency_key": 200,
+    "triggered_by": 100,
+}
+"""Longest value of each text field (the column sizes of `store.models`)."""
+TASK_KEY_LENGTH = 100
+"""Databricks refuses longer task keys."""
+MAX_TIMEOUT_SECONDS = 366 * 24 * 3600
+"""The longest deadline a trigger may ask for: a year and a day."""
+
+
+def check_lengths(values: dict[str, str | None]) -> None:
+    """Raises ValueError naming the first text field longer than its column."""
+    for name, value in values.items():
+        limit = FIELD_LENGTHS[name]
+        if value is not None and len(value) > limit:
+            raise ValueError(f"{name} is {len(value)} characters long; at most {limit} are allowed")
+
+
+def check_timeout(seconds: float | None) -> None:
+    """Raises ValueError unless the timeout is absent or a finite number of seconds within the maximum."""
+    if seconds is None:
+        return
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds):
+        raise ValueError("timeout_seconds must be a finite number of seconds")
+    if not 0 < seconds <= MAX_TIMEOUT_SECONDS:
+        raise ValueError(f"timeout_seconds must be above 0 and at most {MAX_TIMEOUT_SECONDS}")
+
+
+def check_tasks(tasks: Any, strategy: str) -> list[str]:
+    """Raises ValueError naming the first task that is not a Databricks task spec; returns the task keys."""
+    if not isinstance(tasks, list):
+        raise ValueError("tasks must be a list of Databricks task specs")
+    model = jobs.SubmitTask if strategy == "one_time" else jobs.Task
+    keys = []
+    for index, task in enumerate(tasks):
+        if not isinstance(task, dict):
+            raise ValueError(f"tasks[{index}] must be an object (a Databricks task spec)")
+        key = task.get("task_key")
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"tasks[{index}] needs a task_key (every task needs a task_key)")
+        if len(key) > TASK_KEY_LENGTH:
+            raise ValueError(f"tasks[{index}].task_key is longer than {TASK_KEY_LENGTH} characters")
+        _parse(model, task, f"tasks[{index}] ({key})")
+        keys.append(key)
+    return keys
+
+
+def check_job_settings(settings: Any) -> None:
+    """Raises ValueError unless the settings read as Databricks job settings."""
+    if not isinstance(settings, dict):
+        raise ValueError("job_settings must be an object (Databricks job settings)")
+    _parse(jobs.JobSettings, settings, "job_settings")
+
+
+def _parse(model: Any, value: dict[str, Any], where: str) -> None:
+    try:
+        model.from_dict(value).as_dict()
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"{where} is not a valid {model.__name__}: {type(exc).__name__}: {exc}") from exc

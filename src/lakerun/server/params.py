@@ -1,0 +1,13 @@
+"""Query parameters several endpoints share, bounded so the database never sees an out-of-range value."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query
+
+MAX_OFFSET = 2**31 - 1
+"""Deepest row a page may start at (SQLite and PostgreSQL refuse offsets past 64 bits; nobody pages that far)."""
+
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
+"""How many rows a page skips."""
