@@ -11,6 +11,7 @@ from lakerun.control.attempts import TriggerRequest, create_attempt, move
 from lakerun.control.completion import refresh
 from lakerun.control.context import ControlContext
 from lakerun.control.errors import describe
+from lakerun.control.request_checks import QUEUE_MARK
 from lakerun.control.runs import RunService
 from lakerun.control.status import Source, Status
 from lakerun.store.attempts import AttemptRepository
@@ -69,6 +70,8 @@ class ActionService:
                 'or ask for a concurrent attempt ({"concurrent": true})'
             )
         request = self._request_of(old, triggered_by=f"retry by {by}")
+        if concurrent:
+            request = replace(request, concurrency="allow")
         return self.runs.trigger(request, retry_of=old.id)
 
     def repair(self, attempt_id: str, tasks: list[str] | None = None, by: str = "user") -> AttemptRow:
@@ -117,6 +120,7 @@ class ActionService:
             tasks=list(spec.pop("tasks", [])),
             timeout_seconds=spec.pop("timeout_seconds", None),
             only=list(spec.pop("only", [])),
+            concurrency=spec.pop(QUEUE_MARK, None),
             job_settings=spec,
             parameters=dict(attempt.parameters),
             triggered_by=triggered_by,

@@ -15,6 +15,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lakerun.control.launch import STRATEGIES
 from lakerun.control.request_checks import (
     FIELD_LENGTHS,
+    QUEUE_MARK,
+    ConflictError,
+    admit,
     check_job_settings,
     check_lengths,
     check_tasks,
@@ -54,6 +57,8 @@ class TriggerRequest:
     callbacks: bool | None = None
     only: list[str] = field(default_factory=list)
     """Run only these tasks of the job (run-now's `only`; a pipeline's layer); empty runs every task."""
+    concurrency: str | None = None
+    """allow, refuse or queue while the subject has an active attempt; None takes the settings' default."""
 
     def validate(self) -> None:
         """Raises ValueError naming the field that is wrong."""
@@ -89,10 +94,6 @@ class TriggerRequest:
         return spec
 
 
-class ConflictError(ValueError):
-    """A request that contradicts what is stored: an idempotency key reused for other work, a busy subject."""
-
-
 def check_repeat(session: Session, existing: AttemptRow, request: TriggerRequest) -> None:
     """Raises ConflictError unless `request` asks for the same work as the attempt its idempotency key made."""
     subject = session.get(SubjectRow, existing.subject_id)
@@ -101,7 +102,7 @@ def check_repeat(session: Session, existing: AttemptRow, request: TriggerRequest
     same = (
         stored == asked
         and existing.job_key == request.job_key
-        and existing.spec == request.spec()
+        and {k: v for k, v in existing.spec.items() if k != QUEUE_MARK} == request.spec()
         and existing.parameters == dict(request.parameters)
     )
     if not same:
@@ -112,9 +113,18 @@ def check_repeat(session: Session, existing: AttemptRow, request: TriggerRequest
 
 
 def create_attempt(
-    uow: UnitOfWork, request: TriggerRequest, deadline: datetime, callbacks: bool, **links: str | None
+    uow: UnitOfWork,
+    request: TriggerRequest,
+    deadline: datetime,
+    callbacks: bool,
+    policy: str = "allow",
+    **links: str | None,
 ) -> tuple[AttemptRow, bool]:
-    """Commits-to-be a CREATING attempt; returns (attempt, created) — an idempotent repeat returns the first."""
+    """Commits-to-be a CREATING attempt; returns (attempt, created) — an idempotent repeat returns the first.
+
+    `policy` (allow, refuse, queue) says what to do while the subject has an active attempt; a queued
+    attempt stays CREATING, marked in its spec, until the earlier ones have ended.
+    """
     repo = AttemptRepository(uow.session)
     if request.idempotency_key:
         existing = repo.by_idempotency_key(request.idempotency_key)
@@ -125,6 +135,8 @@ def create_attempt(
     subject = subjects.get_or_create(request.subject_kind, request.subject_key)
     attempt_id, now = str(uuid.uuid4()), utcnow()
     number = subjects.next_attempt_number(subject, now, attempt_id)
+    ahead = admit(repo, subject, policy)
+    spec = {**request.spec(), QUEUE_MARK: "queue"} if ahead is not None else request.spec()
     attempt = AttemptRow(
         id=attempt_id,
         subject_id=subject.id,
@@ -132,7 +144,7 @@ def create_attempt(
         workspace_name=request.workspace,
         strategy=request.strategy,
         job_key=request.job_key,
-        spec=request.spec(),
+        spec=spec,
         parameters=dict(request.parameters),
         triggered_by=request.triggered_by,
         idempotency_key=request.idempotency_key,
@@ -153,6 +165,8 @@ def create_attempt(
             at=now,
         )
     )
+    if ahead is not None:
+        attempt.status_message = f"queued behind attempt #{ahead.attempt_number} of the subject"
     uow.session.flush()
     publish(uow, "run.created", attempt, subject)
     return attempt, True

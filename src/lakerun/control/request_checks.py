@@ -11,6 +11,14 @@ from typing import Any
 
 from databricks.sdk.service import jobs
 
+from lakerun.control.status import ACTIVE
+from lakerun.store.attempts import AttemptRepository
+from lakerun.store.models import AttemptRow, SubjectRow
+
+POLICIES = ("allow", "refuse", "queue")
+"""What a trigger does while its subject has an active attempt: start anyway, 409, or wait its turn."""
+QUEUE_MARK = "concurrency"
+"""Key of an attempt's spec marking it as waiting for the subject's earlier attempts to end."""
 FIELD_LENGTHS = {
     "subject_key": 300,
     "subject_kind": 100,
@@ -24,6 +32,38 @@ TASK_KEY_LENGTH = 100
 """Databricks refuses longer task keys."""
 MAX_TIMEOUT_SECONDS = 366 * 24 * 3600
 """The longest deadline a trigger may ask for: a year and a day."""
+
+
+class ConflictError(ValueError):
+    """A request that contradicts what is stored: an idempotency key reused for other work, a busy subject."""
+
+
+def admit(repo: AttemptRepository, subject: SubjectRow, policy: str) -> AttemptRow | None:
+    """Applies the subject's concurrency policy; returns the active attempt a queued one waits for.
+
+    Called with the subject row locked (its attempt counter was just taken), so two triggers cannot
+    both see an idle subject. Raises ConflictError when the policy is `refuse` and the subject is busy.
+    """
+    if policy not in POLICIES:
+        raise ValueError(f"concurrency must be one of {', '.join(POLICIES)}")
+    if policy == "allow":
+        return None
+    active = repo.first_active_of_subject(subject.id, [s.value for s in ACTIVE])
+    if active is not None and policy == "refuse":
+        raise ConflictError(
+            f"subject {subject.kind}/{subject.key} already has an active attempt "
+            f"(#{active.attempt_number}, {active.status}); its concurrency policy is refuse"
+        )
+    return active
+
+
+def waiting_for(repo: AttemptRepository, attempt: AttemptRow) -> AttemptRow | None:
+    """The earlier active attempt of the subject a queued attempt still waits for (None: it may launch)."""
+    if attempt.spec.get(QUEUE_MARK) != "queue":
+        return None
+    return repo.first_active_of_subject(
+        attempt.subject_id, [s.value for s in ACTIVE], before_number=attempt.attempt_number
+    )
 
 
 def check_lengths(values: dict[str, str | None]) -> None:

@@ -14,6 +14,7 @@ from lakerun.control.attempts import TriggerRequest, check_repeat, create_attemp
 from lakerun.control.context import ControlContext
 from lakerun.control.errors import describe, is_transient
 from lakerun.control.launch import Launched, LaunchRequest, launch
+from lakerun.control.request_checks import waiting_for
 from lakerun.control.retention import apply_retention
 from lakerun.control.status import Source, Status
 from lakerun.control.workspaces import WorkspaceNotFoundError
@@ -53,8 +54,9 @@ class RunService:
         try:
             with self.ctx.uow() as uow:
                 self._check_targets(uow.session, request)
+                policy = request.concurrency or self.ctx.settings.concurrency_policy
                 attempt, created = create_attempt(
-                    uow, request, utcnow() + timedelta(seconds=timeout), callbacks, **links
+                    uow, request, utcnow() + timedelta(seconds=timeout), callbacks, policy, **links
                 )
         except IntegrityError:
             if not request.idempotency_key:
@@ -153,6 +155,8 @@ class RunService:
         with self.ctx.sessions() as session:
             attempt = AttemptRepository(session).get(attempt_id)
             if attempt is None or attempt.status != Status.CREATING.value or attempt.run_id is not None:
+                return None
+            if waiting_for(AttemptRepository(session), attempt) is not None:
                 return None
             subject = session.get(SubjectRow, attempt.subject_id)
             workspace = WorkspaceRepository(session).get(attempt.workspace_name)

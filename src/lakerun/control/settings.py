@@ -58,6 +58,9 @@ class ControlSettings(BaseModel):
     """Seconds without a callback after which a running attempt's run is fetched in full."""
     callback_window: float = 300.0
     """Accepted age of a callback's timestamp, against replay."""
+    concurrency_policy: Literal["allow", "refuse", "queue"] = "allow"
+    """What a trigger does while its subject has an active attempt (a trigger may say otherwise):
+    `allow` starts another, `refuse` answers 409, `queue` stores it and launches it once the earlier end."""
     callback_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     """Largest callback body accepted (413 beyond, refused before reading it), and largest stored result."""
     default_timeout: float = 24 * 3600.0

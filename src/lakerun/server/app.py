@@ -14,9 +14,9 @@ from fastapi.responses import JSONResponse
 
 from lakerun import __version__
 from lakerun.control.actions import ActionError
-from lakerun.control.attempts import ConflictError
 from lakerun.control.callbacks import CallbackRejectedError
 from lakerun.control.plane import ControlPlane
+from lakerun.control.request_checks import ConflictError
 from lakerun.control.settings import ControlSettings
 from lakerun.server import dashboard
 from lakerun.server.callbacks import endpoints as callbacks

@@ -103,6 +103,15 @@ class AttemptRepository:
             )
         )
 
+    def first_active_of_subject(
+        self, subject_id: int, statuses: Sequence[str], before_number: int | None = None
+    ) -> AttemptRow | None:
+        """The subject's oldest attempt in one of `statuses` (numbered below `before_number` when given)."""
+        query = select(AttemptRow).where(AttemptRow.subject_id == subject_id, AttemptRow.status.in_(statuses))
+        if before_number is not None:
+            query = query.where(AttemptRow.attempt_number < before_number)
+        return self.session.scalars(query.order_by(AttemptRow.attempt_number).limit(1)).first()
+
     def durations_of_subject(self, subject_id: int, limit: int = 20) -> list[float]:
         """Seconds taken by the subject's latest successful attempts, for time-remaining estimates."""
         rows = self.session.execute(

@@ -54,6 +54,11 @@ class TriggerBody(BaseModel):
         default_factory=list, description="Run only these task keys of the job (shared_job, job_per_attempt)."
     )
     triggered_by: str = Field("api", max_length=FIELD_LENGTHS["triggered_by"])
+    concurrency: Literal["allow", "refuse", "queue"] | None = Field(
+        None,
+        description="While the subject has an active attempt: start another (allow), answer 409 (refuse), "
+        "or store this one and launch it once the earlier end (queue). Default: the server's setting.",
+    )
 
     def to_request(self) -> TriggerRequest:
         """The domain request."""
