@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from lakerun.control.errors import is_transient
+from lakerun.control.workspaces import WorkspaceSpec
 from tests.server.conftest import Stack, python_task
 
 OK_TASK = python_task()
@@ -95,3 +96,35 @@ def test_retrying_an_active_attempt_needs_an_explicit_concurrent_request(stack: 
     assert second.json()["retry_of"] == active["id"]
     for attempt_id in (active["id"], second.json()["id"]):
         stack.api.post(f"/v1/runs/{attempt_id}/cancel")
+
+
+def test_a_registry_job_with_a_malformed_spec_is_a_422_and_creates_nothing(stack: Stack) -> None:
+    for settings, field in (
+        ({"name": "j", "tasks": "x"}, "tasks"),
+        ({"name": "j", "tasks": [{"task_key": "t", "spark_python_task": "x"}]}, "tasks[0]"),
+        ({"name": "j", "tasks": [{"spark_python_task": {"python_file": "a.py"}}]}, "task_key"),
+    ):
+        response = stack.api.put("/v1/jobs/local/malformed", json=settings)
+        assert response.status_code == 422, response.text
+        assert field in response.json()["detail"]
+    assert stack.api.get("/v1/jobs").json() == []
+
+
+def test_over_long_workspace_fields_are_a_422(stack: Stack) -> None:
+    response = stack.api.post(
+        "/v1/workspaces", json={"name": "long", "host": "http://" + "h" * 600, "token_ref": "env:X"}
+    )
+    assert response.status_code == 422 and "host" in response.text
+    assert [w["name"] for w in stack.api.get("/v1/workspaces").json()] == ["local"]
+
+
+def test_a_workspace_refusing_a_call_is_a_502_not_a_500(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host that is no Databricks workspace (here: the control plane itself) answers 404s to the SDK."""
+    monkeypatch.setenv("LAKERUN_TEST_NOT_DATABRICKS", "dapi-x")
+    stack.plane.register_workspace(
+        WorkspaceSpec(name="wrong", host=stack.server.url, token_ref="env:LAKERUN_TEST_NOT_DATABRICKS")
+    )
+    response = stack.api.put("/v1/jobs/wrong/some-job", json={"name": "j", "tasks": [OK_TASK]})
+    assert response.status_code == 502, response.text

@@ -19,6 +19,7 @@ from lakerun.control.launch import CALLBACK_PARAMETERS, job_parameter_references
 from lakerun.control.notify import Notifier
 from lakerun.control.reconciler import Reconciler
 from lakerun.control.registry import EnsureOutcome, ensure_job
+from lakerun.control.request_checks import check_job_settings
 from lakerun.control.runs import RunService
 from lakerun.control.settings import ControlSettings
 from lakerun.control.workspaces import ClientCache, WorkspaceSpec, probe_health
@@ -103,6 +104,7 @@ class ControlPlane:
     ) -> EnsureOutcome:
         """Idempotently creates or updates the job for `key`, wired to receive callback parameters."""
         data = settings.as_dict() if isinstance(settings, jobs.JobSettings) else dict(settings)
+        check_job_settings(data)
         if self.ctx.settings.callbacks_enabled:
             data = job_parameter_references(data, CALLBACK_PARAMETERS)
         client = self.ctx.client(workspace)

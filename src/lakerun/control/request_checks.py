@@ -104,9 +104,11 @@ def check_tasks(tasks: Any, strategy: str) -> list[str]:
 
 
 def check_job_settings(settings: Any) -> None:
-    """Raises ValueError unless the settings read as Databricks job settings."""
+    """Raises ValueError unless the settings read as Databricks job settings (tasks included)."""
     if not isinstance(settings, dict):
         raise ValueError("job_settings must be an object (Databricks job settings)")
+    if "tasks" in settings:
+        check_tasks(settings["tasks"], "job")
     _parse(jobs.JobSettings, settings, "job_settings")
 
 

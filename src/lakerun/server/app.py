@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from databricks.sdk.errors import DatabricksError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -64,7 +65,8 @@ def create_app(
 
 
 def _add_error_handlers(app: FastAPI) -> None:
-    """Domain errors become clear JSON errors with the right status."""
+    """Domain errors become clear JSON errors with the right status; a workspace that refuses a call is a
+    502, one that cannot be reached a 503 (never a 500: the control plane itself is fine)."""
 
     def handler(status: int) -> object:
         async def handle(_: Request, exc: Exception) -> JSONResponse:
@@ -86,6 +88,9 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ConflictError, handler(409))  # type: ignore[arg-type]
     app.add_exception_handler(LookupError, handler(404))  # type: ignore[arg-type]
     app.add_exception_handler(ValueError, handler(422))  # type: ignore[arg-type]
+    app.add_exception_handler(DatabricksError, handler(502))  # type: ignore[arg-type]
+    app.add_exception_handler(ConnectionError, handler(503))  # type: ignore[arg-type]
+    app.add_exception_handler(TimeoutError, handler(503))  # type: ignore[arg-type]
 
 
 def _plain_error(error: Any) -> dict[str, Any]:
