@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.server.conftest import Stack, python_task
+from typing import Any
+
+from typer.testing import CliRunner
+
+from lakerun.cli.main import app
+from tests.server.conftest import TASK_SCRIPT, Stack, python_task
 
 
 def test_refuse_answers_409_while_the_subject_has_an_active_attempt(stack: Stack) -> None:
@@ -45,3 +50,22 @@ def test_the_server_default_policy_applies_when_the_trigger_gives_none(stack: St
     assert allowed.status_code == 201
     for attempt_id in (first["id"], allowed.json()["id"]):
         stack.api.post(f"/v1/runs/{attempt_id}/cancel")
+
+
+def test_the_cli_refuses_and_allows_as_asked(stack: Stack) -> None:
+    def cli(*args: str) -> Any:
+        env = {"LAKERUN_URL": stack.server.url, "LAKERUN_API_TOKEN": stack.token}
+        return CliRunner().invoke(app, ["runs", *args], env=env, catch_exceptions=False)
+
+    started = cli("trigger", "cli-busy", "--python-file", TASK_SCRIPT, "--param", "mode=sleep")
+    attempt_id = started.output.split()[1]
+    stack.wait(attempt_id, until=lambda run: run["status"] == "RUNNING")
+    refused = cli("trigger", "cli-busy", "--python-file", TASK_SCRIPT, "--concurrency", "refuse")
+    assert refused.exit_code == 1 and "409" in refused.output
+    retry_refused = cli("retry", attempt_id)
+    assert retry_refused.exit_code == 1 and "409" in retry_refused.output
+    assert "concurrent" in retry_refused.output
+    retried = cli("retry", attempt_id, "--concurrent")
+    assert retried.exit_code == 0, retried.output
+    for run in stack.api.get("/v1/runs", params={"subject_key": "cli-busy"}).json()["items"]:
+        stack.api.post(f"/v1/runs/{run['id']}/cancel")

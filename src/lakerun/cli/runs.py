@@ -88,6 +88,11 @@ def trigger(  # noqa: PLR0917 - each CLI option is a parameter
     param: list[str] = typer.Option([], help="Parameter name=value (repeatable)."),
     callbacks: bool = typer.Option(True, help="Give the task a signed callback URL."),
     wait: bool = typer.Option(False, help="Watch the attempt live until it ends."),
+    concurrency: str | None = typer.Option(
+        None,
+        help="While the subject has an active attempt: allow (start another), refuse (error) or queue "
+        "(start once it ends). Default: the server's concurrency_policy.",
+    ),
 ) -> None:
     """Trigger an attempt and print its id; with --wait, watch it and exit non-zero unless it succeeds."""
     body = {
@@ -100,6 +105,7 @@ def trigger(  # noqa: PLR0917 - each CLI option is a parameter
         "parameters": _parameters(param),
         "callbacks": callbacks,
         "triggered_by": "cli",
+        "concurrency": concurrency,
     }
     with _api(ctx) as api:
         attempt = _checked(api.post("/v1/runs", json=body))
