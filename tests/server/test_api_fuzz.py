@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from lakerun.control.workspaces import WorkspaceSpec
 from lakerun.server.app import create_app
 
 pytestmark = pytest.mark.slow
-EXAMPLES = 25
+EXAMPLES = int(os.environ.get("LAKERUN_FUZZ_EXAMPLES", "25"))
+"""Examples per operation; raise it for a longer hunt."""
 LAST = ("POST /v1/workspaces", "POST /v1/workspaces/{name}/onboard")
 """Operations fuzzed last: registering random workspaces makes listing them probe random hosts."""
 

@@ -84,21 +84,21 @@ def check_timeout(seconds: float | None) -> None:
         raise ValueError(f"timeout_seconds must be above 0 and at most {MAX_TIMEOUT_SECONDS}")
 
 
-def check_tasks(tasks: Any, strategy: str) -> list[str]:
+def check_tasks(tasks: Any, strategy: str, name: str = "tasks") -> list[str]:
     """Raises ValueError naming the first task that is not a Databricks task spec; returns the task keys."""
     if not isinstance(tasks, list):
-        raise ValueError("tasks must be a list of Databricks task specs")
+        raise ValueError(f"{name} must be a list of Databricks task specs")
     model = jobs.SubmitTask if strategy == "one_time" else jobs.Task
     keys = []
     for index, task in enumerate(tasks):
         if not isinstance(task, dict):
-            raise ValueError(f"tasks[{index}] must be an object (a Databricks task spec)")
+            raise ValueError(f"{name}[{index}] must be an object (a Databricks task spec)")
         key = task.get("task_key")
         if not isinstance(key, str) or not key:
-            raise ValueError(f"tasks[{index}] needs a task_key (every task needs a task_key)")
+            raise ValueError(f"{name}[{index}] needs a task_key (every task needs a task_key)")
         if len(key) > TASK_KEY_LENGTH:
-            raise ValueError(f"tasks[{index}].task_key is longer than {TASK_KEY_LENGTH} characters")
-        _parse(model, task, f"tasks[{index}] ({key})")
+            raise ValueError(f"{name}[{index}].task_key is longer than {TASK_KEY_LENGTH} characters")
+        _parse(model, task, f"{name}[{index}] ({key})")
         keys.append(key)
     return keys
 
@@ -108,7 +108,7 @@ def check_job_settings(settings: Any) -> None:
     if not isinstance(settings, dict):
         raise ValueError("job_settings must be an object (Databricks job settings)")
     if "tasks" in settings:
-        check_tasks(settings["tasks"], "job")
+        check_tasks(settings["tasks"], "job", "job_settings.tasks")
     _parse(jobs.JobSettings, settings, "job_settings")
 
 
