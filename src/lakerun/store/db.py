@@ -44,27 +44,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _without_nul(
-    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
 ) -> tuple[str, Any]:
     """Replaces NUL characters in every bound string: PostgreSQL text cannot hold them, and task logs,
     errors and raw states from a workspace may carry them (U+FFFD keeps the spot visible)."""
-    if executemany:
-        return statement, [_clean(p) for p in parameters]
     return statement, _clean(parameters)
 
 
-def _clean(parameters: Any) -> Any:
-    if isinstance(parameters, dict):
-        if any(isinstance(v, str) and "\x00" in v for v in parameters.values()):
-            return {k: _nul_free(v) for k, v in parameters.items()}
-        return parameters
-    if isinstance(parameters, (tuple, list)) and any(isinstance(v, str) and "\x00" in v for v in parameters):
-        return type(parameters)(_nul_free(v) for v in parameters)
-    return parameters
-
-
-def _nul_free(value: Any) -> Any:
-    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+def _clean(value: Any) -> Any:
+    """`value` with NUL replaced in its strings: one parameter set (mapping or sequence) or a list of them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clean(item) for item in value)
+    return value
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
