@@ -15,6 +15,9 @@ fail_once = next((arg.split("=", 1)[1] for arg in sys.argv if arg.startswith("--
 if fail_once and not Path(fail_once).exists():
     Path(fail_once).write_text("failed once")
     mode = "crash"
+if mode == "crash-nul":
+    print("a log line with a NUL \x00 byte", flush=True)
+    raise RuntimeError("task exploded with a NUL \x00 in its error")
 if mode == "crash":
     print("about to crash", flush=True)
     raise RuntimeError("task exploded on purpose")

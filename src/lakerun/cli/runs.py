@@ -86,6 +86,11 @@ def trigger(  # noqa: PLR0917 - each CLI option is a parameter
     param: list[str] = typer.Option([], help="Parameter name=value (repeatable)."),
     callbacks: bool = typer.Option(True, help="Give the task a signed callback URL."),
     wait: bool = typer.Option(False, help="Watch the attempt live until it ends."),
+    concurrency: str | None = typer.Option(
+        None,
+        help="While the subject has an active attempt: allow (start another), refuse (error) or queue "
+        "(start once it ends). Default: the server's concurrency_policy.",
+    ),
 ) -> None:
     """Trigger an attempt and print its id; with --wait, watch it and exit non-zero unless it succeeds."""
     tasks, parameters = _tasks(python_file, tasks_file), _parameters(param)
@@ -100,6 +105,7 @@ def trigger(  # noqa: PLR0917 - each CLI option is a parameter
             parameters=parameters,
             callbacks=callbacks,
             triggered_by="cli",
+            concurrency=concurrency,
         )
     _then_wait(ctx, attempt, wait)
 
@@ -174,10 +180,13 @@ def retry(
     wait: bool = typer.Option(
         False, "--wait", help="Follow the new attempt; exit non-zero unless it succeeds."
     ),
+    concurrent: bool = typer.Option(
+        False, "--concurrent", help="Start it even while the retried attempt is still active."
+    ),
 ) -> None:
-    """Start a new attempt of the same subject with the same work."""
+    """Start a new attempt of the same subject with the same work (refused while the attempt is active)."""
     with _client(ctx) as client:
-        attempt = client.retry(attempt_id)
+        attempt = client.retry(attempt_id, concurrent=concurrent)
     _then_wait(ctx, attempt, wait)
 
 

@@ -122,10 +122,9 @@ def api_token(path: Path) -> str:
     """The API token `lakerun up` accepts: LAKERUN_API_TOKEN, else the one kept in `path` (created 0600)."""
     if os.environ.get("LAKERUN_API_TOKEN"):
         return os.environ["LAKERUN_API_TOKEN"]
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("lrk_" + secrets.token_urlsafe(32))
-        path.chmod(0o600)
+    from lakerun.store.private import private_file
+
+    private_file(path, "lrk_" + secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 

@@ -90,9 +90,9 @@ class AsyncLakerun:
         """Cancel the attempt's run; returns once the workspace confirmed the end."""
         return await self._send(calls.action(attempt_id, "cancel"))
 
-    async def retry(self, attempt_id: str) -> AttemptOut:
+    async def retry(self, attempt_id: str, concurrent: bool = False) -> AttemptOut:
         """A new attempt of the same subject with the same work."""
-        return await self._send(calls.action(attempt_id, "retry"))
+        return await self._send(calls.action(attempt_id, "retry", {"concurrent": concurrent}))
 
     async def repair(self, attempt_id: str, tasks: Keys | None = None) -> AttemptOut:
         """Re-run the failed (or the named) tasks of a finished run, as a new attempt on the same run."""

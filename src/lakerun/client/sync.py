@@ -89,9 +89,9 @@ class Lakerun:
         """Cancel the attempt's run; returns once the workspace confirmed the end."""
         return self._send(calls.action(attempt_id, "cancel"))
 
-    def retry(self, attempt_id: str) -> AttemptOut:
+    def retry(self, attempt_id: str, concurrent: bool = False) -> AttemptOut:
         """A new attempt of the same subject with the same work."""
-        return self._send(calls.action(attempt_id, "retry"))
+        return self._send(calls.action(attempt_id, "retry", {"concurrent": concurrent}))
 
     def repair(self, attempt_id: str, tasks: Keys | None = None) -> AttemptOut:
         """Re-run the failed (or the named) tasks of a finished run, as a new attempt on the same run."""

@@ -14,6 +14,7 @@ from lakerun.control.completion import refresh
 from lakerun.control.context import ControlContext
 from lakerun.control.errors import describe
 from lakerun.control.outbox import queue_repair
+from lakerun.control.request_checks import QUEUE_MARK
 from lakerun.control.runs import RunService
 from lakerun.control.status import Source, Status
 from lakerun.store.attempts import AttemptRepository
@@ -62,10 +63,20 @@ class ActionService:
                     raise ActionError(f"cancel not yet confirmed: {describe(exc)}") from exc
             time.sleep(0.2)
 
-    def retry(self, attempt_id: str, by: str = "user") -> AttemptRow:
-        """A new attempt of the same subject with the same work; the old one stays as it ended."""
+    def retry(self, attempt_id: str, by: str = "user", concurrent: bool = False) -> AttemptRow:
+        """A new attempt of the same subject with the same work; the old one stays as it ended.
+
+        Retrying an attempt that is still active is refused unless `concurrent` asks for a second run.
+        """
         old = self.runs.get(attempt_id)
+        if not concurrent and not Status(old.status).terminal:
+            raise ActionError(
+                f"attempt {attempt_id} is still {old.status}; retry it once it ends, "
+                'or ask for a concurrent attempt ({"concurrent": true})'
+            )
         request = self._request_of(old, triggered_by=f"retry by {by}")
+        if concurrent:
+            request = replace(request, concurrency="allow")
         return self.runs.trigger(request, retry_of=old.id)
 
     def repair(self, attempt_id: str, tasks: list[str] | None = None, by: str = "user") -> AttemptRow:
@@ -128,6 +139,7 @@ class ActionService:
             tasks=list(spec.pop("tasks", [])),
             timeout_seconds=spec.pop("timeout_seconds", None),
             only=list(spec.pop("only", [])),
+            concurrency=spec.pop(QUEUE_MARK, None),
             job_settings=spec,
             parameters=dict(attempt.parameters),
             triggered_by=triggered_by,

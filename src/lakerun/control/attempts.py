@@ -8,7 +8,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
 from lakerun.control.launch import STRATEGIES
+from lakerun.control.limits import FIELD_LENGTHS
+from lakerun.control.request_checks import (
+    QUEUE_MARK,
+    ConflictError,
+    admit,
+    check_job_settings,
+    check_lengths,
+    check_tasks,
+    check_timeout,
+)
 from lakerun.control.status import Source, Status, may_move
 from lakerun.control.uow import UnitOfWork
 from lakerun.store.attempts import AttemptRepository
@@ -43,27 +57,27 @@ class TriggerRequest:
     callbacks: bool | None = None
     only: list[str] = field(default_factory=list)
     """Run only these tasks of the job (run-now's `only`; a pipeline's layer); empty runs every task."""
+    concurrency: str | None = None
+    """allow, refuse or queue while the subject has an active attempt; None takes the settings' default."""
 
     def validate(self) -> None:
         """Raises ValueError naming the field that is wrong."""
         if not self.subject_key:
             raise ValueError("subject_key must not be empty")
+        check_lengths({name: getattr(self, name) for name in FIELD_LENGTHS})
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}")
         if self.strategy == "shared_job" and not self.job_key:
             raise ValueError("strategy shared_job needs job_key (a job registered with ensure_job)")
         if self.strategy != "shared_job" and not self.tasks:
             raise ValueError(f"strategy {self.strategy} needs tasks (a list of Databricks task specs)")
-        for task in self.tasks:
-            if not isinstance(task, dict) or not task.get("task_key"):
-                raise ValueError("every task needs a task_key")
-        if self.timeout_seconds is not None and self.timeout_seconds <= 0:
-            raise ValueError("timeout_seconds must be positive")
+        known = set(check_tasks(self.tasks, self.strategy))
+        check_job_settings(self.job_settings)
+        check_timeout(self.timeout_seconds)
         if self.only and self.strategy == "one_time":
             raise ValueError(
                 "only selects tasks of a job; strategy one_time runs exactly the tasks it is given"
             )
-        known = {task["task_key"] for task in self.tasks}
         unknown = [key for key in self.only if self.tasks and key not in known]
         if unknown:
             raise ValueError(f"only names tasks that are not in tasks: {', '.join(unknown)}")
@@ -80,19 +94,49 @@ class TriggerRequest:
         return spec
 
 
+def check_repeat(session: Session, existing: AttemptRow, request: TriggerRequest) -> None:
+    """Raises ConflictError unless `request` asks for the same work as the attempt its idempotency key made."""
+    subject = session.get(SubjectRow, existing.subject_id)
+    stored = (subject.kind, subject.key) if subject else None, existing.workspace_name, existing.strategy
+    asked = (request.subject_kind, request.subject_key), request.workspace, request.strategy
+    same = (
+        stored == asked
+        and existing.job_key == request.job_key
+        and {k: v for k, v in existing.spec.items() if k != QUEUE_MARK} == request.spec()
+        and existing.parameters == dict(request.parameters)
+    )
+    if not same:
+        raise ConflictError(
+            f"idempotency key {request.idempotency_key!r} was already used for attempt {existing.id} "
+            "with another subject or body"
+        )
+
+
 def create_attempt(
-    uow: UnitOfWork, request: TriggerRequest, deadline: datetime, callbacks: bool, **links: str | None
+    uow: UnitOfWork,
+    request: TriggerRequest,
+    deadline: datetime,
+    callbacks: bool,
+    policy: str = "allow",
+    **links: str | None,
 ) -> tuple[AttemptRow, bool]:
-    """Commits-to-be a CREATING attempt; returns (attempt, created) — an idempotent repeat returns the first."""
+    """Commits-to-be a CREATING attempt; returns (attempt, created) — an idempotent repeat returns the first.
+
+    `policy` (allow, refuse, queue) says what to do while the subject has an active attempt; a queued
+    attempt stays CREATING, marked in its spec, until the earlier ones have ended.
+    """
     repo = AttemptRepository(uow.session)
     if request.idempotency_key:
         existing = repo.by_idempotency_key(request.idempotency_key)
         if existing is not None:
+            check_repeat(uow.session, existing, request)
             return existing, False
     subjects = SubjectRepository(uow.session)
     subject = subjects.get_or_create(request.subject_kind, request.subject_key)
     attempt_id, now = str(uuid.uuid4()), utcnow()
     number = subjects.next_attempt_number(subject, now, attempt_id)
+    ahead = admit(repo, subject, policy)
+    spec = {**request.spec(), QUEUE_MARK: "queue"} if ahead is not None else request.spec()
     attempt = AttemptRow(
         id=attempt_id,
         subject_id=subject.id,
@@ -100,7 +144,7 @@ def create_attempt(
         workspace_name=request.workspace,
         strategy=request.strategy,
         job_key=request.job_key,
-        spec=request.spec(),
+        spec=spec,
         parameters=dict(request.parameters),
         triggered_by=request.triggered_by,
         idempotency_key=request.idempotency_key,
@@ -121,6 +165,8 @@ def create_attempt(
             at=now,
         )
     )
+    if ahead is not None:
+        attempt.status_message = f"queued behind attempt #{ahead.attempt_number} of the subject"
     uow.session.flush()
     publish(uow, "run.created", attempt, subject)
     return attempt, True
@@ -136,25 +182,58 @@ def move(
     raw_state: str | None = None,
     error: str | None = None,
 ) -> bool:
-    """Moves the attempt to `target` if that goes forward; records the transition and its event. False if not."""
-    current = Status(attempt.status)
+    """Moves the attempt to `target` if that goes forward, as a compare-and-set on its stored status.
+
+    Records the transition and its event only when this writer won; False (nothing emitted) when the
+    move goes backward or another writer changed the status first.
+    """
     if raw_state:
         attempt.raw_state = raw_state
-    if not may_move(current, target):
-        return False
-    now = utcnow()
-    attempt.status = target.value
-    attempt.status_message = reason or attempt.status_message
-    if target == Status.RUNNING or (
-        target.terminal and attempt.started_at is None and current == Status.RUNNING
-    ):
-        attempt.started_at = attempt.started_at or now
+    repo = AttemptRepository(uow.session)
+    current = Status(attempt.status)
+    while may_move(current, target):
+        now = utcnow()
+        values = _moved_values(current, target, now, reason, error)
+        if repo.swap_status(attempt.id, current.value, values):
+            uow.session.refresh(attempt, attribute_names=list(values))
+            _record(uow, attempt, current, target, source=source, reason=reason, raw_state=raw_state, now=now)
+            return True
+        current = Status(repo.status_of(attempt.id) or current)
+        set_committed_value(attempt, "status", current.value)
+    return False
+
+
+def _moved_values(
+    current: Status, target: Status, now: datetime, reason: str | None, error: str | None
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"status": target.value}
+    if reason:
+        values["status_message"] = reason
+    if target == Status.RUNNING or (target.terminal and current == Status.RUNNING):
+        values["started_at"] = func.coalesce(AttemptRow.started_at, now)
     if target.terminal:
-        attempt.finished_at = now
-        attempt.error = error or attempt.error
+        values["finished_at"] = now
+        if error:
+            values["error"] = error
         if target == Status.SUCCESS:
-            attempt.progress = 1.0
-            SubjectRepository(uow.session).count_success(attempt.subject_id)
+            values["progress"] = 1.0
+    return values
+
+
+def _record(
+    uow: UnitOfWork,
+    attempt: AttemptRow,
+    current: Status,
+    target: Status,
+    *,
+    source: Source,
+    reason: str | None,
+    raw_state: str | None,
+    now: datetime,
+) -> None:
+    """The won move's history row, subject counter and event, in the same transaction."""
+    if target == Status.SUCCESS:
+        SubjectRepository(uow.session).count_success(attempt.subject_id)
     uow.session.add(
         TransitionRow(
             attempt_id=attempt.id,
@@ -169,7 +248,6 @@ def move(
     subject = uow.session.get(SubjectRow, attempt.subject_id)
     if target in EVENT_OF_STATUS:
         publish(uow, EVENT_OF_STATUS[target], attempt, subject)
-    return True
 
 
 def publish(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,9 @@ from lakerun.executor.callbacks import KINDS, sign
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.models import AttemptRow, CallbackEventRow, SubjectRow, utcnow
 from lakerun.store.records import CallbackEventRepository
+
+MAX_SEQUENCE = 2**31 - 1
+"""Sequences are stored as 32-bit integers; a task numbers its events from 1."""
 
 
 class CallbackRejectedError(Exception):
@@ -51,7 +55,7 @@ def verify(
         age = abs(time.time() - float(timestamp))
     except ValueError as exc:
         raise CallbackRejectedError("timestamp is not a number", 401) from exc
-    if age > window:
+    if not math.isfinite(age) or age > window:
         raise CallbackRejectedError(
             f"timestamp outside the {int(window)} s window (replay or clock skew)", 401
         )
@@ -74,17 +78,20 @@ class CallbackEvent:
             sequence, kind = int(data["sequence"]), str(data["kind"])
             sent_at = datetime.fromtimestamp(float(data.get("sent_at") or time.time()), UTC)
             payload = data.get("payload") or {}
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CallbackRejectedError(f"malformed callback body: {exc}", 422) from exc
-        if kind not in KINDS or sequence < 1 or not isinstance(payload, dict):
-            raise CallbackRejectedError(
-                f"callback kind must be one of {KINDS}, sequence >= 1, payload an object", 422
-            )
+        except (ValueError, KeyError, TypeError, OverflowError, OSError, RecursionError) as exc:
+            raise CallbackRejectedError(f"malformed callback body: {type(exc).__name__}: {exc}", 422) from exc
+        if not 1 <= sequence <= MAX_SEQUENCE:
+            raise CallbackRejectedError(f"sequence must be between 1 and {MAX_SEQUENCE}", 422)
+        if kind not in KINDS or not isinstance(payload, dict):
+            raise CallbackRejectedError(f"callback kind must be one of {KINDS}, payload an object", 422)
         return cls(sequence, kind, sent_at, payload)
 
 
-def receive(uow: UnitOfWork, attempt_id: str, event: CallbackEvent) -> str:
-    """Stores and applies an event once; returns `applied`, `duplicate` or `stale`."""
+def receive(uow: UnitOfWork, attempt_id: str, event: CallbackEvent, result_limit: int) -> str:
+    """Stores and applies an event once; returns `applied`, `duplicate` or `stale`.
+
+    A result that would grow past `result_limit` bytes of JSON is refused (413) and nothing is stored.
+    """
     attempt = AttemptRepository(uow.session).get(attempt_id, lock=True)
     if attempt is None:
         raise CallbackRejectedError("unknown attempt", 404)
@@ -98,34 +105,45 @@ def receive(uow: UnitOfWork, attempt_id: str, event: CallbackEvent) -> str:
     if not CallbackEventRepository(uow.session).add_once(row):
         return "duplicate"
     attempt.last_callback_at = utcnow()
-    return "applied" if _apply(uow, attempt, event) else "stale"
+    return "applied" if _apply(uow, attempt, event, result_limit) else "stale"
 
 
-def _apply(uow: UnitOfWork, attempt: AttemptRow, event: CallbackEvent) -> bool:
+def _apply(uow: UnitOfWork, attempt: AttemptRow, event: CallbackEvent, result_limit: int) -> bool:
     payload = event.payload
     if event.kind == "completed":
-        _merge_result(attempt, payload.get("result"))
-        return move(
+        won = move(
             uow,
             attempt,
             Status.SUCCESS,
             Source.CALLBACK,
             reason=payload.get("message") or "task reported completion",
         )
+        if won:
+            _merge_result(attempt, payload.get("result"), result_limit)
+        return won
     if event.kind == "failed":
         error = str(payload.get("error") or payload.get("message") or "task reported failure")
         return move(uow, attempt, Status.FAILED, Source.CALLBACK, reason="task reported failure", error=error)
     if event.kind == "result":
-        _merge_result(attempt, payload)
+        if Status(attempt.status).terminal:
+            return False
+        _merge_result(attempt, payload, result_limit)
         return True
     if event.kind == "progress":
         return _progress(uow, attempt, event)
     return True
 
 
-def _merge_result(attempt: AttemptRow, result: Any) -> None:
-    if isinstance(result, dict):
-        attempt.result = {**(attempt.result or {}), **result}
+def _merge_result(attempt: AttemptRow, result: Any, limit: int) -> None:
+    if not isinstance(result, dict):
+        return
+    merged = {**(attempt.result or {}), **result}
+    size = len(json.dumps(merged).encode())
+    if size > limit:
+        raise CallbackRejectedError(
+            f"result would take {size} bytes, more than the {limit} bytes allowed (callback_max_bytes)", 413
+        )
+    attempt.result = merged
 
 
 def _progress(uow: UnitOfWork, attempt: AttemptRow, event: CallbackEvent) -> bool:

@@ -13,8 +13,11 @@ _PERMANENT = (
     errors.NotImplemented,
     ValueError,
     TypeError,
-    KeyError,
+    LookupError,
+    AttributeError,
+    ArithmeticError,
 )
+"""Besides the workspace's refusals, errors in the attempt's own spec: retrying the same spec fails the same way."""
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -16,7 +16,7 @@ STRATEGIES = ("shared_job", "job_per_attempt", "one_time")
 COMPUTE_KEYS = ("existing_cluster_id", "new_cluster", "job_cluster_key", "environment_key")
 ATTEMPT_TAG = "lakerun_attempt"
 SUBJECT_TAG = "lakerun_subject"
-RUN_OPTIONS = ("timeout_seconds", "only")
+RUN_OPTIONS = ("timeout_seconds", "only", "concurrency")
 """Keys of an attempt's spec that shape its run, not the job's settings."""
 CALLBACK_PARAMETERS = (
     "lakerun_attempt_id",

@@ -62,6 +62,12 @@ class MetadataRecord(BaseModel):
         return str(self.data[RECORD_KEYS[self.kind]])
 
 
+MAX_BATCHES = 2**31 - 1
+"""Batch numbers are stored as 32-bit integers."""
+MAX_RECORD_KEY = 200
+"""Longest record id the store keeps."""
+
+
 class MetadataEnvelope(BaseModel):
     """One batch as `api_transmission` sends it."""
 
@@ -69,8 +75,8 @@ class MetadataEnvelope(BaseModel):
     run_id: str = Field(min_length=1, max_length=200, description="The executor run that sent the batch.")
     tenant_id: str = Field(min_length=1, max_length=200, description="Whose metadata this is.")
     source_path: str | None = Field(None, description="The data source the run scanned, if any.")
-    batch: int = Field(ge=1, description="This batch's number, from 1.")
-    batches: int = Field(ge=1, description="How many batches the run sends.")
+    batch: int = Field(ge=1, le=MAX_BATCHES, description="This batch's number, from 1.")
+    batches: int = Field(ge=1, le=MAX_BATCHES, description="How many batches the run sends.")
     records: list[MetadataRecord] = Field(description="Sources, tables (with quality) and columns.")
 
     @model_validator(mode="after")
@@ -80,6 +86,8 @@ class MetadataEnvelope(BaseModel):
         for index, record in enumerate(self.records):
             if record.data.get("tenant_id", self.tenant_id) != self.tenant_id:
                 raise ValueError(f"records.{index}.data.tenant_id differs from the envelope's tenant_id")
+            if len(record.key) > MAX_RECORD_KEY:
+                raise ValueError(f"records.{index}: its id is longer than {MAX_RECORD_KEY} characters")
         return self
 
 

@@ -13,6 +13,7 @@ from lakerun.control.attempts import move
 from lakerun.control.context import ControlContext
 from lakerun.control.errors import describe, is_transient
 from lakerun.control.launch import Launched, LaunchRequest, launch
+from lakerun.control.request_checks import waiting_for
 from lakerun.control.retention import apply_retention
 from lakerun.control.status import Source, Status
 from lakerun.control.uow import UnitOfWork
@@ -22,6 +23,8 @@ from lakerun.store.models import AttemptRow, SubjectRow
 from lakerun.store.records import JobRepository, WorkspaceRepository
 
 log = logging.getLogger(__name__)
+QUEUED_RECHECK = 1.0
+"""Seconds before a `queue`d attempt's intent is looked at again while an earlier attempt is still active."""
 STOPPED_BEFORE_LAUNCH = (Status.CANCELLED, Status.TIMEDOUT)
 """Ends a user or the deadline gives an attempt; a run started for it anyway is cancelled."""
 
@@ -68,6 +71,12 @@ def carry_out(
         with ctx.uow() as uow:
             LaunchIntentRepository(uow.session).settle(intent.attempt_id, owner)
         return Outcome(settled=True)
+    blocker = _waiting_for(ctx, attempt)
+    if blocker is not None:
+        with ctx.uow() as uow:
+            reason = f"queued behind attempt #{blocker}"
+            LaunchIntentRepository(uow.session).release(intent.attempt_id, owner, QUEUED_RECHECK, reason)
+        return Outcome(settled=False, retry_in=QUEUED_RECHECK)
     try:
         client = ctx.client(intent.workspace)
         if intent.kind == "repair":
@@ -92,6 +101,13 @@ def _nothing_to_launch(attempt: AttemptRow) -> bool:
     if attempt.run_id is not None:
         return True
     return Status(attempt.status).terminal and attempt.last_callback_at is None
+
+
+def _waiting_for(ctx: ControlContext, attempt: AttemptRow) -> int | None:
+    """The number of the subject's earlier active attempt a `queue`d attempt waits for, or None to go ahead."""
+    with ctx.sessions() as session:
+        blocker = waiting_for(AttemptRepository(session), attempt)
+        return blocker.attempt_number if blocker is not None else None
 
 
 def _launch_request(ctx: ControlContext, attempt: AttemptRow) -> LaunchRequest:

@@ -22,6 +22,7 @@ from lakerun.control.notify import Notifier
 from lakerun.control.probes import ProbeCache
 from lakerun.control.reconciler import Reconciler
 from lakerun.control.registry import EnsureOutcome, ensure_job
+from lakerun.control.request_checks import check_job_settings
 from lakerun.control.runs import RunService
 from lakerun.control.settings import ControlSettings
 from lakerun.control.tokens import bootstrap_admin_token
@@ -115,6 +116,7 @@ class ControlPlane:
     ) -> EnsureOutcome:
         """Idempotently creates or updates the job for `key`, wired to receive callback parameters."""
         data = settings.as_dict() if isinstance(settings, jobs.JobSettings) else dict(settings)
+        check_job_settings(data)
         if self.ctx.settings.callbacks_enabled:
             data = job_parameter_references(data, CALLBACK_PARAMETERS)
         client = self.ctx.client(workspace)
@@ -201,4 +203,4 @@ class ControlPlane:
         )
         event = CallbackEvent.parse(body)
         with self.ctx.uow() as uow:
-            return receive(uow, attempt_id, event)
+            return receive(uow, attempt_id, event, self.ctx.settings.callback_max_bytes)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lakerun.control.attempts import TriggerRequest, create_attempt
+from lakerun.control.attempts import TriggerRequest, check_repeat, create_attempt
 from lakerun.control.context import ControlContext
 from lakerun.control.launcher import Launcher
 from lakerun.control.outbox import queue_launch
@@ -44,23 +44,26 @@ class RunService:
         try:
             with self.ctx.uow() as uow:
                 self._check_targets(uow.session, request)
+                policy = request.concurrency or self.ctx.settings.concurrency_policy
                 attempt, created = create_attempt(
-                    uow, request, utcnow() + timedelta(seconds=timeout), callbacks, **links
+                    uow, request, utcnow() + timedelta(seconds=timeout), callbacks, policy, **links
                 )
                 if created:
                     queue_launch(uow, attempt)
         except IntegrityError:
             if not request.idempotency_key:
                 raise
-            attempt, created = self._by_idempotency_key(request.idempotency_key), False
+            attempt, created = self._by_idempotency_key(request), False
         return attempt, created
 
-    def _by_idempotency_key(self, key: str) -> AttemptRow:
-        """The attempt a concurrent request with the same idempotency key created first."""
+    def _by_idempotency_key(self, request: TriggerRequest) -> AttemptRow:
+        """The attempt a concurrent request with the same idempotency key created first (for the same work)."""
+        key = request.idempotency_key or ""
         with self.ctx.sessions() as session:
             attempt = AttemptRepository(session).by_idempotency_key(key)
-        if attempt is None:
-            raise LookupError(f"no attempt with idempotency key {key!r}")
+            if attempt is None:
+                raise LookupError(f"no attempt with idempotency key {key!r}")
+            check_repeat(session, attempt, request)
         return attempt
 
     def bulk_trigger(self, requests: list[TriggerRequest]) -> list[AttemptRow | Exception]:

@@ -59,6 +59,11 @@ class ControlSettings(BaseModel):
     """Seconds without a callback after which a running attempt's run is fetched in full."""
     callback_window: float = 300.0
     """Accepted age of a callback's timestamp, against replay."""
+    concurrency_policy: Literal["allow", "refuse", "queue"] = "allow"
+    """What a trigger does while its subject has an active attempt (a trigger may say otherwise):
+    `allow` starts another, `refuse` answers 409, `queue` stores it and launches it once the earlier end."""
+    callback_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """Largest callback body accepted (413 beyond, refused before reading it), and largest stored result."""
     default_timeout: float = 24 * 3600.0
     """Deadline of an attempt, counted from its creation, when the trigger gives none."""
     workspace_retry_seconds: int = 60
@@ -122,11 +127,9 @@ class ControlSettings(BaseModel):
             return read_secret_ref(from_env).encode()
         if from_env:
             return from_env.encode()
-        path = self.home / "server.key"
-        if not path.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+        from lakerun.store.private import private_file
+
+        path = private_file(self.home / "server.key", secrets.token_hex(32))
         return path.read_text().strip().encode()
 
 

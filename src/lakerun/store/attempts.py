@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from lakerun.store.db import lock_for_write
 from lakerun.store.models import AttemptRow, SubjectRow, TaskRunRow, TransitionRow
 
 
@@ -34,11 +35,26 @@ class AttemptRepository:
         self.session = session
 
     def get(self, attempt_id: str, *, lock: bool = False) -> AttemptRow | None:
-        """The attempt, optionally locked for update (PostgreSQL) so concurrent writers serialise."""
+        """The attempt, optionally locked for update (row lock on PostgreSQL, write lock on SQLite) and re-read."""
         query = select(AttemptRow).where(AttemptRow.id == attempt_id)
         if lock:
-            query = query.with_for_update()
+            lock_for_write(self.session)
+            query = query.with_for_update().execution_options(populate_existing=True)
         return self.session.scalars(query).one_or_none()
+
+    def swap_status(self, attempt_id: str, expected: str, values: dict[str, Any]) -> bool:
+        """Compare-and-set: writes `values` only if the attempt's status is still `expected`; False if it lost."""
+        result = self.session.execute(
+            update(AttemptRow)
+            .where(AttemptRow.id == attempt_id, AttemptRow.status == expected)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def status_of(self, attempt_id: str) -> str | None:
+        """The attempt's status as committed now (after a lost compare-and-set)."""
+        return self.session.scalar(select(AttemptRow.status).where(AttemptRow.id == attempt_id))
 
     def by_idempotency_key(self, key: str) -> AttemptRow | None:
         """The attempt a client already triggered with this idempotency key."""
@@ -86,6 +102,15 @@ class AttemptRepository:
                 .order_by(AttemptRow.attempt_number.desc())
             )
         )
+
+    def first_active_of_subject(
+        self, subject_id: int, statuses: Sequence[str], before_number: int | None = None
+    ) -> AttemptRow | None:
+        """The subject's oldest attempt in one of `statuses` (numbered below `before_number` when given)."""
+        query = select(AttemptRow).where(AttemptRow.subject_id == subject_id, AttemptRow.status.in_(statuses))
+        if before_number is not None:
+            query = query.where(AttemptRow.attempt_number < before_number)
+        return self.session.scalars(query.order_by(AttemptRow.attempt_number).limit(1)).first()
 
     def durations_of_subject(self, subject_id: int, limit: int = 20) -> list[float]:
         """Seconds taken by the subject's latest successful attempts, for time-remaining estimates."""

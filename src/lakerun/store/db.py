@@ -10,15 +10,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from lakerun.store.private import private_file, private_folder
 
 MIGRATIONS = "lakerun.store:migrations"
 
 
 def default_url(home: Path) -> str:
-    """The SQLite file the control plane uses when no database URL is given."""
-    home.mkdir(parents=True, exist_ok=True)
+    """The SQLite file the control plane uses when no database URL is given (its folder created 0700)."""
+    private_folder(home)
     return f"sqlite:///{(home / 'control.db').resolve()}"
 
 
@@ -33,10 +35,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine tuned per backend: WAL and a busy timeout on SQLite, pre-ping on PostgreSQL."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_file(Path(database))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
+    return engine
+
+
+def _without_nul(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+) -> tuple[str, Any]:
+    """Replaces NUL characters in every bound string: PostgreSQL text cannot hold them, and task logs,
+    errors and raw states from a workspace may carry them (U+FFFD keeps the spot visible)."""
+    return statement, _clean(parameters)
+
+
+def _clean(value: Any) -> Any:
+    """`value` with NUL replaced in its strings: one parameter set (mapping or sequence) or a list of them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clean(item) for item in value)
+    return value
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -46,6 +72,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def lock_for_write(session: Session) -> None:
+    """Takes SQLite's write lock now (`BEGIN IMMEDIATE`), so a read-modify-write cannot interleave with another.
+
+    SQLite ignores `SELECT ... FOR UPDATE`; PostgreSQL needs nothing here (its row locks do the job).
+    Inside a transaction that already wrote, the lock is held and nothing is done.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -28,6 +28,7 @@ from lakerun.server.data_quality.schemas import (
     ProfileRunBody,
     ProfileRunOut,
 )
+from lakerun.server.params import RowId
 
 router = APIRouter(prefix="/data-quality", tags=["data quality"])
 
@@ -59,14 +60,14 @@ def list_groups(plane: Plane, _: Caller) -> list[GroupOut]:
 
 
 @router.get("/table-groups/{group_id}", response_model=GroupOut)
-def one_group(group_id: int, plane: Plane, _: Caller) -> GroupOut:
+def one_group(group_id: RowId, plane: Plane, _: Caller) -> GroupOut:
     """One table group."""
     return GroupOut.of(get_group(plane, group_id)[0])
 
 
 @router.post("/table-groups/{group_id}/profile-runs", status_code=201, response_model=ProfileRunOut)
 def start_profile_run(
-    group_id: int, plane: Plane, _: Caller, body: ProfileRunBody | None = None
+    group_id: RowId, plane: Plane, _: Caller, body: ProfileRunBody | None = None
 ) -> ProfileRunOut:
     """Start a profile run of the group on its workspace (the group's one registered job)."""
     body = body or ProfileRunBody.model_validate({})
@@ -76,7 +77,7 @@ def start_profile_run(
 
 
 @router.get("/table-groups/{group_id}/profile-runs", response_model=list[ProfileRunOut])
-def group_runs(group_id: int, plane: Plane, _: Caller) -> list[ProfileRunOut]:
+def group_runs(group_id: RowId, plane: Plane, _: Caller) -> list[ProfileRunOut]:
     """The group's profile runs, newest first, with scores once they succeeded."""
     return [ProfileRunOut.of(run) for run in list_runs(plane, group_id)]
 
@@ -107,7 +108,7 @@ def run_profiles(run_id: str, plane: Plane, _: Caller) -> list[dict[str, Any]]:
 
 
 @router.post("/anomalies/{anomaly_id}/dismiss", response_model=AnomalyOut)
-def dismiss(anomaly_id: int, plane: Plane, _: Caller, body: DispositionBody | None = None) -> AnomalyOut:
+def dismiss(anomaly_id: RowId, plane: Plane, _: Caller, body: DispositionBody | None = None) -> AnomalyOut:
     """Keep a disposition (Dismissed by default) for the anomaly's key: later runs carry it, unscored."""
     body = body or DispositionBody.model_validate({})
     row = set_disposition(plane, anomaly_id, body.disposition, body.decided_by)

@@ -21,7 +21,9 @@ class ConnectionBody(BaseModel):
         "`postgresql`: a database URL."
     )
     location: str = Field(min_length=1, max_length=1000, description="Folder, file or URL (or `env:NAME`).")
-    workspace: str = Field("local", description="Registered workspace the profile jobs run in.")
+    workspace: str = Field(
+        "local", max_length=100, description="Registered workspace the profile jobs run in."
+    )
 
 
 class ConnectionOut(BaseModel):

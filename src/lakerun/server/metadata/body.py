@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import zlib
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
+
+from lakerun.server.bodies import too_large
 
 MAX_BODY_BYTES = 50 * 1024 * 1024
 """The most a batch may take on the wire and once decompressed (the executor sends ~500 records)."""
 _GZIP = 16 + zlib.MAX_WBITS
-
-
-def _too_large(limit: int) -> HTTPException:
-    return HTTPException(413, f"batch body is larger than {limit // (1024 * 1024)} MB; send smaller batches")
-
-
-async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The raw body, refused with 413 as soon as it passes `limit` (declared or actually sent)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def decoded(body: bytes, content_encoding: str | None, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -42,7 +26,7 @@ def decoded(body: bytes, content_encoding: str | None, limit: int = MAX_BODY_BYT
     except zlib.error as exc:
         raise HTTPException(400, f"body is not valid gzip (Content-Encoding: gzip): {exc}") from None
     if len(data) > limit:
-        raise _too_large(limit)
+        raise too_large(limit, "batch body")
     if not inflater.eof:
         raise HTTPException(400, "body is not valid gzip (Content-Encoding: gzip): the stream is truncated")
     if inflater.unused_data:

@@ -16,7 +16,8 @@ from lakerun.control.metadata_ingest import (
     tenants,
 )
 from lakerun.server.auth import Caller, Plane
-from lakerun.server.metadata.body import decoded, read_limited
+from lakerun.server.bodies import read_limited
+from lakerun.server.metadata.body import MAX_BODY_BYTES, decoded
 from lakerun.server.metadata.schemas import (
     IngestOut,
     MetadataRecordOut,
@@ -24,6 +25,7 @@ from lakerun.server.metadata.schemas import (
     TenantMetadataOut,
     envelope_schema,
 )
+from lakerun.server.params import Offset
 
 router = APIRouter(prefix="/metadata", tags=["metadata"])
 
@@ -61,7 +63,7 @@ async def receive_batch(
     """Store one `api_transmission` batch exactly once and upsert its records by their stable ids."""
     try:
         key = check_idempotency_key(idempotency_key)
-        body = decoded(await read_limited(request), request.headers.get("content-encoding"))
+        body = decoded(await read_limited(request, MAX_BODY_BYTES), request.headers.get("content-encoding"))
         envelope = await run_in_threadpool(parse_envelope, body)
         outcome = await run_in_threadpool(ingest, plane.ctx, key, envelope)
     except MetadataRejectedError as exc:
@@ -77,7 +79,7 @@ def list_records(
     tenant_id: str | None = None,
     kind: Annotated[Literal["source", "table", "column"] | None, Query(description="Record kind.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> MetadataRecordPage:
     """Stored records, most recently updated first, optionally of one tenant and kind, paged."""
     rows, total = records_page(plane.ctx, tenant_id, kind, limit, offset)

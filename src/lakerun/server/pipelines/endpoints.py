@@ -31,7 +31,7 @@ class RegisterBody(BaseModel):
         None, description="The config as tasks read it (default: config_path)."
     )
     wheel: str = Field(DEFAULT_WHEEL, description="The lakerun wheel as tasks see it.")
-    workspace: str = "local"
+    workspace: str = Field("local", max_length=100)
     vars: dict[str, str] = Field(
         default_factory=dict, description="Template variables, passed to every task."
     )
@@ -52,7 +52,7 @@ class LayerTriggerBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     layer: Literal["raw", "bronze", "silver", "gold", "all"] = "all"
-    workspace: str = "local"
+    workspace: str = Field("local", max_length=100)
     triggered_by: str = Field("api", max_length=100)
 
 

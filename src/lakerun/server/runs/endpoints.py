@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from lakerun.server.auth import Caller, Plane
+from lakerun.server.params import Offset
 from lakerun.server.runs.schemas import (
     AttemptDetailOut,
     AttemptOut,
@@ -15,6 +16,7 @@ from lakerun.server.runs.schemas import (
     BulkItemOut,
     BulkTriggerBody,
     RepairBody,
+    RetryBody,
     SubjectHistoryOut,
     SubjectOut,
     TaskOut,
@@ -61,7 +63,7 @@ def list_runs(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AttemptPage:
     """List attempts, newest first, filtered and paged on the server."""
     where = AttemptFilter(
@@ -98,9 +100,11 @@ def cancel(attempt_id: str, plane: Plane, _: Caller) -> AttemptOut:
 
 
 @router.post("/runs/{attempt_id}/retry", status_code=201, response_model=AttemptOut)
-def retry(attempt_id: str, plane: Plane, _: Caller) -> AttemptOut:
-    """A new attempt of the same subject with the same work."""
-    return _out(plane, plane.actions.retry(attempt_id).id)
+def retry(attempt_id: str, plane: Plane, _: Caller, body: RetryBody | None = None) -> AttemptOut:
+    """A new attempt of the same subject with the same work; 409 while the attempt is active, unless
+    `{"concurrent": true}`."""
+    concurrent = body.concurrent if body else False
+    return _out(plane, plane.actions.retry(attempt_id, concurrent=concurrent).id)
 
 
 @router.post("/runs/{attempt_id}/repair", status_code=201, response_model=AttemptOut)
@@ -124,7 +128,7 @@ def list_subjects(
     kind: str | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the key (case-insensitive).")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[SubjectOut]:
     """Subjects with their counters, most recently attempted first; `X-Total-Count` says how many match."""
     rows, total = plane.subjects(kind, limit, offset, q)

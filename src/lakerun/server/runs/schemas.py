@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lakerun.control.limits import FIELD_LENGTHS, MAX_TIMEOUT_SECONDS
+
 if TYPE_CHECKING:
     from lakerun.control.attempts import TriggerRequest
     from lakerun.store.models import AttemptRow, SubjectRow, TaskRunRow, TransitionRow
@@ -17,12 +19,25 @@ class TriggerBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     subject_key: str = Field(
-        min_length=1, description="What the attempt is for: a flow id, a table group, a layer."
+        min_length=1,
+        max_length=FIELD_LENGTHS["subject_key"],
+        description="What the attempt is for: a flow id, a table group, a layer.",
     )
-    subject_kind: str = Field("default", description="The kind of subject, e.g. `flow`, `table_group`.")
-    workspace: str = Field("local", description="Registered workspace to run in.")
+    subject_kind: str = Field(
+        "default",
+        min_length=1,
+        max_length=FIELD_LENGTHS["subject_kind"],
+        description="The kind of subject, e.g. `flow`, `table_group`.",
+    )
+    workspace: str = Field(
+        "local", max_length=FIELD_LENGTHS["workspace"], description="Registered workspace to run in."
+    )
     strategy: Literal["shared_job", "job_per_attempt", "one_time"] = "one_time"
-    job_key: str | None = Field(None, description="Registry key of the job (strategy shared_job).")
+    job_key: str | None = Field(
+        None,
+        max_length=FIELD_LENGTHS["job_key"],
+        description="Registry key of the job (strategy shared_job).",
+    )
     tasks: list[dict[str, Any]] = Field(default_factory=list, description="Databricks task specs.")
     job_settings: dict[str, Any] = Field(
         default_factory=dict, description="Other job settings (job_per_attempt)."
@@ -30,13 +45,22 @@ class TriggerBody(BaseModel):
     parameters: dict[str, str] = Field(default_factory=dict, description="Job parameters or task arguments.")
     idempotency_key: str | None = Field(None, max_length=200, description="Same key, same attempt.")
     timeout_seconds: float | None = Field(
-        None, gt=0, description="Deadline from now; the run is cancelled after."
+        None,
+        gt=0,
+        le=MAX_TIMEOUT_SECONDS,
+        allow_inf_nan=False,
+        description="Deadline from now; the run is cancelled after.",
     )
     callbacks: bool | None = Field(None, description="Give the task a signed callback URL (default: on).")
     only: list[str] = Field(
         default_factory=list, description="Run only these task keys of the job (shared_job, job_per_attempt)."
     )
-    triggered_by: str = Field("api", max_length=100)
+    triggered_by: str = Field("api", max_length=FIELD_LENGTHS["triggered_by"])
+    concurrency: Literal["allow", "refuse", "queue"] | None = Field(
+        None,
+        description="While the subject has an active attempt: start another (allow), answer 409 (refuse), "
+        "or store this one and launch it once the earlier end (queue). Default: the server's setting.",
+    )
 
     def to_request(self) -> TriggerRequest:
         """The domain request."""
@@ -50,6 +74,15 @@ class BulkTriggerBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     items: list[TriggerBody] = Field(min_length=1, max_length=500)
+
+
+class RetryBody(BaseModel):
+    """Options of a retry."""
+
+    model_config = ConfigDict(extra="forbid")
+    concurrent: bool = Field(
+        False, description="Start the new attempt even while the retried one is still active."
+    )
 
 
 class RepairBody(BaseModel):

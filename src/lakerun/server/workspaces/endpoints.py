@@ -20,12 +20,12 @@ class WorkspaceBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
-    host: str
+    host: str = Field(min_length=1, max_length=500)
     auth_type: Literal["pat", "oauth-m2m"] = "pat"
-    token_ref: str | None = None
-    client_id: str | None = None
-    client_secret_ref: str | None = None
-    default_cluster_id: str | None = None
+    token_ref: str | None = Field(None, max_length=500)
+    client_id: str | None = Field(None, max_length=200)
+    client_secret_ref: str | None = Field(None, max_length=500)
+    default_cluster_id: str | None = Field(None, max_length=200)
 
 
 class WorkspaceOut(BaseModel):
