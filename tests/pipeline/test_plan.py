@@ -74,7 +74,7 @@ def test_plans_never_show_secret_values(write_config, people, monkeypatch) -> No
 
 
 def test_forced_dry_run_prints_the_plan_and_writes_nothing(write_config, people, monkeypatch, capsys) -> None:
-    monkeypatch.setenv("PRODI_FORCE_DRY_RUN", "1")
+    monkeypatch.setenv("LAKERUN_FORCE_DRY_RUN", "1")
     path = write_config(chain(people))
     assert commands.run(str(path), quiet=True) == 0
     printed = json.loads(capsys.readouterr().out)

@@ -9,7 +9,7 @@ Three spellings, all valid `python_wheel_task` parameters:
 
 NAME is a table or a layer. Each table's result is printed as JSON on stdout, published as the task value `lakerun_result`, and
 sent to the control plane when `--lakerun-callback-url=...` (or its variables) configures a callback.
-`LAKERUN_FORCE_DRY_RUN=1` (or `PRODI_FORCE_DRY_RUN=1`) turns any run into a dry run.
+`LAKERUN_FORCE_DRY_RUN=1` turns any run into a dry run.
 """
 
 from __future__ import annotations

@@ -26,16 +26,13 @@ from lakerun.pipeline.plan import WATERMARK_KEY, Refresh, TablePlan
 from lakerun.pipeline.report import LayerResult, Progress
 from lakerun.pipeline.writer import DeltaRsWriter
 
-FORCE_DRY_RUN_VARIABLES = ("LAKERUN_FORCE_DRY_RUN", "PRODI_FORCE_DRY_RUN")
+FORCE_DRY_RUN_VARIABLE = "LAKERUN_FORCE_DRY_RUN"
 ALL = "all"
 
 
 def dry_run_forced() -> bool:
-    """Whether the environment forces a dry run (`LAKERUN_FORCE_DRY_RUN=1`, or seed 003's variable)."""
-    return any(
-        os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
-        for name in FORCE_DRY_RUN_VARIABLES
-    )
+    """Whether the environment forces a dry run (`LAKERUN_FORCE_DRY_RUN=1`)."""
+    return os.environ.get(FORCE_DRY_RUN_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
 
 
 @dataclass(frozen=True)
