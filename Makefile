@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8765
+FAST_TESTS := not slow and not spark and not browser and not postgres and not cloud and not conformance
 
-.PHONY: run test lint typecheck pytest setup tools clean
+.PHONY: run test check lint typecheck pytest setup tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,10 @@ tools:
 
 ## Set everything up and run the whole suite: lint, types, tests.
 test: $(STAMP) tools lint typecheck pytest
+
+## The fast lane: lint, types and the tests that start no external component (no tools to install).
+check: $(STAMP) lint typecheck
+	$(BIN)/pytest -q -p no:cacheprovider -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -151,13 +151,13 @@ def update(flow_id: str, body: UpdateBody, plane: Plane, _: Caller) -> FlowOut:
 @router.post("/flows/{flow_id}/conversions", status_code=201, response_model=AttemptOut)
 def start(flow_id: str, plane: Plane, caller: Caller) -> AttemptOut:
     """Starts a conversion attempt (a job of its own running the agent)."""
-    return _attempt_out(plane, flows.start_conversion(plane, flow_id, triggered_by=f"api:{caller}"))
+    return _attempt_out(plane, flows.start_conversion(plane, flow_id, triggered_by=f"api:{caller.name}"))
 
 
 @router.post("/flows/conversions", status_code=201, response_model=BulkOut)
 def start_many(body: BulkBody, plane: Plane, caller: Caller) -> BulkOut:
     """Starts a conversion of each ticked flow."""
-    results = flows.start_conversions(plane, body.flow_ids, triggered_by=f"api:{caller}")
+    results = flows.start_conversions(plane, body.flow_ids, triggered_by=f"api:{caller.name}")
     attempts, errors = [], {}
     for flow_id, result in zip(dict.fromkeys(body.flow_ids), results, strict=True):
         if isinstance(result, Exception):
@@ -170,7 +170,7 @@ def start_many(body: BulkBody, plane: Plane, caller: Caller) -> BulkOut:
 @router.post("/flows/{flow_id}/stop", response_model=AttemptOut)
 def stop(flow_id: str, plane: Plane, caller: Caller) -> AttemptOut:
     """Cancels the running conversion."""
-    return _attempt_out(plane, flows.stop_conversion(plane, flow_id, by=f"api:{caller}"))
+    return _attempt_out(plane, flows.stop_conversion(plane, flow_id, by=f"api:{caller.name}"))
 
 
 @router.get("/flows/{flow_id}/attempts/{attempt_id}/files", response_model=list[str])
@@ -190,5 +190,5 @@ def file(flow_id: str, attempt_id: str, name: str, plane: Plane, _: Caller) -> P
 def deploy(flow_id: str, attempt_id: str, body: DeployBody, plane: Plane, caller: Caller) -> AttemptOut:
     """Imports the attempt's notebooks, creates its job and runs it as a tracked attempt."""
     return _attempt_out(
-        plane, flows.deploy_and_run(plane, flow_id, attempt_id, body.parameters, f"api:{caller}")
+        plane, flows.deploy_and_run(plane, flow_id, attempt_id, body.parameters, f"api:{caller.name}")
     )
