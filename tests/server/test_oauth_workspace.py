@@ -13,7 +13,7 @@ from sqlalchemy import select
 from lakerun.local.config import WorkspaceConfig
 from lakerun.local.server import RunningWorkspace, free_port, start_in_thread
 from lakerun.store.db import make_engine
-from lakerun.store.models import Base
+from lakerun.store.tables import metadata
 from tests.server.conftest import Stack, python_task, running_stack
 
 pytestmark = pytest.mark.slow
@@ -64,7 +64,7 @@ def stored_text(database_url: str) -> str:
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
-            rows = [row for table in Base.metadata.sorted_tables for row in conn.execute(select(table))]
+            rows = [row for table in metadata.sorted_tables for row in conn.execute(select(table))]
     finally:
         engine.dispose()
     return "\n".join(repr(tuple(row)) for row in rows)

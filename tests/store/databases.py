@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from lakerun.store.db import make_engine, upgrade
-from lakerun.store.models import Base
+from lakerun.store.tables import metadata
 
 PG_SERVER = os.environ.get("LAKERUN_TEST_PG", "postgresql+psycopg://{user}@127.0.0.1:5432/test")
 
@@ -66,7 +66,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _truncate_all(url: str) -> None:
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

@@ -6,14 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from lakerun.store.db import make_engine
-from lakerun.store.models import Base
+from lakerun.store.tables import metadata
 
 
 def test_migrations_match_models(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, metadata)
     engine.dispose()
     assert differences == []
 

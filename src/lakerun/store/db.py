@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+import lakerun.store.tables  # noqa: F401  (every table registered before a session flushes)
 from lakerun.store.private import private_file, private_folder
 
 MIGRATIONS = "lakerun.store:migrations"

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from lakerun.store.models import Base, utcnow
+from lakerun.store.base import Base, utcnow
 
 
 class FlowRow(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lakerun.store.models import Base
+from lakerun.store.base import Base
 
 
 def add_once(session: Session, row: Base) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from lakerun.store.models import Base, utcnow
+from lakerun.store.base import Base, utcnow
 
 
 class LaunchIntentRow(Base):

@@ -11,8 +11,8 @@ from sqlalchemy import Integer, String, UniqueConstraint, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from lakerun.store.base import Base, utcnow
 from lakerun.store.inserts import add_once
-from lakerun.store.models import Base, utcnow
 
 
 class MetadataBatchRow(Base):

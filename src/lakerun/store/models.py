@@ -2,62 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    UniqueConstraint,
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lakerun.store.base import (
+    Base,
+    UtcDateTime,  # noqa: F401  (migration scripts name the type here)
+    utcnow,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now, the only clock the store writes."""
-    return datetime.now(UTC)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timestamps stored as UTC and read back timezone-aware, on SQLite as on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given to the store; use timezone-aware UTC")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    """Declarative base with deterministic constraint names, so migrations stay comparable."""
-
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, datetime: UtcDateTime()}
 
 
 class WorkspaceRow(Base):
@@ -224,9 +179,3 @@ class ApiTokenRow(Base):
     scope: Mapped[str] = mapped_column(String(10), default="admin", server_default="admin")
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
-
-
-import lakerun.store.flows  # noqa: E402  (registers the NiFi flows inventory on Base.metadata)
-import lakerun.store.intents  # noqa: E402  (registers the launch outbox on Base.metadata)
-import lakerun.store.metadata  # noqa: E402  (registers the metadata-ingest tables on Base.metadata)
-import lakerun.store.profiling  # noqa: E402, F401  (registers the profile-run tables on Base.metadata)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lakerun.store.models import Base, utcnow
+from lakerun.store.base import Base, utcnow
 
 
 class ConnectionRow(Base):
