@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from lakerun.control.plane import ControlPlane
+from lakerun.control.reads import database_state
 from lakerun.server.auth import Plane
-from lakerun.store.db import schema_state
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,9 +35,7 @@ async def readyz(plane: Plane) -> JSONResponse:
 def readiness(plane: ControlPlane) -> dict[str, Any]:
     """The readiness report: database reachability, migration state and each workspace's last probe."""
     try:
-        with plane.ctx.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        state = schema_state(plane.ctx.engine)
+        state = database_state(plane.ctx)
     except Exception as exc:
         return {"ready": False, "database": {"ok": False, "error": type(exc).__name__}, "workspaces": {}}
     migrations = {"current": state.current, "head": state.head, "at_head": state.at_head}

@@ -17,14 +17,13 @@ from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lakerun.control.events import DomainEvent
 from lakerun.control.plane import ControlPlane
+from lakerun.control.reads import attempts_by_status
 from lakerun.control.reconciler import PassReport
-from lakerun.store.models import AttemptRow
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900)
 PENDING_LIMIT = 10_000
@@ -106,9 +105,7 @@ class DatabaseCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         """The current values."""
         attempts = GaugeMetricFamily("lakerun_attempts", "Attempts by current status.", labels=["status"])
-        with self.plane.ctx.sessions() as session:
-            rows = session.execute(select(AttemptRow.status, func.count()).group_by(AttemptRow.status)).all()
-        for status, count in rows:
+        for status, count in attempts_by_status(self.plane.ctx).items():
             attempts.add_metric([status], count)
         yield attempts
         subscribers = GaugeMetricFamily(

@@ -20,8 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 def _latest_views(plane: ControlPlane, items: list[flows.FlowView]) -> dict[str, AttemptView]:
     rows = [(item.latest, item.subject) for item in items if item.latest and item.subject]
-    with plane.ctx.sessions() as session:
-        views = attempt_views(session, rows)
+    views = attempt_views(plane, rows)
     return {view.attempt.subject["key"]: view for view in views}
 
 
@@ -117,8 +116,7 @@ def stop(flow_id: str, plane: SessionPost) -> RedirectResponse:
 def _detail(request: Request, plane: ControlPlane, flow_id: str, name: str) -> HTMLResponse:
     item = flows.flow_view(plane, flow_id)
     rows = [(attempt, item.subject) for attempt in item.attempts if item.subject]
-    with plane.ctx.sessions() as session:
-        history = attempt_views(session, rows)
+    history = attempt_views(plane, rows)
     files = {a.id: flows.output_files(plane, flow_id, a.id) for a in item.attempts if a.status == "SUCCESS"}
     return render(
         request,

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from lakerun.control.metadata_ingest import records_page, tenants
+from lakerun.control.records import MetadataRecord
 from lakerun.server.dashboard.paging import ListPage
 from lakerun.server.dashboard.session import Session
 from lakerun.server.dashboard.templating import render
-from lakerun.store.metadata import MetadataRecordRow
 
 router = APIRouter(include_in_schema=False)
 RECORDS_PER_PAGE = 50
@@ -37,7 +37,7 @@ class RecordView:
     updated_at: Any
 
     @classmethod
-    def of(cls, row: MetadataRecordRow) -> RecordView:
+    def of(cls, row: MetadataRecord) -> RecordView:
         """From a stored record; facts the record does not carry are left out."""
         data = row.data or {}
         facts = [(name, data[name]) for name in _FACT_FIELDS.get(row.kind, ()) if data.get(name) is not None]

@@ -5,14 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from lakerun.control.pipelines import ALL_LAYERS, SUBJECT_KIND, registered_pipelines
 from lakerun.control.plane import ControlPlane
+from lakerun.control.reads import AttemptFilter, layer_figures, task_statuses
+from lakerun.control.records import Job
 from lakerun.server.dashboard.views import AttemptView, attempt_views
-from lakerun.store.attempts import AttemptFilter, AttemptRepository
-from lakerun.store.models import JobRow
-from lakerun.store.records import CallbackEventRepository
 
 
 @dataclass
@@ -48,31 +45,22 @@ def _latest(plane: ControlPlane, name: str, layer: str) -> AttemptView | None:
     )
     if not rows:
         return None
-    with plane.ctx.sessions() as session:
-        return attempt_views(session, rows)[0]
-
-
-def _figures(session: Session, attempt_id: str) -> dict[str, dict[str, Any]]:
-    """The `pipeline_layer` metrics an attempt's tasks sent, by layer."""
-    events = CallbackEventRepository(session).of_attempt(attempt_id, ("metric",))
-    return {
-        str(e.payload.get("task")): e.payload["value"]
-        for e in events
-        if e.payload.get("name") == "pipeline_layer" and isinstance(e.payload.get("value"), dict)
-    }
+    return attempt_views(plane, rows)[0]
 
 
 def _layer_state(
-    session: Session, layer: str, own: AttemptView | None, whole: AttemptView | None
+    plane: ControlPlane, layer: str, own: AttemptView | None, whole: AttemptView | None
 ) -> LayerState:
     """The newer of the layer's own run and the whole-pipeline run decides what the layer shows."""
     newest = max((v for v in (own, whole) if v), key=lambda v: v.attempt.created_at, default=None)
     if newest is None:
         return LayerState(layer)
-    state = LayerState(layer, newest, newest.attempt.status, _figures(session, newest.attempt.id).get(layer))
+    state = LayerState(
+        layer, newest, newest.attempt.status, layer_figures(plane.ctx, newest.attempt.id).get(layer)
+    )
     if newest is whole:
         state.own = False
-        tasks = {t.task_key: t.status for t in AttemptRepository(session).tasks(newest.attempt.id)}
+        tasks = task_statuses(plane.ctx, newest.attempt.id)
         state.status = tasks.get(layer, "PENDING" if newest.active else newest.attempt.status)
     return state
 
@@ -82,11 +70,10 @@ def pipeline_views(plane: ControlPlane) -> list[PipelineView]:
     return [_pipeline_view(plane, row) for row in registered_pipelines(plane)]
 
 
-def _pipeline_view(plane: ControlPlane, row: JobRow) -> PipelineView:
+def _pipeline_view(plane: ControlPlane, row: Job) -> PipelineView:
     name = row.key.split(":", 1)[1]
     view = PipelineView(name, row.workspace_name, row.job_id, all_run=_latest(plane, name, ALL_LAYERS))
-    with plane.ctx.sessions() as session:
-        for task in row.settings.get("tasks", []):
-            layer = task["task_key"]
-            view.layers.append(_layer_state(session, layer, _latest(plane, name, layer), view.all_run))
+    for task in row.settings.get("tasks", []):
+        layer = task["task_key"]
+        view.layers.append(_layer_state(plane, layer, _latest(plane, name, layer), view.all_run))
     return view

@@ -23,8 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 def _run_context(plane: ControlPlane, attempt_id: str) -> dict[str, Any]:
     detail = plane.detail(attempt_id)
-    with plane.ctx.sessions() as session:
-        view = attempt_views(session, [(detail.attempt, detail.subject)])[0]
+    view = attempt_views(plane, [(detail.attempt, detail.subject)])[0]
     tasks = [TaskOut.of(t) for t in detail.tasks]
     return {
         "view": view,

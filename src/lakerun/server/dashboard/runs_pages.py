@@ -19,8 +19,7 @@ router = APIRouter(include_in_schema=False)
 def _table_context(plane: ControlPlane, query: RunsQuery) -> dict[str, Any]:
     where = query.to_filter()
     rows, total = plane.list_attempts(where, PAGE_SIZE, query.offset)
-    with plane.ctx.sessions() as session:
-        views = attempt_views(session, rows)
+    views = attempt_views(plane, rows)
     last_page = max(1, -(-total // PAGE_SIZE))
     return {"views": views, "total": total, "query": query, "last_page": last_page, "page_size": PAGE_SIZE}
 

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from lakerun.control.reads import AttemptFilter
 from lakerun.control.status import Status
-from lakerun.store.attempts import AttemptFilter
 
 PAGE_SIZE = 50
 STATUSES = [s.value for s in Status]

@@ -9,16 +9,15 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 
 from lakerun.control.plane import ControlPlane
+from lakerun.control.reads import attempt_statuses
 from lakerun.server.dashboard.charts import score_line, score_series
 from lakerun.server.dashboard.paging import ListPage
 from lakerun.server.dashboard.session import Session, SessionPost
 from lakerun.server.dashboard.templating import render
 from lakerun.server.dashboard.views import attempt_views
 from lakerun.server.runs.schemas import SubjectOut
-from lakerun.store.models import AttemptRow
 
 router = APIRouter(include_in_schema=False)
 SUBJECTS_PER_PAGE = 100
@@ -39,10 +38,7 @@ def subjects_page(
     rows, total = plane.subjects(kind or None, at.per_page, at.offset, q or None)
     subjects = [SubjectOut.of(s) for s in rows]
     current = [s.current_attempt_id for s in subjects if s.current_attempt_id]
-    with plane.ctx.sessions() as session:
-        latest = dict(
-            session.execute(select(AttemptRow.id, AttemptRow.status).where(AttemptRow.id.in_(current))).all()
-        )
+    latest = attempt_statuses(plane.ctx, current)
     pages = replace(at, total=total)
     return render(
         request,
@@ -57,8 +53,7 @@ def subjects_page(
 
 def _history_context(plane: ControlPlane, kind: str, key: str) -> dict[str, Any]:
     subject, attempts = plane.subject_history(kind, key)
-    with plane.ctx.sessions() as session:
-        views = attempt_views(session, [(a, subject) for a in attempts])
+    views = attempt_views(plane, [(a, subject) for a in attempts])
     series = score_series([(a.attempt_number, a.result) for a in attempts])
     chart = score_line(series) if len(series) > 1 else None
     return {"subject": SubjectOut.of(subject), "views": views, "score_chart": chart}

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
+from lakerun.control.plane import ControlPlane
+from lakerun.control.reads import LiveSignals, live_signals
+from lakerun.control.records import Attempt, Subject
 from lakerun.control.status import ACTIVE, Status
 from lakerun.server.runs.schemas import AttemptOut
-from lakerun.store.models import AttemptRow, EventRow, SubjectRow, TaskRunRow
 
 WAITING_RAW_STATES = ("PENDING", "QUEUED", "BLOCKED", "WAITING_FOR_RETRY")
 
@@ -59,41 +58,19 @@ class AttemptView:
         return self.live_message if self.active and self.live_message else self.attempt.status_message
 
 
-def attempt_views(session: Session, rows: Sequence[tuple[AttemptRow, SubjectRow]]) -> list[AttemptView]:
+def attempt_views(plane: ControlPlane, rows: Sequence[tuple[Attempt, Subject]]) -> list[AttemptView]:
     """Views of `rows`; the live extras come from the newest stored events of the active attempts only."""
     views = [AttemptView(AttemptOut.of(row, subject)) for row, subject in rows]
     active = {view.attempt.id: view for view in views if view.active}
-    if not active:
-        return views
-    for attempt_id, event in _newest_events(session, active, progress_only=True).items():
-        active[attempt_id].current_task = event.payload.get("task")
-        active[attempt_id].live_message = event.payload.get("message")
-    for task in _running_tasks(session, active):
-        active[task.attempt_id].current_task = active[task.attempt_id].current_task or task.task_key
-    for attempt_id, event in _newest_events(session, active, progress_only=False).items():
-        active[attempt_id].eta_seconds = _eta_now(event)
+    for attempt_id, signals in live_signals(plane.ctx, list(active)).items():
+        active[attempt_id].current_task = signals.current_task
+        active[attempt_id].live_message = signals.message
+        active[attempt_id].eta_seconds = _eta_now(signals)
     return views
 
 
-def _newest_events(session: Session, ids: Iterable[str], progress_only: bool) -> dict[str, EventRow]:
-    """The newest stored event (or progress event) of each attempt; a long run may have sent thousands."""
-    newest = select(func.max(EventRow.id)).where(EventRow.attempt_id.in_(list(ids)))
-    if progress_only:
-        newest = newest.where(EventRow.type == "run.progress")
-    rows = session.scalars(select(EventRow).where(EventRow.id.in_(newest.group_by(EventRow.attempt_id))))
-    return {str(row.attempt_id): row for row in rows}
-
-
-def _running_tasks(session: Session, ids: Iterable[str]) -> list[TaskRunRow]:
-    query = select(TaskRunRow).where(
-        TaskRunRow.attempt_id.in_(list(ids)), TaskRunRow.status == Status.RUNNING.value
-    )
-    return list(session.scalars(query.order_by(TaskRunRow.started_at)))
-
-
-def _eta_now(event: EventRow) -> float | None:
-    """The estimate the event carried (median past duration minus elapsed), counted down to now."""
-    estimate = event.payload.get("eta_seconds")
-    if not isinstance(estimate, int | float):
+def _eta_now(signals: LiveSignals) -> float | None:
+    """The estimate the newest event carried (median past duration minus elapsed), counted down to now."""
+    if signals.eta_seconds is None or signals.eta_sent_at is None:
         return None
-    return max(0.0, float(estimate) - (datetime.now(UTC) - event.created_at).total_seconds())
+    return max(0.0, signals.eta_seconds - (datetime.now(UTC) - signals.eta_sent_at).total_seconds())

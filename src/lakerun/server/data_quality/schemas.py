@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lakerun.control.profiling.results import ProfileRun, anomaly_dict
-from lakerun.store.profiling import ConnectionRow, TableGroupRow
+from lakerun.control.records import Connection, TableGroup
 
 
 class ConnectionBody(BaseModel):
@@ -36,7 +36,7 @@ class ConnectionOut(BaseModel):
     workspace: str
 
     @classmethod
-    def of(cls, row: ConnectionRow) -> ConnectionOut:
+    def of(cls, row: Connection) -> ConnectionOut:
         """From a connection row."""
         return cls(
             id=row.id, name=row.name, kind=row.kind, location=row.location, workspace=row.workspace_name
@@ -64,7 +64,7 @@ class GroupOut(BaseModel):
     tables: list[str]
 
     @classmethod
-    def of(cls, row: TableGroupRow) -> GroupOut:
+    def of(cls, row: TableGroup) -> GroupOut:
         """From a table group row."""
         return cls(
             id=row.id,

@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from lakerun.control.events import Cursor, DeliveredWindow, DomainEvent, EventBus, EventFilter, Subscription
+from lakerun.control.events import Cursor, DeliveredWindow, EventBus, EventFilter, Subscription
 from lakerun.control.plane import ControlPlane
+from lakerun.control.reads import events_after
 from lakerun.server.auth import websocket_token
 from lakerun.server.token_watch import close_when_revoked, token_watch
-from lakerun.store.records import EventRepository
 
 router = APIRouter(tags=["events"])
 REPLAY_BATCH = 500
@@ -67,19 +67,13 @@ async def _replay(
 ) -> None:
     """Sends stored events after `last` (subscribed first, so nothing falls between replay and live)."""
     while True:
-        batch = await run_in_threadpool(_stored_after, plane, event_filter, last)
+        batch = await run_in_threadpool(events_after, plane.ctx, last, event_filter, REPLAY_BATCH)
         for event in batch:
             if sent.first_time(event.id):
                 await websocket.send_text(event.json_text)
             last = event.id
         if len(batch) < REPLAY_BATCH:
             return
-
-
-def _stored_after(plane: ControlPlane, event_filter: EventFilter, last: int) -> list[DomainEvent]:
-    with plane.ctx.sessions() as session:
-        rows = EventRepository(session).after(last, limit=REPLAY_BATCH, **event_filter.as_match())
-        return [DomainEvent.from_row(row) for row in rows]
 
 
 async def stream(  # noqa: PLR0917 - one subscriber's whole delivery state

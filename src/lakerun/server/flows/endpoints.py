@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lakerun.control import flows
 from lakerun.control.plane import ControlPlane
+from lakerun.control.records import Attempt
 from lakerun.server.auth import Caller, Plane
 from lakerun.server.runs.schemas import AttemptOut
-from lakerun.store.models import AttemptRow
 
 router = APIRouter(tags=["flows"])
 
@@ -108,7 +108,7 @@ class DeployBody(BaseModel):
     parameters: dict[str, str] = Field(default_factory=dict)
 
 
-def _attempt_out(plane: ControlPlane, attempt: AttemptRow) -> AttemptOut:
+def _attempt_out(plane: ControlPlane, attempt: Attempt) -> AttemptOut:
     detail = plane.detail(attempt.id)
     return AttemptOut.of(detail.attempt, detail.subject)
 

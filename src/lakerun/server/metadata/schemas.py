@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from lakerun.control.metadata_ingest import MetadataEnvelope
-from lakerun.store.metadata import MetadataRecordRow, TenantSummary
+from lakerun.control.metadata_ingest import MetadataEnvelope, TenantSummary
+from lakerun.control.records import MetadataRecord
 
 
 class IngestOut(BaseModel):
@@ -30,7 +30,7 @@ class MetadataRecordOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: MetadataRecordRow) -> MetadataRecordOut:
+    def of(cls, row: MetadataRecord) -> MetadataRecordOut:
         """From a stored record."""
         return cls(
             tenant_id=row.tenant_id,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from lakerun.control.reads import AttemptFilter
 from lakerun.server.auth import Caller, Plane
 from lakerun.server.params import Offset
 from lakerun.server.runs.schemas import (
@@ -23,7 +24,6 @@ from lakerun.server.runs.schemas import (
     TransitionOut,
     TriggerBody,
 )
-from lakerun.store.attempts import AttemptFilter
 
 router = APIRouter(tags=["runs"])
 

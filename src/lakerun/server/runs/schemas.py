@@ -11,7 +11,7 @@ from lakerun.control.limits import FIELD_LENGTHS, MAX_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from lakerun.control.attempts import TriggerRequest
-    from lakerun.store.models import AttemptRow, SubjectRow, TaskRunRow, TransitionRow
+    from lakerun.control.records import Attempt, Subject, TaskRun, Transition
 
 
 class TriggerBody(BaseModel):
@@ -104,7 +104,7 @@ class SubjectOut(BaseModel):
     current_attempt_id: str | None
 
     @classmethod
-    def of(cls, row: SubjectRow) -> SubjectOut:
+    def of(cls, row: Subject) -> SubjectOut:
         """From a row."""
         return cls.model_validate(row, from_attributes=True)
 
@@ -136,7 +136,7 @@ class AttemptOut(BaseModel):
     duration_seconds: float | None
 
     @classmethod
-    def of(cls, row: AttemptRow, subject: SubjectRow) -> AttemptOut:
+    def of(cls, row: Attempt, subject: Subject) -> AttemptOut:
         """From an attempt row and its subject."""
         duration = (
             (row.finished_at - row.started_at).total_seconds() if row.finished_at and row.started_at else None
@@ -180,7 +180,7 @@ class TaskOut(BaseModel):
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, row: TaskRunRow) -> TaskOut:
+    def of(cls, row: TaskRun) -> TaskOut:
         """From a row."""
         return cls.model_validate(row)
 
@@ -197,7 +197,7 @@ class TransitionOut(BaseModel):
     at: datetime
 
     @classmethod
-    def of(cls, row: TransitionRow) -> TransitionOut:
+    def of(cls, row: Transition) -> TransitionOut:
         """From a row."""
         return cls.model_validate(row)
 
