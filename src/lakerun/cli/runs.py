@@ -217,15 +217,15 @@ def watch(
 
 
 def _watch(ctx: typer.Context, subjects: list[str], attempts: list[str]) -> dict[str, dict[str, Any]]:
-    """Follows the attempts live; when the WebSocket drops or goes quiet, polls the API until it is back."""
+    """Follows the attempts live through the client; while its event stream is lost, polls the API."""
     from rich.live import Live
 
     from lakerun.cli.watching import Follower
 
-    follower = Follower(ctx.obj["url"], ctx.obj["token"], subjects, attempts)
+    follower = Follower(subjects, attempts)
     try:
-        with Live(_view(follower.seen), refresh_per_second=8) as live:
-            follower.follow(lambda: live.update(_view(follower.seen)))
+        with _client(ctx) as client, Live(_view(follower.seen), refresh_per_second=8) as live:
+            follower.follow(client, lambda: live.update(_view(follower.seen)))
     except KeyboardInterrupt:
         pass
     return follower.seen
