@@ -45,3 +45,45 @@ class QueueWorker(Generic[Item]):
                 self.handle(item)
             except Exception:
                 log.exception("%s failed on %r", self.thread_name, item)
+
+
+class LoopThread:
+    """One daemon thread repeating `step` every `interval` seconds until stopped; a failing step is logged and
+    tried again after `retry_seconds`, so a lost connection or a failed query never ends the loop."""
+
+    thread_name = "lakerun-loop"
+    interval = 0.0
+    retry_seconds = 0.0
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Starts the thread."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Asks the thread to stop and waits for its current step to end."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    @property
+    def stopping(self) -> bool:
+        """True once `stop` was asked (a long step checks it to end early)."""
+        return self._stop.is_set()
+
+    def step(self) -> None:
+        """One turn of the loop; subclasses implement it."""
+        raise NotImplementedError
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.step()
+            except Exception:
+                log.exception("%s failed a turn; trying again", self.thread_name)
+                self._stop.wait(self.retry_seconds)

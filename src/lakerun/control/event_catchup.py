@@ -9,64 +9,60 @@ delivered or old enough to be known dead (a rolled-back transaction leaves a hol
 
 from __future__ import annotations
 
-import logging
-import threading
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
+from lakerun.control.background import LoopThread
 from lakerun.control.context import ControlContext
 from lakerun.control.events import DomainEvent
-from lakerun.store.models import utcnow
+from lakerun.store.base import utcnow
 from lakerun.store.records import EventRepository
 
-log = logging.getLogger(__name__)
+
+def deliver_stored(ctx: ControlContext, event_ids: Collection[int]) -> int:
+    """Reads the stored events named and delivers them to this process's bus as from elsewhere; returns how many."""
+    if not event_ids:
+        return 0
+    with ctx.sessions() as session:
+        events = [DomainEvent.from_row(row) for row in EventRepository(session).by_ids(sorted(event_ids))]
+    for event in events:
+        ctx.bus.deliver(event, local=False)
+    return len(events)
 
 
-class EventCatchUp:
+class EventCatchUp(LoopThread):
     """Delivers stored events the bus missed, every `interval` seconds; an id is filled in only when it was
     still missing one pass later, so the commit's own delivery (milliseconds after) always goes first."""
 
+    thread_name = "lakerun-event-catchup"
+
     def __init__(self, ctx: ControlContext, interval: float = 0.5, settle: float = 30.0) -> None:
+        super().__init__()
         self.ctx = ctx
         self.interval = interval
         self.settle = timedelta(seconds=settle)
         self._pending: set[int] = set()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Sets the bus floor below the events still settling, then checks every `interval` seconds."""
         self.ctx.bus.advance(self._initial_floor())
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="lakerun-event-catchup", daemon=True)
-        self._thread.start()
+        super().start()
 
-    def stop(self) -> None:
-        """Stops checking."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("event catch-up pass failed; trying again")
+    def step(self) -> None:
+        """One pass of the loop."""
+        self.run_once()
 
     def run_once(self) -> int:
         """One pass; returns how many events were delivered late."""
         bus = self.ctx.bus
         with self.ctx.sessions() as session:
-            repo = EventRepository(session)
-            stored = repo.ids_after(bus.floor)
-            unseen = set(bus.unseen(event_id for event_id, _ in stored))
-            due = sorted(unseen & self._pending)
-            rows = [DomainEvent.from_row(row) for row in repo.by_ids(due)] if due else []
-        self._pending = unseen - set(due)
-        for event in rows:
-            bus.deliver(event, local=False)
+            stored = EventRepository(session).ids_after(bus.floor)
+        unseen = set(bus.unseen(event_id for event_id, _ in stored))
+        due = unseen & self._pending
+        self._pending = unseen - due
+        delivered = deliver_stored(self.ctx, due)
         bus.advance(self._settled(bus.floor, stored, self._pending))
-        return len(rows)
+        return delivered
 
     def _settled(self, floor: int, stored: list[tuple[int, datetime]], waiting: set[int]) -> int:
         """The highest id up to which nothing more can arrive: contiguous delivered ids, or ids past a hole

@@ -2,54 +2,35 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-
+from lakerun.control.background import LoopThread
 from lakerun.control.context import ControlContext
-from lakerun.control.events import DomainEvent
+from lakerun.control.event_catchup import deliver_stored
 from lakerun.control.uow import NOTIFY_CHANNEL
-from lakerun.store.records import EventRepository
-
-log = logging.getLogger(__name__)
 
 
-class PgFanout:
+class PgFanout(LoopThread):
     """Listens on the events channel and delivers events committed by other processes to the local bus."""
 
+    thread_name = "lakerun-fanout"
+    retry_seconds = 1.0
+
     def __init__(self, ctx: ControlContext) -> None:
+        super().__init__()
         self.ctx = ctx
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Starts listening (PostgreSQL only; SQLite deployments are single-process)."""
-        if self.ctx.engine.dialect.name != "postgresql":
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="lakerun-fanout", daemon=True)
-        self._thread.start()
+        if self.ctx.engine.dialect.name == "postgresql":
+            super().start()
 
-    def stop(self) -> None:
-        """Stops listening."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._listen()
-            except Exception:
-                log.exception("event listener lost its connection; reconnecting")
-                self._stop.wait(1.0)
-
-    def _listen(self) -> None:
+    def step(self) -> None:
+        """Listens until stopped; a lost connection ends the step and the loop connects again."""
         import psycopg
 
         conninfo = self.ctx.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            while not self._stop.is_set():
+            while not self.stopping:
                 for notice in conn.notifies(timeout=0.5):
                     self._deliver(notice.payload)
 
@@ -57,8 +38,4 @@ class PgFanout:
         event_id, _, origin = message.partition(":")
         if origin == self.ctx.origin:
             return
-        with self.ctx.sessions() as session:
-            row = EventRepository(session).get(int(event_id))
-            event = DomainEvent.from_row(row) if row is not None else None
-        if event is not None:
-            self.ctx.bus.deliver(event, local=False)
+        deliver_stored(self.ctx, [int(event_id)])
