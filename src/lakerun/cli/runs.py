@@ -211,8 +211,8 @@ def watch(
         [], help="Follow this attempt id (repeatable); exits when all have ended."
     ),
 ) -> None:
-    """A live view of run events from the WebSocket (everything when no filter is given); falls back to polling
-    the API while the socket is down or quiet."""
+    """A live view of run events from the WebSocket (everything when no filter is given); the client reconnects
+    and resumes by event id, and the API is polled while the stream is lost."""
     _watch(ctx, subject, attempt)
 
 

@@ -85,7 +85,6 @@ def _as_event(attempt: AttemptOut) -> dict[str, Any]:
     """An attempt as the API returns it, in the fields a watch shows from events."""
     return {
         "attempt_id": attempt.id,
-        "subject": attempt.subject,
         "state": attempt.status,
-        "run_url": attempt.run_url,
+        **attempt.model_dump(include={"subject", "run_url"}),
     }
