@@ -119,3 +119,23 @@ def test_async_client_follows_events_of_one_attempt(stack: Stack) -> None:
 
     states, status = asyncio.run(scenario())
     assert states[0] == "CREATING" and states[-1] == "SUCCESS" and status == "SUCCESS"
+
+
+def test_a_cut_stream_resumes_from_the_heartbeat_floor_and_yields_each_event_once() -> None:
+    """Ids arrive out of order: the last id seen is no resume point, the heartbeat's `resume_after` is."""
+    import json
+
+    from lakerun.client.calls import ResumePoint
+
+    def event(event_id: int) -> str:
+        return json.dumps({"id": event_id, "type": "run.progress", "attempt_id": "a"})
+
+    resume = ResumePoint(after=0)
+    assert [e.id for e in map(resume.take, [event(5), event(3)]) if e] == [5, 3]
+    assert resume.after == 0
+    assert resume.take(json.dumps({"type": "heartbeat", "resume_after": 3})) is None
+    assert resume.after == 3
+    assert resume.take(event(5)) is None and resume.take(event(3)) is None
+    assert resume.take(event(4)).id == 4
+    live = ResumePoint()
+    assert live.take(event(9)).id == 9 and live.after == 8

@@ -146,8 +146,10 @@ def test_up_exits_non_zero_with_a_clear_error_when_the_control_port_is_taken(tmp
     assert f"the control plane did not start: nothing is listening on 127.0.0.1:{port}" in result.stderr
 
 
-def test_wait_outlives_a_server_restart(stack: Stack, tmp_path: Path) -> None:
-    """The event socket drops with the server; `--wait` polls, reconnects and still sees the attempt end."""
+@pytest.mark.parametrize("outage_seconds", [2, 15], ids=["reconnects", "client-gives-up-then-polls"])
+def test_wait_outlives_a_server_restart(stack: Stack, tmp_path: Path, outage_seconds: float) -> None:
+    """The event socket drops with the server; `--wait` reconnects (a short outage) or, once the client gives
+    the stream up (a long one), polls the API until it answers, follows again and still sees the attempt end."""
     from lakerun.server.app import create_app
     from lakerun.server.serve import start_in_thread
 
@@ -176,7 +178,7 @@ def test_wait_outlives_a_server_restart(stack: Stack, tmp_path: Path) -> None:
             time.sleep(0.1)
         assert stack.plane.bus.subscriber_count == 1
         stack.server.stop()
-        time.sleep(2)
+        time.sleep(outage_seconds)
         port = int(stack.server.url.rsplit(":", 1)[1])
         app = create_app(stack.plane.ctx.settings, stack.plane, heartbeat_seconds=0.5)
         stack.server = start_in_thread(app, stack.plane, "127.0.0.1", port)
@@ -186,3 +188,17 @@ def test_wait_outlives_a_server_restart(stack: Stack, tmp_path: Path) -> None:
         waiting.kill()
     assert waiting.returncode == 0, out + err
     assert "SUCCESS" in out
+
+
+def test_a_watch_never_moves_an_ended_attempt_back() -> None:
+    """Events come twice or late across reconnects: an attempt seen ended stays ended, other fields update."""
+    from lakerun.cli.watching import Follower
+
+    follower = Follower(subjects=[], attempts=["a1", "a2"])
+    follower.apply("a1", {"state": "SUCCESS", "run_url": "u"})
+    follower.apply("a1", {"state": "RUNNING", "progress": 0.5})
+    assert follower.seen["a1"] == {"state": "SUCCESS", "run_url": "u", "progress": 0.5}
+    assert not follower.done()
+    follower.apply("a2", {"state": "FAILED"})
+    assert follower.done()
+    assert not Follower(subjects=["s"], attempts=[]).done()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lakerun.client.calls import TERMINAL, RunEvent
+from lakerun.client.calls import TERMINAL
 from lakerun.client.errors import UnreachableError
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ SUBJECT_POLL_LIMIT = 20
 
 @dataclass
 class Follower:
-    """What a watch knows so far: each attempt's latest state and the last event id seen.
+    """What a watch knows so far: each attempt's latest state.
 
     Events may arrive out of order or twice across reconnects: a terminal state is never replaced by an
     earlier one.
@@ -31,11 +31,6 @@ class Follower:
     attempts: list[str]
     poll_seconds: float = 1.0
     seen: dict[str, dict[str, Any]] = field(default_factory=dict)
-    last_event_id: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.attempts:
-            self.last_event_id = 0
 
     def done(self) -> bool:
         """True once every followed attempt has ended (never, when following subjects only)."""
@@ -52,24 +47,21 @@ class Follower:
 
     def follow(self, client: Lakerun, refresh: Callable[[], None]) -> None:
         """Polls, then reads the client's stream (it reconnects and resumes by id) until done; when the client
-        gives the stream up, polls again after `poll_seconds` and follows anew."""
+        gives the stream up, polls again after `poll_seconds` and follows anew (attempts from their first event)."""
+        replay_from = 0 if self.attempts else None
         while True:
             self.poll(client)
             refresh()
             if self.done():
                 return
             with contextlib.suppress(UnreachableError):
-                for event in client.events(self.subjects, self.attempts, self.last_event_id):
-                    self._take(event)
+                for event in client.events(self.subjects, self.attempts, replay_from):
+                    if event.attempt_id is not None:
+                        self.apply(event.attempt_id, event.model_dump(exclude_none=True))
                     refresh()
                     if self.done():
                         return
             time.sleep(self.poll_seconds)
-
-    def _take(self, event: RunEvent) -> None:
-        self.last_event_id = event.id
-        if event.attempt_id is not None:
-            self.apply(event.attempt_id, event.model_dump(exclude_none=True))
 
     def poll(self, client: Lakerun) -> None:
         """Reads the followed attempts' stored state from the API (the stream's fallback)."""

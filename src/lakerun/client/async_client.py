@@ -114,17 +114,16 @@ class AsyncLakerun:
         from websockets.asyncio.client import connect
         from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-        failures = 0
+        failures, resume = 0, calls.ResumePoint(last_event_id)
         while True:
-            url = calls.events_url(self.url, subjects, attempts, last_event_id)
+            url = calls.events_url(self.url, subjects, attempts, resume.after)
             try:
                 async with connect(url, additional_headers=calls.auth_header(self.token)) as socket:
                     failures = 0
                     while True:
                         text = await asyncio.wait_for(socket.recv(), calls.remaining(deadline))
-                        event = calls.run_event(text)
+                        event = resume.take(text)
                         if event is not None:
-                            last_event_id = event.id
                             yield event
             except TimeoutError as exc:
                 raise WaitTimeoutError("no end seen before the timeout") from exc

@@ -164,10 +164,32 @@ def events_url(
     return f"{ws_base}/v1/events" + (f"?{urlencode(query)}" if query else "")
 
 
-def run_event(text: str | bytes) -> RunEvent | None:
-    """The event in one WebSocket message, or None for a heartbeat."""
-    data = json.loads(text)
-    return None if data.get("type") == "heartbeat" else RunEvent.model_validate(data)
+@dataclass
+class ResumePoint:
+    """Where a cut event stream resumes, and the ids above it already handed out.
+
+    Events reach a stream out of id order, so the last id seen is not a safe resume point: the heartbeats'
+    `resume_after` is (nothing at or below it is still to come). Resuming from it replays some ids again;
+    those already handed out are dropped, so each event is yielded once.
+    """
+
+    after: int | None = None
+    handed_out: set[int] = field(default_factory=set)
+
+    def take(self, text: str | bytes) -> RunEvent | None:
+        """The event in one WebSocket message if it is new, or None (a heartbeat, a repeat)."""
+        data = json.loads(text)
+        if data.get("type") == "heartbeat":
+            self.after = max(self.after or 0, int(data.get("resume_after", 0)))
+            self.handed_out = {i for i in self.handed_out if i > self.after}
+            return None
+        event = RunEvent.model_validate(data)
+        if event.id in self.handed_out or (self.after is not None and event.id <= self.after):
+            return None
+        if self.after is None:
+            self.after = event.id - 1
+        self.handed_out.add(event.id)
+        return event
 
 
 def remaining(deadline: float | None) -> float | None:

@@ -113,17 +113,16 @@ class Lakerun:
         from websockets.exceptions import ConnectionClosed, InvalidHandshake
         from websockets.sync.client import connect
 
-        failures = 0
+        failures, resume = 0, calls.ResumePoint(last_event_id)
         while True:
-            url = calls.events_url(self.url, subjects, attempts, last_event_id)
+            url = calls.events_url(self.url, subjects, attempts, resume.after)
             try:
                 with connect(url, additional_headers=calls.auth_header(self.token)) as socket:
                     failures = 0
                     while True:
                         text = socket.recv(timeout=calls.remaining(deadline))
-                        event = calls.run_event(text)
+                        event = resume.take(text)
                         if event is not None:
-                            last_event_id = event.id
                             yield event
             except TimeoutError as exc:
                 raise WaitTimeoutError("no end seen before the timeout") from exc
