@@ -13,6 +13,8 @@ from lakerun.runtime.signing import sign
 from tests.executor import sample_data
 from tests.executor.conftest import Platform
 
+pytestmark = pytest.mark.core
+
 
 def _extract_then_send(
     tmp_path: Path, db: Path, extra: list[str], capsys: pytest.CaptureFixture[str]

@@ -1,47 +1,12 @@
-"""A scripted HTTP receiver on loopback: the real server every outbound POST test talks to."""
+"""The scripted receiver fixture shared by the outbound POST tests."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-Script = list[tuple[int, dict[str, str]]]
-
-
-class Receiver:
-    """A loopback server answering each POST with the next scripted (status, headers), then 200."""
-
-    def __init__(self, script: Script) -> None:
-        self.script = list(script)
-        self.received: list[tuple[bytes, dict[str, str]]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                receiver.received.append((body, dict(self.headers)))
-                status, headers = receiver.script.pop(0) if receiver.script else (200, {})
-                payload = b'{"ok": true}' if status < 300 else b'{"error": "scripted"}'
-                self.send_response(status)
-                for name, value in {**headers, "Content-Type": "application/json"}.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.runtime.receiver import Receiver, Script
 
 
 @pytest.fixture
