@@ -29,6 +29,10 @@ class RetryPolicy:
     max_delay: float = 30.0
     max_retry_after: float = 60.0
 
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"a retry policy needs at least one attempt, not {self.attempts}")
+
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed try number `attempt` (1-based) when the receiver gave no Retry-After."""
         return float(min(self.first_delay * 2 ** (attempt - 1), self.max_delay))
