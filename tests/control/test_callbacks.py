@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lakerun.control.callbacks import CallbackRejectedError, attempt_secret
 from lakerun.control.plane import ControlPlane
 from lakerun.control.status import Status
-from lakerun.executor.callbacks import sign
+from lakerun.runtime.signing import sign
 from tests.control.conftest import make_attempt
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lakerun.control.launch import CALLBACK_PARAMETERS, LaunchRequest, job_parameter_references
-from lakerun.executor.callbacks import CallbackClient
+from lakerun.executor.callbacks import CallbackClient, CallbackError
 
 
 def request(**fields: object) -> LaunchRequest:
@@ -77,11 +79,9 @@ def test_shared_jobs_declare_callback_parameters_and_reference_them() -> None:
     )
 
 
-def test_client_is_off_without_settings_or_with_an_unreadable_secret_reference() -> None:
+def test_client_is_off_without_settings_and_an_unreadable_secret_reference_is_an_error() -> None:
     assert CallbackClient.from_env([]) is None
-    assert (
+    with pytest.raises(CallbackError, match="secret s/k is not available"):
         CallbackClient.from_env(
             ["--lakerun-attempt-id=a", "--lakerun-callback-url=u", "--lakerun-callback-secret-ref=s/k"]
         )
-        is None
-    )

@@ -77,10 +77,7 @@ class Platform:
 
 @pytest.fixture
 def platform() -> Iterator[Platform]:
-    from lakerun.local.server import free_port
-
-    port = free_port()
-    state = Platform(url=f"http://127.0.0.1:{port}/api/metadata")
+    state = Platform(url="")
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -111,7 +108,8 @@ def platform() -> Iterator[Platform]:
         def log_message(self, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_port}/api/metadata"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state

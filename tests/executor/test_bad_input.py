@@ -17,6 +17,8 @@ from lakerun.executor.entrypoint import run
 from tests.executor import sample_data
 from tests.executor.conftest import EXECUTOR, query
 
+pytestmark = pytest.mark.core
+
 
 def _extract(data: Path, db: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
     code = run(["metadata_extraction", str(data), "auto", "t", "--metadata-db", str(db)])

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from lakerun.executor.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.executor.entrypoint import run
+from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.executor import sample_data
 
 SECRET = "attempt-secret"

@@ -12,6 +12,8 @@ from lakerun.executor.entrypoint import run
 from lakerun.executor.quality import assess_dataset, quality_level
 from tests.executor import sample_data
 
+pytestmark = pytest.mark.core
+
 CLEAN = pa.table({"id": list(range(200)), "name": [f"name {i}" for i in range(200)]})
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from lakerun.executor.settings import SettingsError, parse_settings
 
+pytestmark = pytest.mark.core
+
 
 def test_seed_positional_form_and_environment_defaults() -> None:
     env = {"LAKERUN_INCLUDE": "*.csv, *.parquet", "LAKERUN_MAX_FILES": "50", "LAKERUN_TENANT_ID": "from-env"}

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lakerun.engines.duckdb_engine import DuckDBEngine
 from lakerun.executor.schema import ALL_TABLES, SCHEMA_VERSION
 from lakerun.executor.store import MetadataStore
+
+pytestmark = pytest.mark.core
 
 
 def test_validate_creates_then_finds_everything(tmp_path: Path) -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from lakerun.executor.callbacks import sign
 from lakerun.executor.entrypoint import run
+from lakerun.runtime.signing import sign
 from tests.executor import sample_data
 from tests.executor.conftest import Platform
+
+pytestmark = pytest.mark.core
 
 
 def _extract_then_send(

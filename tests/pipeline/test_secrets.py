@@ -10,6 +10,8 @@ from lakerun.pipeline import commands, secrets
 from lakerun.pipeline.errors import ConfigError
 from tests.pipeline.conftest import one_layer
 
+pytestmark = pytest.mark.core
+
 
 def test_environment_fallback_and_clear_error(monkeypatch) -> None:
     monkeypatch.setenv("LAKERUN_SECRET_LAKE_S3_KEY", "value-1")

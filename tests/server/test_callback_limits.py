@@ -18,8 +18,8 @@ from lakerun.control.attempts import TriggerRequest, create_attempt
 from lakerun.control.callbacks import attempt_secret
 from lakerun.control.plane import ControlPlane
 from lakerun.control.tokens import issue_token
-from lakerun.executor.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.local.server import free_port
+from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.server.app import create_app
 from lakerun.server.serve import start_in_thread
 from lakerun.store.models import utcnow

@@ -15,8 +15,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from lakerun.control.settings import SmtpTarget, WebhookTarget
-from lakerun.executor.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.local.server import free_port
+from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.server.conftest import Stack, build_stack, python_task
 
 pytestmark = pytest.mark.slow

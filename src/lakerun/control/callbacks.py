@@ -14,7 +14,8 @@ from typing import Any
 from lakerun.control.attempts import move, publish
 from lakerun.control.status import Source, Status
 from lakerun.control.uow import UnitOfWork
-from lakerun.executor.callbacks import KINDS, sign
+from lakerun.executor.callbacks import KINDS
+from lakerun.runtime.signing import sign
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.models import AttemptRow, CallbackEventRow, SubjectRow, utcnow
 from lakerun.store.records import CallbackEventRepository

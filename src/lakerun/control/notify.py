@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
-import time
 from email.message import EmailMessage
 from typing import Any
-
-import httpx
 
 from lakerun.control.background import QueueWorker
 from lakerun.control.context import ControlContext
 from lakerun.control.events import DomainEvent
-from lakerun.control.settings import SmtpTarget, WebhookTarget, read_secret_ref
-from lakerun.executor.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from lakerun.control.settings import SmtpTarget, WebhookTarget
+from lakerun.runtime import outbound
+from lakerun.runtime.secrets import resolve
+from lakerun.runtime.signing import signature_headers
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.subjects import SubjectRepository
 
@@ -72,19 +71,16 @@ class Notifier(QueueWorker[DomainEvent]):
 def post_webhook(hook: WebhookTarget, message: dict[str, Any], retries: int = 3) -> None:
     """POSTs a JSON message signed like task callbacks (HMAC-SHA256 over timestamp and body)."""
     body = json.dumps(message, default=str).encode()
-    secret = read_secret_ref(hook.secret_ref) if hook.secret_ref else ""
-    for attempt in range(retries):
-        timestamp = str(int(time.time()))
-        headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp}
-        if secret:
-            headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
-        try:
-            if httpx.post(hook.url, content=body, headers=headers, timeout=10).status_code < 300:
-                return
-        except httpx.TransportError as exc:
-            log.warning("webhook %s unreachable: %s", hook.url, exc)
-        time.sleep(0.5 * 2**attempt)
-    log.error("webhook %s failed %d times for event %s", hook.url, retries, message.get("id"))
+    secret = resolve(hook.secret_ref) if hook.secret_ref else ""
+    try:
+        outbound.post(
+            hook.url,
+            body,
+            lambda: {"Content-Type": "application/json", **signature_headers(secret, body)},
+            policy=outbound.RetryPolicy(attempts=retries),
+        )
+    except outbound.DeliveryError as exc:
+        log.error("webhook %s failed for event %s: %s", hook.url, message.get("id"), exc)
 
 
 def send_email(smtp: SmtpTarget, message: dict[str, Any]) -> None:

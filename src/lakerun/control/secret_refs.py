@@ -1,5 +1,8 @@
 """Which `env:`/`file:` secret references API callers may name, and which hosts may receive credentials.
 
+A policy on top of `lakerun.runtime.secrets`, the one syntax and resolver: that module parses and reads
+references, this one decides which of them an API caller may use.
+
 A reference given through the API is read by the server and sent to a workspace host as a bearer
 credential, so an unchecked one would let any caller ship the server's own key, another workspace's
 token or any readable file to a host of their choosing. The operator lists what may be referenced
@@ -14,6 +17,7 @@ import os
 from pathlib import Path
 
 from lakerun.control.settings import ControlSettings
+from lakerun.runtime.secrets import SecretReference, SecretReferenceError, parse
 
 SERVER_OWN_ENV = frozenset(
     {"LAKERUN_SERVER_KEY", "LAKERUN_ADMIN_TOKEN", "LAKERUN_API_TOKEN", "LAKERUN_DATABASE_URL"}
@@ -27,11 +31,15 @@ class SecretRefNotAllowedError(ValueError):
 
 def check_secret_ref(ref: str, settings: ControlSettings, field: str) -> None:
     """Raises `SecretRefNotAllowedError` naming `field` unless the operator allows `ref`."""
-    kind, _, where = ref.partition(":")
-    if kind not in {"env", "file"} or not where:
+    try:
+        reference: SecretReference | None = parse(ref)
+    except SecretReferenceError:
+        reference = None
+    if reference is None or reference.kind not in {"env", "file"}:
         raise SecretRefNotAllowedError(
             f"{field}: secret reference {ref!r} must look like env:NAME or file:/path"
         )
+    kind, where = reference.kind, reference.where
     normalised = f"env:{where}" if kind == "env" else f"file:{_resolved(where)}"
     if _is_server_own(kind, where, settings):
         raise SecretRefNotAllowedError(

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lakerun.runtime.secrets import resolve
+
 
 class WebhookTarget(BaseModel):
     """A URL that receives signed JSON notifications."""
@@ -17,7 +19,7 @@ class WebhookTarget(BaseModel):
     url: str
     """Where notifications are POSTed."""
     secret_ref: str | None = None
-    """`env:NAME` or `file:/path` holding the HMAC key signing each delivery."""
+    """Secret reference (`env:NAME`, `file:/path`, see docs/secrets.md) holding the HMAC key signing each delivery."""
     on: list[Literal["failure", "success", "repeated_failure"]] = ["failure", "repeated_failure"]
     """Which outcomes are sent."""
 
@@ -124,26 +126,10 @@ class ControlSettings(BaseModel):
             return self.server_key.encode()
         from_env = os.environ.get("LAKERUN_SERVER_KEY", "")
         if from_env.startswith("file:"):
-            return read_secret_ref(from_env).encode()
+            return resolve(from_env).encode()
         if from_env:
             return from_env.encode()
         from lakerun.store.private import private_file
 
         path = private_file(self.home / "server.key", secrets.token_hex(32))
         return path.read_text().strip().encode()
-
-
-def read_secret_ref(ref: str) -> str:
-    """The value behind `env:NAME` or `file:/path`; secrets are referenced, never stored in clear."""
-    kind, _, where = ref.partition(":")
-    if kind == "env":
-        value = os.environ.get(where)
-        if value is None:
-            raise ValueError(f"secret reference {ref!r}: environment variable {where} is not set")
-        return value
-    if kind == "file":
-        try:
-            return Path(where).read_text().strip()
-        except OSError as exc:
-            raise ValueError(f"secret reference {ref!r}: cannot read the file ({exc.strerror})") from exc
-    raise ValueError(f"secret reference {ref!r} must look like env:NAME or file:/path")

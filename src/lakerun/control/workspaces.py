@@ -11,7 +11,7 @@ import httpx
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.core import Config
 
-from lakerun.control.settings import read_secret_ref
+from lakerun.runtime.secrets import resolve as resolve_secret
 from lakerun.store.models import WorkspaceRow
 
 REMOVED = "removed"
@@ -81,7 +81,7 @@ def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120, http_timeout
         return _discovering(row, profile=profile, retry_timeout_seconds=retry_timeout_seconds)
     return Config(
         host=row.host,
-        token=read_secret_ref(row.token_ref or ""),
+        token=resolve_secret(row.token_ref or ""),
         auth_type="pat",
         retry_timeout_seconds=retry_timeout_seconds,
         http_timeout_seconds=http_timeout_seconds,
@@ -90,7 +90,7 @@ def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120, http_timeout
 
 def _oauth_config(row: WorkspaceRow, retry_timeout_seconds: int) -> Config:
     """OAuth M2M settings, the secret read from its reference now."""
-    secret = read_secret_ref(row.client_secret_ref or "")
+    secret = resolve_secret(row.client_secret_ref or "")
     return _discovering(row, client_id=row.client_id, client_secret=secret, auth_type="oauth-m2m",
                         retry_timeout_seconds=retry_timeout_seconds)  # fmt: skip
 

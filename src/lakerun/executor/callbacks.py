@@ -1,16 +1,14 @@
 """Signed callbacks from a task to the lakerun control plane: progress, logs, metrics, results, outcome.
 
 A task gets three values from the control plane (as `--lakerun-*` arguments, job parameters or
-environment variables): its attempt id, the callback URL and its per-attempt secret, or a
-`scope/key` reference to that secret in a workspace secret scope (read through `dbutils.secrets`).
+environment variables): its attempt id, the callback URL and its per-attempt secret, or a reference
+to that secret (`scope/key` of a workspace secret scope, or any `lakerun.runtime.secrets` reference).
 Each event is JSON `{"sequence", "kind", "sent_at", "payload"}` signed with HMAC-SHA256 over
-`"<timestamp>.<body>"`.
+`"<timestamp>.<body>"` (`lakerun.runtime.signing`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import os
@@ -21,11 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+from lakerun.runtime import outbound, secrets
+from lakerun.runtime.signing import signature_headers
 
 KINDS = ("progress", "log", "metric", "result", "completed", "failed")
-SIGNATURE_HEADER = "X-Lakerun-Signature"
-TIMESTAMP_HEADER = "X-Lakerun-Timestamp"
 _SETTINGS = (
     "lakerun_attempt_id",
     "lakerun_callback_url",
@@ -34,14 +31,8 @@ _SETTINGS = (
 )
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature header value for a body sent at `timestamp` (seconds since the epoch, as text)."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"v1={digest}"
-
-
 class CallbackError(RuntimeError):
-    """The control plane refused an event or stayed unreachable through every retry."""
+    """The control plane refused an event, stayed unreachable through every retry, or its secret is unreadable."""
 
 
 @dataclass
@@ -62,8 +53,10 @@ class CallbackClient:
         values = _from_argv(sys.argv[1:] if argv is None else argv)
         for name in _SETTINGS:
             values[name] = values.get(name) or os.environ.get(name.upper(), "")
+        if not (values["lakerun_attempt_id"] and values["lakerun_callback_url"]):
+            return None
         secret = values["lakerun_callback_secret"] or _read_secret_ref(values["lakerun_callback_secret_ref"])
-        if not (values["lakerun_attempt_id"] and values["lakerun_callback_url"] and secret):
+        if not secret:
             return None
         return cls(values["lakerun_attempt_id"], values["lakerun_callback_url"], secret)
 
@@ -85,46 +78,29 @@ class CallbackClient:
         return self.send("progress", {"progress": fraction, "message": message, "task": task})
 
     def _post(self, body: bytes) -> dict[str, Any]:
-        last_error: Exception | None = None
-        for attempt in range(self.retries + 1):
-            timestamp = str(int(time.time()))
-            headers = {
-                "Content-Type": "application/json",
-                TIMESTAMP_HEADER: timestamp,
-                SIGNATURE_HEADER: sign(self.secret, timestamp, body),
-            }
-            try:
-                response = httpx.post(self.url, content=body, headers=headers, timeout=self.timeout)
-            except httpx.TransportError as exc:
-                last_error = exc
-            else:
-                if response.status_code < 300:
-                    return dict(response.json())
-                if response.status_code < 500 and response.status_code != 429:
-                    raise CallbackError(f"callback refused ({response.status_code}): {response.text[:300]}")
-                last_error = CallbackError(f"callback failed ({response.status_code})")
-            time.sleep(min(0.2 * 2**attempt, 5.0))
-        raise CallbackError(f"callback to {self.url} failed after {self.retries + 1} tries: {last_error}")
+        policy = outbound.RetryPolicy(attempts=self.retries + 1, first_delay=0.2, max_delay=5.0)
+        try:
+            response = outbound.post(
+                self.url,
+                body,
+                lambda: {"Content-Type": "application/json", **signature_headers(self.secret, body)},
+                policy=policy,
+                timeout=self.timeout,
+            )
+        except outbound.DeliveryError as exc:
+            raise CallbackError(f"callback to {self.url} failed: {exc}") from exc
+        return dict(response.json())
 
 
 def _read_secret_ref(ref: str) -> str:
-    """The secret behind `scope/key` via `dbutils.secrets`; empty (callbacks off) when it cannot be read."""
-    scope, _, key = ref.partition("/")
-    if not (scope and key):
+    """The secret behind a reference; a bare `scope/key` names a secret scope. Unreadable is an error, not
+    callbacks silently off."""
+    if not ref:
         return ""
     try:
-        import builtins
-
-        dbutils: Any = getattr(builtins, "dbutils", None)
-        if dbutils is None:
-            from databricks.sdk.runtime import dbutils
-        return str(dbutils.secrets.get(scope=scope, key=key))
-    except Exception as exc:
-        print(
-            f"lakerun callbacks disabled: cannot read secret {scope}/{key}: {type(exc).__name__}",
-            file=sys.stderr,
-        )
-        return ""
+        return secrets.resolve(ref if secrets.is_reference(ref) else f"secret:{ref}")
+    except secrets.SecretReferenceError as exc:
+        raise CallbackError(f"callback secret cannot be read: {exc}") from None
 
 
 def _from_argv(argv: Sequence[str]) -> dict[str, str]:

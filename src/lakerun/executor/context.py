@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from lakerun.executor.callbacks import CallbackClient, CallbackError
 from lakerun.executor.ids import stable_id
 from lakerun.executor.settings import ExecutorSettings
@@ -112,7 +110,7 @@ class RunContext:
         self._last_progress = now
         try:
             self.callbacks.progress(max(0.0, min(1.0, fraction)), message, task=self.settings.job_type)
-        except (CallbackError, httpx.HTTPError, OSError) as exc:
+        except (CallbackError, OSError, ValueError) as exc:
             self.log("WARNING", f"progress callback failed: {exc}")
 
 

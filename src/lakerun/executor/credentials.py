@@ -1,8 +1,7 @@
 """Credentials for sources and the platform: from the environment, else from a Databricks secret scope.
 
-Values are handed to the libraries that need them and are never logged, printed or stored.
-Inside a notebook `dbutils.secrets` is used; elsewhere (a python task) the SDK's runtime `dbutils`
-reads the workspace's Secrets API with the host and token of the task's environment.
+Values are handed to the libraries that need them and are never logged, printed or stored. The scope is
+read through `lakerun.runtime.secrets` (the task's `dbutils`, or the SDK's runtime one elsewhere).
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from lakerun.engines.cloud_options import AZURE_SCHEMES, fsspec_options
+from lakerun.runtime.secrets import SecretReferenceError, scope_secret
 
 if TYPE_CHECKING:
     from lakerun.executor.context import RunContext
@@ -21,27 +21,15 @@ SOURCE_SECRET_KEYS = {
 }
 
 
-def _dbutils() -> Any:
-    """The notebook's `dbutils`, or the SDK's runtime one (which reads the Secrets API elsewhere)."""
-    import builtins
-
-    dbutils = getattr(builtins, "dbutils", None)
-    if dbutils is None:
-        from databricks.sdk.runtime import dbutils
-    return dbutils
-
-
 def secret(name: str, scope: str | None) -> str | None:
-    """The value of variable `name`, or of the key with that name (lower case, dashes) in `scope`, or None."""
+    """The value of variable `name`, or of the key with that name (lower case, dashes) in `scope`, or None
+    when the scope lacks it (credentials are optional: a missing one leaves the library's default)."""
     value = os.environ.get(name)
     if value or not scope:
         return value
-    from databricks.sdk.errors import DatabricksError
-
-    key = name.lower().replace("_", "-")
     try:
-        return str(_dbutils().secrets.get(scope=scope, key=key))
-    except (DatabricksError, ValueError, ImportError, AttributeError):
+        return scope_secret(scope, name.lower().replace("_", "-"))
+    except SecretReferenceError:
         return None
 
 

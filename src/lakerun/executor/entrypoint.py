@@ -2,7 +2,8 @@
 
 Prints the run's result as JSON on stdout (and, on success, hands it to `dbutils.notebook.exit` in a
 notebook, where a failure must not end the notebook as successful);
-log lines go to stderr; the exit code is non-zero when the job failed.
+log lines go to stderr; the exit code is non-zero when the job failed. The job's own modules are imported
+only once the arguments are valid, so `--help` and a usage error cost no more than argument parsing.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from lakerun.executor.callbacks import CallbackClient
-from lakerun.executor.context import configure_logging
-from lakerun.executor.runner import RunCancelledError, execute
+from lakerun.executor.callbacks import CallbackClient, CallbackError
 from lakerun.executor.settings import SettingsError, parse_settings
 
 EXIT_USAGE = 2
@@ -39,6 +38,8 @@ def _notebook_exit(output: str) -> None:
 def _stop_on_sigterm() -> Iterator[None]:
     """Cancel and timeout send SIGTERM: end the job through `RunCancelledError` so the run is recorded."""
 
+    from lakerun.executor.runner import RunCancelledError
+
     def stop(signum: int, _frame: object) -> None:
         raise RunCancelledError(f"signal {signal.Signals(signum).name}")
 
@@ -54,15 +55,19 @@ def _stop_on_sigterm() -> Iterator[None]:
 
 def run(argv: Sequence[str]) -> int:
     """Parse `argv`, run the job, print the result; returns the exit code."""
-    configure_logging()
     try:
         settings = parse_settings(argv)
-    except SettingsError as exc:
+        callbacks = CallbackClient.from_env(argv)
+    except (SettingsError, CallbackError) as exc:
         print(json.dumps({"status": "failed", "error": str(exc)}))
         print(f"lakerun-executor: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from lakerun.executor.context import configure_logging
+    from lakerun.executor.runner import execute
+
+    configure_logging()
     with _stop_on_sigterm():
-        result, code = execute(settings, CallbackClient.from_env(argv))
+        result, code = execute(settings, callbacks)
     output = json.dumps(result, default=str, indent=2)
     print(output)
     sys.stdout.flush()

@@ -3,30 +3,25 @@
 Every run writes its `executor_runs` row (Running, then Success, Partial or Failed) and its `logs`.
 A job fails (non-zero exit) when nothing could be processed, the source is unreachable, the platform
 refused the data, or the metadata store cannot be written; per-file errors only make it Partial.
+Each job type's module is imported when that job runs, so a run pays only for the libraries it uses.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 from lakerun import __version__
-from lakerun.engines.files import SourceError
 from lakerun.executor.backends import open_store
 from lakerun.executor.callbacks import CallbackClient, CallbackError
 from lakerun.executor.context import RunContext, utcnow
-from lakerun.executor.extraction import run_metadata_extraction
-from lakerun.executor.quality import run_quality_assessment
-from lakerun.executor.reading import run_data_reading
-from lakerun.executor.scan import NothingProcessedError
 from lakerun.executor.schema import SCHEMA_VERSION
 from lakerun.executor.settings import ExecutorSettings
 from lakerun.executor.store import StoreError
-from lakerun.executor.transmission import TransmissionError, run_api_transmission
 
-JOB_FAILURES = (SourceError, NothingProcessedError, StoreError, TransmissionError, ValueError)
 EXIT_OK, EXIT_FAILED = 0, 1
 PIPELINE_STEPS = (
     "schema_validation",
@@ -55,8 +50,10 @@ def run_full_pipeline(ctx: RunContext) -> dict[str, Any]:
             ctx.log("WARNING", f"{step} skipped: {reason}")
             continue
         try:
-            results[step] = {"status": "success", **JOBS[step](ctx)}
-        except JOB_FAILURES as exc:
+            results[step] = {"status": "success", **job(step)(ctx)}
+        except Exception as exc:
+            if not isinstance(exc, job_failures()):
+                raise
             failed.append(step)
             results[step] = {"status": "failed", "error": str(exc)}
             ctx.log("ERROR", f"{step} failed: {exc}")
@@ -88,14 +85,32 @@ class PipelineFailedError(Exception):
         self.results = results
 
 
-JOBS: dict[str, Callable[[RunContext], dict[str, Any]]] = {
-    "schema_validation": run_schema_validation,
-    "metadata_extraction": run_metadata_extraction,
-    "data_reading": run_data_reading,
-    "quality_assessment": run_quality_assessment,
-    "api_transmission": run_api_transmission,
-    "full_pipeline": run_full_pipeline,
+JOBS = {
+    "schema_validation": "lakerun.executor.runner:run_schema_validation",
+    "metadata_extraction": "lakerun.executor.extraction:run_metadata_extraction",
+    "data_reading": "lakerun.executor.reading:run_data_reading",
+    "quality_assessment": "lakerun.executor.quality:run_quality_assessment",
+    "api_transmission": "lakerun.executor.transmission:run_api_transmission",
+    "full_pipeline": "lakerun.executor.runner:run_full_pipeline",
 }
+"""Each job type's function, as `module:name`, imported only when the job runs."""
+
+
+def job(job_type: str) -> Callable[[RunContext], dict[str, Any]]:
+    """The function running `job_type`, its module imported now (a `schema_validation` run never loads pandas)."""
+    module, _, name = JOBS[job_type].partition(":")
+    function: Callable[[RunContext], dict[str, Any]] = getattr(importlib.import_module(module), name)
+    return function
+
+
+def job_failures() -> tuple[type[Exception], ...]:
+    """Errors that fail a job with their own message (anything else is an internal error); looked up only once
+    a job has raised, so a run that succeeds never imports the modules defining them."""
+    from lakerun.engines.files import SourceError
+    from lakerun.executor.scan import NothingProcessedError
+    from lakerun.executor.transmission import TransmissionError
+
+    return (SourceError, NothingProcessedError, StoreError, TransmissionError, ValueError)
 
 
 def _run_row(
@@ -161,13 +176,13 @@ def _execute(ctx: RunContext, header: dict[str, Any]) -> tuple[dict[str, Any], i
 
 def _dispatch(ctx: RunContext) -> tuple[dict[str, Any], str | None]:
     try:
-        return JOBS[ctx.settings.job_type](ctx), None
+        return job(ctx.settings.job_type)(ctx), None
     except PipelineFailedError as exc:
         return exc.results, str(exc)
-    except JOB_FAILURES as exc:
-        ctx.log("ERROR", str(exc))
-        return {}, str(exc)
     except Exception as exc:
+        if isinstance(exc, job_failures()):
+            ctx.log("ERROR", str(exc))
+            return {}, str(exc)
         ctx.log("ERROR", f"internal error: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")
         return {}, f"internal error: {type(exc).__name__}: {exc}"
 

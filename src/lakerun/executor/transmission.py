@@ -1,29 +1,29 @@
 """`api_transmission`: send stored metadata and quality results to the platform, exactly once per batch.
 
 Records are read back from `_executor_metadata`, cut into batches, gzip-compressed and POSTed with
-`Authorization: Bearer <key>` or an HMAC signature (the callback client's scheme). Each batch has
-an idempotency key derived from the run id, so a retried batch is recognised by the platform. The
-credential is read once, used only in headers, and never logged.
+`Authorization: Bearer <key>` or an HMAC signature (the callback client's scheme), retried under
+`lakerun.runtime.outbound`'s one policy. Each batch has an idempotency key derived from the run id, so a
+retried batch is recognised by the platform. The credential is read once, used only in headers, and never
+logged.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from lakerun.executor.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.executor.context import RunContext
 from lakerun.executor.credentials import secret
 from lakerun.executor.jsonable import jsonable
+from lakerun.runtime import outbound
+from lakerun.runtime.signing import signature_headers
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-RETRIES = 5
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+RETRY_POLICY = outbound.RetryPolicy(attempts=5, first_delay=0.5, max_delay=30.0)
 
 
 class TransmissionError(Exception):
@@ -46,9 +46,7 @@ class Platform:
         """Request headers for one gzip body: content, idempotency and authentication."""
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip", IDEMPOTENCY_HEADER: key}
         if self.auth == "hmac":
-            stamp = str(int(time.time()))
-            headers[TIMESTAMP_HEADER] = stamp
-            headers[SIGNATURE_HEADER] = sign(self.credential, stamp, body)
+            headers.update(signature_headers(self.credential, body))
         else:
             headers["Authorization"] = f"Bearer {self.credential}"
         return headers
@@ -83,32 +81,15 @@ def stored_records(ctx: RunContext) -> list[dict[str, Any]]:
 
 
 def send_batch(client: httpx.Client, platform: Platform, body: bytes, key: str) -> httpx.Response:
-    """POST one batch, retrying transient failures with backoff under the same idempotency key."""
-    delay = 0.5
-    for attempt in range(1, RETRIES + 1):
-        try:
-            response = client.post(platform.url, content=body, headers=platform.headers(body, key))
-        except httpx.TransportError as exc:
-            if attempt == RETRIES:
-                raise TransmissionError(
-                    f"platform unreachable after {RETRIES} attempts: {type(exc).__name__}"
-                ) from exc
-        else:
-            if response.status_code < 300:
-                return response
-            if response.status_code not in RETRY_STATUSES or attempt == RETRIES:
-                raise TransmissionError(f"platform answered {response.status_code} for batch {key}")
-            delay = max(delay, _retry_after(response))
-        time.sleep(delay)
-        delay = min(delay * 2, 30.0)
-    raise TransmissionError("unreachable")
-
-
-def _retry_after(response: httpx.Response) -> float:
+    """POST one batch, retrying transient failures under the same idempotency key."""
     try:
-        return min(float(response.headers.get("Retry-After", "0")), 60.0)
-    except ValueError:
-        return 0.0
+        return outbound.post(
+            platform.url, body, lambda: platform.headers(body, key), policy=RETRY_POLICY, client=client
+        )
+    except outbound.DeliveryError as exc:
+        if exc.status is None:
+            raise TransmissionError(f"platform {exc}") from exc
+        raise TransmissionError(f"platform answered {exc.status} for batch {key}") from exc
 
 
 def run_api_transmission(ctx: RunContext) -> dict[str, Any]:

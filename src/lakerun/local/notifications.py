@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from lakerun.local.run_model import JobRun
+from lakerun.runtime import outbound
 
 LOG = logging.getLogger(__name__)
-ATTEMPTS = 3
+RETRY_POLICY = outbound.RetryPolicy(attempts=3)
 
 
 class Notifier:
@@ -66,11 +64,9 @@ def _muted(run: JobRun, event: str) -> bool:
 
 
 def _post(url: str, payload: dict[str, Any]) -> None:
-    for attempt in range(ATTEMPTS):
-        try:
-            response = httpx.post(url, json=payload, timeout=10)
-            if response.status_code < 500:
-                return
-        except httpx.HTTPError as exc:
-            LOG.warning("webhook %s failed: %s", url, exc)
-        time.sleep(0.5 * (attempt + 1))
+    """POSTs one notice under the one retry policy; a receiver that refuses or stays down is logged, not raised."""
+    body = json.dumps(payload).encode()
+    try:
+        outbound.post(url, body, lambda: {"Content-Type": "application/json"}, policy=RETRY_POLICY)
+    except outbound.DeliveryError as exc:
+        LOG.warning("webhook %s failed: %s", url, exc)

@@ -5,7 +5,6 @@ Each returns a process exit code and prints for people on stderr and for machine
 
 from __future__ import annotations
 
-import builtins
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from lakerun.pipeline.plan import lineage
 from lakerun.pipeline.report import FanOutProgress, LayerResult, Progress
 from lakerun.pipeline.runner import PipelineRunner, RefreshRequest, dry_run_forced
 from lakerun.pipeline.templating import parse_vars
+from lakerun.runtime.dbutils import find_dbutils
 
 RESULT_TASK_VALUE = "lakerun_result"
 
@@ -102,7 +102,7 @@ def _progress(quiet: bool, position: int) -> Progress:
 
 def _publish_task_value(results: list[LayerResult]) -> None:
     """Expose the results as the task's value (`dbutils.jobs.taskValues`) when running as a task."""
-    dbutils: Any = getattr(builtins, "dbutils", None)
+    dbutils: Any = find_dbutils()
     task_values = getattr(getattr(dbutils, "jobs", None), "taskValues", None)
     if task_values is not None:
         task_values.set(RESULT_TASK_VALUE, [r.to_dict() for r in results])

@@ -9,7 +9,8 @@ Three spellings, all valid `python_wheel_task` parameters:
 
 NAME is a table or a layer. Each table's result is printed as JSON on stdout, published as the task value `lakerun_result`, and
 sent to the control plane when `--lakerun-callback-url=...` (or its variables) configures a callback.
-`LAKERUN_FORCE_DRY_RUN=1` turns any run into a dry run.
+`LAKERUN_FORCE_DRY_RUN=1` turns any run into a dry run. The pipeline itself is imported only once the
+arguments are valid, so `--help` costs no more than argument parsing.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-
-from lakerun.pipeline import commands
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     layer = args.table_option or args.layer_option or args.layer_name
     if not layer:
         parser.error("name the table or layer: `run NAME`, `--table TABLE` or `--layer LAYER`")
+    from lakerun.pipeline import commands
+
     if args.command == "plan":
         return commands.plan(args.config, layers=[layer], variables=args.vars, as_json=args.json)
     return commands.run(

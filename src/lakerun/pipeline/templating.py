@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from lakerun.pipeline.errors import ConfigError
+from lakerun.runtime.secrets import PLACEHOLDER as SECRET_PLACEHOLDER
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-SECRET_REFERENCE = re.compile(r"^secrets/([^/\s]+)/([^/\s]+)$")
 
 
 def render_value(text: str, variables: Mapping[str, str], where: str) -> str:
@@ -22,7 +22,7 @@ def render_value(text: str, variables: Mapping[str, str], where: str) -> str:
 
     def substitute(match: re.Match[str]) -> str:
         reference = match.group(1)
-        if SECRET_REFERENCE.match(reference):
+        if SECRET_PLACEHOLDER.fullmatch(match.group(0)):
             return match.group(0)
         if reference.startswith("env."):
             name = reference[len("env.") :]

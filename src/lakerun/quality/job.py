@@ -2,7 +2,8 @@
 
 The control plane registers one job per table group whose task runs
 `python -m lakerun.quality.job --group-spec=<json>`; the spec names the connection (a folder of files, a
-DuckDB file or a database URL given as `env:NAME`) and the include/exclude masks. The results (profiles,
+DuckDB file or a database URL, each as it is or as a secret reference such as `env:NAME` or
+`{{secrets/scope/key}}`, see docs/secrets.md) and the include/exclude masks. The results (profiles,
 anomalies, scores) go back as one `result` event, then `completed`; any error is sent as `failed` with
 its reason and the process exits non-zero.
 """
@@ -10,14 +11,15 @@ its reason and the process exits non-zero.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lakerun.engines.sql import SqlEngine
-from lakerun.executor.callbacks import CallbackClient
-from lakerun.quality.groups import TableGroup, profile_group
+from lakerun.executor.callbacks import CallbackClient, CallbackError
+from lakerun.runtime.secrets import resolve_value
+
+if TYPE_CHECKING:
+    from lakerun.engines.sql import SqlEngine
 
 SPEC_ARGUMENT = "--group-spec="
 USAGE = (
@@ -38,23 +40,12 @@ def parse_spec(argv: Sequence[str]) -> dict[str, Any]:
     return spec
 
 
-def resolve_reference(value: str) -> str:
-    """A location given as `env:NAME` read from the task's environment, so secrets never sit in job settings."""
-    if not value.startswith("env:"):
-        return value
-    name = value.removeprefix("env:")
-    resolved = os.environ.get(name)
-    if not resolved:
-        raise ValueError(f"environment variable {name} (named by the connection) is not set in the task")
-    return resolved
-
-
 def open_connection(connection: dict[str, Any]) -> SqlEngine:
     """An engine listing the connection's tables: `files` is a folder, `duckdb`/`postgresql` a database URL."""
     from lakerun.quality.sources import open_group_source
 
     kind = connection.get("kind")
-    location = resolve_reference(str(connection.get("location", "")))
+    location = resolve_value(str(connection.get("location", "")))
     if kind == "files":
         return open_group_source(location)
     if kind == "duckdb":
@@ -66,6 +57,8 @@ def open_connection(connection: dict[str, Any]) -> SqlEngine:
 
 def run(spec: dict[str, Any], client: CallbackClient | None) -> dict[str, Any]:
     """Profile the group of `spec` and send the result; returns the JSON result."""
+    from lakerun.quality.groups import TableGroup, profile_group
+
     if client:
         client.progress(0.05, "opening connection", task="profile")
     engine = open_connection(spec["connection"])
@@ -85,7 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if {"-h", "--help"} & set(args):
         print(USAGE)
         return 0
-    client = CallbackClient.from_env(args)
+    try:
+        client = CallbackClient.from_env(args)
+    except CallbackError as error:
+        print(f"profile run failed: {error}", file=sys.stderr, flush=True)
+        return 1
     try:
         result = run(parse_spec(args), client)
     except Exception as error:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from lakerun.control.callbacks import CallbackRejectedError
-from lakerun.executor.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from lakerun.server.auth import Plane
 from lakerun.server.bodies import read_limited
 

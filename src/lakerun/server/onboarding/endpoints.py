@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lakerun.control.plane import ControlPlane
 from lakerun.control.secret_refs import check_secret_ref
-from lakerun.control.settings import read_secret_ref
 from lakerun.control.tokens import issue_token
 from lakerun.executor.onboarding import OnboardingOptions, onboard
+from lakerun.runtime.secrets import resolve as resolve_secret
 from lakerun.server.auth import Caller, Plane
 
 router = APIRouter(tags=["workspaces"])
@@ -80,11 +80,11 @@ def _platform(
     if body.platform_credential_ref:
         check_secret_ref(body.platform_credential_ref, plane.ctx.settings, "platform_credential_ref")
     if body.platform_endpoint:
-        credential = read_secret_ref(body.platform_credential_ref) if body.platform_credential_ref else None
+        credential = resolve_secret(body.platform_credential_ref) if body.platform_credential_ref else None
         return body.platform_endpoint, credential
     endpoint = plane.ctx.settings.public_url.rstrip("/") + ingest_path
     if body.platform_credential_ref:
-        return endpoint, read_secret_ref(body.platform_credential_ref)
+        return endpoint, resolve_secret(body.platform_credential_ref)
     return endpoint, issue_token(plane.ctx, f"executor {workspace}/{body.tenant_id}", scope="trigger")
 
 
