@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from lakerun.control.settings import ControlSettings
+from lakerun.errors import InvalidInputError
 
 SERVER_OWN_ENV = frozenset(
     {"LAKERUN_SERVER_KEY", "LAKERUN_ADMIN_TOKEN", "LAKERUN_API_TOKEN", "LAKERUN_DATABASE_URL"}
@@ -21,7 +22,7 @@ SERVER_OWN_ENV = frozenset(
 SERVER_OWN_FILES = ("server.key", "api-token", "control.db")
 
 
-class SecretRefNotAllowedError(ValueError):
+class SecretRefNotAllowedError(InvalidInputError):
     """A secret reference (or a host) the operator's settings do not allow API callers to use."""
 
 

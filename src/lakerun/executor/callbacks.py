@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 
+from lakerun.errors import LakerunError
+
 KINDS = ("progress", "log", "metric", "result", "completed", "failed")
 SIGNATURE_HEADER = "X-Lakerun-Signature"
 TIMESTAMP_HEADER = "X-Lakerun-Timestamp"
@@ -40,7 +42,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"v1={digest}"
 
 
-class CallbackError(RuntimeError):
+class CallbackError(LakerunError):
     """The control plane refused an event or stayed unreachable through every retry."""
 
 

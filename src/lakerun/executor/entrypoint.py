@@ -8,6 +8,7 @@ log lines go to stderr; the exit code is non-zero when the job failed.
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -15,12 +16,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from lakerun.errors import EXIT_FAILED, LakerunError, exit_code, unexpected
 from lakerun.executor.callbacks import CallbackClient
 from lakerun.executor.context import configure_logging
 from lakerun.executor.runner import RunCancelledError, execute
-from lakerun.executor.settings import SettingsError, parse_settings
+from lakerun.executor.settings import parse_settings
 
-EXIT_USAGE = 2
+log = logging.getLogger(__name__)
 
 
 def _notebook_exit(output: str) -> None:
@@ -52,17 +54,25 @@ def _stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _failed(message: str, code: int) -> int:
+    """Prints the failure as the JSON result and as a line on stderr; returns `code`."""
+    print(json.dumps({"status": "failed", "error": message}))
+    print(f"lakerun-executor: {message}", file=sys.stderr)
+    return code
+
+
 def run(argv: Sequence[str]) -> int:
-    """Parse `argv`, run the job, print the result; returns the exit code."""
+    """Parse `argv`, run the job, print the result; returns the exit code (2 bad arguments, 1 failed)."""
     configure_logging()
     try:
         settings = parse_settings(argv)
-    except SettingsError as exc:
-        print(json.dumps({"status": "failed", "error": str(exc)}))
-        print(f"lakerun-executor: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    with _stop_on_sigterm():
-        result, code = execute(settings, CallbackClient.from_env(argv))
+        with _stop_on_sigterm():
+            result, code = execute(settings, CallbackClient.from_env(argv))
+    except LakerunError as exc:
+        return _failed(str(exc), exit_code(exc))
+    except Exception as exc:
+        log.exception("lakerun-executor ended on an unexpected error")
+        return _failed(unexpected(exc), EXIT_FAILED)
     output = json.dumps(result, default=str, indent=2)
     print(output)
     sys.stdout.flush()

@@ -14,6 +14,7 @@ from typing import Any
 
 from lakerun import __version__
 from lakerun.engines.files import SourceError
+from lakerun.errors import LakerunError
 from lakerun.executor.backends import open_store
 from lakerun.executor.callbacks import CallbackClient, CallbackError
 from lakerun.executor.context import RunContext, utcnow
@@ -80,7 +81,7 @@ class RunCancelledError(BaseException):
     """The task was told to stop (SIGTERM on cancel or timeout); the run is recorded as Cancelled."""
 
 
-class PipelineFailedError(Exception):
+class PipelineFailedError(LakerunError):
     """A `full_pipeline` step failed; carries every step's result."""
 
     def __init__(self, message: str, results: dict[str, Any]) -> None:

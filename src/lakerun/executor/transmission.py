@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from lakerun.errors import LakerunError
 from lakerun.executor.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.executor.context import RunContext
 from lakerun.executor.credentials import secret
@@ -26,7 +27,7 @@ RETRIES = 5
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
-class TransmissionError(Exception):
+class TransmissionError(LakerunError):
     """The platform refused a batch or stayed unreachable through every retry."""
 
 

@@ -10,14 +10,19 @@ Three spellings, all valid `python_wheel_task` parameters:
 NAME is a table or a layer. Each table's result is printed as JSON on stdout, published as the task value `lakerun_result`, and
 sent to the control plane when `--lakerun-callback-url=...` (or its variables) configures a callback.
 `LAKERUN_FORCE_DRY_RUN=1` turns any run into a dry run.
+
+Exit codes: 0 done, 1 a table failed (its error on stderr; an error that is not lakerun's own is named
+unexpected, with its traceback), 2 bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
+from lakerun.errors import EXIT_FAILED, LakerunError, unexpected
 from lakerun.pipeline import commands
 
 
@@ -49,16 +54,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     layer = args.table_option or args.layer_option or args.layer_name
     if not layer:
         parser.error("name the table or layer: `run NAME`, `--table TABLE` or `--layer LAYER`")
-    if args.command == "plan":
-        return commands.plan(args.config, layers=[layer], variables=args.vars, as_json=args.json)
-    return commands.run(
-        args.config,
-        layers=[layer],
-        variables=args.vars,
-        engine=args.engine,
-        dry_run=args.dry_run,
-        quiet=args.quiet,
-    )
+    try:
+        if args.command == "plan":
+            return commands.plan(args.config, layers=[layer], variables=args.vars, as_json=args.json)
+        return commands.run(
+            args.config,
+            layers=[layer],
+            variables=args.vars,
+            engine=args.engine,
+            dry_run=args.dry_run,
+            quiet=args.quiet,
+        )
+    except LakerunError as exc:
+        print(f"lakerun-layer: {exc}", file=sys.stderr)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        print(f"lakerun-layer: {unexpected(exc)}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

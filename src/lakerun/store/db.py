@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from lakerun.errors import LakerunError
 from lakerun.store.private import private_file, private_folder
 
 MIGRATIONS = "lakerun.store:migrations"
@@ -96,7 +97,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-class SchemaTooNewError(RuntimeError):
+class SchemaTooNewError(LakerunError):
     """The database was migrated by a newer lakerun: starting would corrupt it, so nothing starts."""
 
 

@@ -16,6 +16,7 @@ from lakerun.control.attempts import TriggerRequest
 from lakerun.control.errors import describe
 from lakerun.control.plane import ControlPlane
 from lakerun.control.profiling.catalog import get_group
+from lakerun.errors import UpstreamError
 from lakerun.store.models import AttemptRow
 from lakerun.store.profiling import ConnectionRow, TableGroupRow
 
@@ -73,7 +74,7 @@ def _keep_job(plane: ControlPlane, workspace: str, key: str, settings: dict[str,
     except Exception as exc:
         if any(row.key == key for row in plane.jobs(workspace)):
             return
-        raise ValueError(
+        raise UpstreamError(
             f"cannot register the profile job in workspace `{workspace}`: {describe(exc)}"
         ) from None
 
