@@ -62,7 +62,7 @@ class TriggerRequest:
     """allow, refuse or queue while the subject has an active attempt; None takes the settings' default."""
 
     def validate(self) -> None:
-        """Raises ValueError naming the field that is wrong."""
+        """Raises InvalidInputError naming the field that is wrong."""
         if not self.subject_key:
             raise InvalidInputError("subject_key must not be empty")
         check_lengths({name: getattr(self, name) for name in FIELD_LENGTHS})

@@ -54,7 +54,7 @@ def waiting_for(repo: AttemptRepository, attempt: AttemptRow) -> AttemptRow | No
 
 
 def check_lengths(values: dict[str, str | None]) -> None:
-    """Raises ValueError naming the first text field longer than its column."""
+    """Raises InvalidInputError naming the first text field longer than its column."""
     for name, value in values.items():
         limit = FIELD_LENGTHS[name]
         if value is not None and len(value) > limit:
@@ -62,7 +62,7 @@ def check_lengths(values: dict[str, str | None]) -> None:
 
 
 def check_timeout(seconds: float | None) -> None:
-    """Raises ValueError unless the timeout is absent or a finite number of seconds within the maximum."""
+    """Raises InvalidInputError unless the timeout is absent or a finite number of seconds within the maximum."""
     if seconds is None:
         return
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds):
@@ -72,7 +72,7 @@ def check_timeout(seconds: float | None) -> None:
 
 
 def check_tasks(tasks: Any, strategy: str, name: str = "tasks") -> list[str]:
-    """Raises ValueError naming the first task that is not a Databricks task spec; returns the task keys."""
+    """Raises InvalidInputError naming the first task that is not a Databricks task spec; returns the task keys."""
     if not isinstance(tasks, list):
         raise InvalidInputError(f"{name} must be a list of Databricks task specs")
     model = jobs.SubmitTask if strategy == "one_time" else jobs.Task
@@ -91,7 +91,7 @@ def check_tasks(tasks: Any, strategy: str, name: str = "tasks") -> list[str]:
 
 
 def check_job_settings(settings: Any) -> None:
-    """Raises ValueError unless the settings read as Databricks job settings (tasks included)."""
+    """Raises InvalidInputError unless the settings read as Databricks job settings (tasks included)."""
     if not isinstance(settings, dict):
         raise InvalidInputError("job_settings must be an object (Databricks job settings)")
     if "tasks" in settings:

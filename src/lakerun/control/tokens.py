@@ -67,7 +67,7 @@ def token_hash(token: str) -> str:
 
 
 def parse_duration(text: str) -> timedelta:
-    """`30d`, `12h`, `90m`, `3600s` or `2w` as a timedelta; ValueError naming the value otherwise."""
+    """`30d`, `12h`, `90m`, `3600s` or `2w` as a timedelta; InvalidInputError naming the value otherwise."""
     match = DURATION.match(text.strip())
     if match is None or int(match.group(1)) == 0:
         raise InvalidInputError(
@@ -77,7 +77,7 @@ def parse_duration(text: str) -> timedelta:
 
 
 def check_scope(scope: str) -> Scope:
-    """`scope` if it is one of `read`, `trigger`, `admin`; ValueError naming it otherwise."""
+    """`scope` if it is one of `read`, `trigger`, `admin`; InvalidInputError naming it otherwise."""
     if scope not in SCOPES:
         raise InvalidInputError(f"scope {scope!r} must be one of {', '.join(SCOPES)}")
     return scope
@@ -146,7 +146,7 @@ def list_tokens(store: TokenStore) -> list[TokenInfo]:
 
 
 def revoke_token(store: TokenStore, name_or_id: str) -> list[TokenInfo]:
-    """Revokes the tokens with this id or name; LookupError when there is none."""
+    """Revokes the tokens with this id or name; NotFoundError when there is none."""
     now = utcnow()
     with store.sessions() as session, session.begin():
         rows = TokenRepository(session).matching(name_or_id)

@@ -40,7 +40,7 @@ class WorkspaceSpec:
     default_cluster_id: str | None = None
 
     def validate(self) -> None:
-        """Raises ValueError naming what is missing or malformed."""
+        """Raises InvalidInputError naming what is missing or malformed."""
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
             raise InvalidInputError(f"workspace name {self.name!r} must be letters, digits, '-' or '_'")
         if not self.host.startswith(("http://", "https://")):

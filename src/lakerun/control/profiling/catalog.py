@@ -28,7 +28,7 @@ class ConnectionSpec:
     workspace: str = "local"
 
     def validate(self) -> None:
-        """Raises ValueError naming what is wrong; a URL with a password in clear is refused."""
+        """Raises InvalidInputError naming what is wrong; a URL with a password in clear is refused."""
         if self.kind not in CONNECTION_KINDS:
             raise InvalidInputError(
                 f"connection kind {self.kind!r} is not one of {', '.join(CONNECTION_KINDS)}"
@@ -100,7 +100,7 @@ def groups(plane: ControlPlane) -> list[TableGroupRow]:
 
 
 def group_with_connection(session: Session, group_id: int) -> tuple[TableGroupRow, ConnectionRow]:
-    """A table group and its connection; LookupError when the group does not exist."""
+    """A table group and its connection; NotFoundError when the group does not exist."""
     group = session.get(TableGroupRow, group_id)
     if group is None:
         raise NotFoundError(f"no table group {group_id}")

@@ -180,7 +180,7 @@ def list_runs(plane: ControlPlane, group_id: int) -> list[ProfileRun]:
 
 
 def get_run(plane: ControlPlane, attempt_id: str) -> ProfileRun:
-    """One profile run by its attempt id; LookupError when it is not a profile run."""
+    """One profile run by its attempt id; NotFoundError when it is not a profile run."""
     with plane.ctx.sessions() as session:
         attempt = AttemptRepository(session).get(attempt_id)
         subject = session.get(SubjectRow, attempt.subject_id) if attempt else None
