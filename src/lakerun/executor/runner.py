@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from lakerun import __version__
-from lakerun.engines.files import SourceError
 from lakerun.errors import LakerunError
 from lakerun.executor.backends import open_store
 from lakerun.executor.callbacks import CallbackClient, CallbackError
@@ -21,13 +20,13 @@ from lakerun.executor.context import RunContext, utcnow
 from lakerun.executor.extraction import run_metadata_extraction
 from lakerun.executor.quality import run_quality_assessment
 from lakerun.executor.reading import run_data_reading
-from lakerun.executor.scan import NothingProcessedError
 from lakerun.executor.schema import SCHEMA_VERSION
 from lakerun.executor.settings import ExecutorSettings
 from lakerun.executor.store import StoreError
-from lakerun.executor.transmission import TransmissionError, run_api_transmission
+from lakerun.executor.transmission import run_api_transmission
 
-JOB_FAILURES = (SourceError, NothingProcessedError, StoreError, TransmissionError, ValueError)
+JOB_FAILURES = (LakerunError, ValueError)
+"""Failures a job reports as they are; anything else is an internal error, logged with its traceback."""
 EXIT_OK, EXIT_FAILED = 0, 1
 PIPELINE_STEPS = (
     "schema_validation",
