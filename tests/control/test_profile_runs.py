@@ -13,6 +13,7 @@ from lakerun.control.plane import ControlPlane
 from lakerun.control.profiling.catalog import ConnectionSpec, GroupSpec, create_connection, create_group
 from lakerun.control.profiling.results import get_run, list_runs
 from lakerun.control.profiling.runs import ProfileRunOptions, trigger_profile_run
+from lakerun.errors import UnavailableError
 from tests.server.conftest import Stack, sqlite_stack
 from tests.store.databases import sqlite_template
 
@@ -65,6 +66,7 @@ def test_an_unreachable_workspace_is_named_and_nothing_is_left_running(
     )
     group = create_group(plane, GroupSpec(name="far", connection="far"))
 
-    with pytest.raises(ValueError, match="workspace `nowhere`"):
+    with pytest.raises(UnavailableError, match="workspace `nowhere`") as refused:
         trigger_profile_run(plane, group.id)
+    assert refused.value.transient and refused.value.http_status == 503
     assert list_runs(plane, group.id) == []

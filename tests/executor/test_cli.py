@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from lakerun.errors import EXIT_FAILED, EXIT_USAGE
+from lakerun.executor import entrypoint
 from lakerun.executor.entrypoint import run
+from lakerun.executor.store import StoreError
 from tests.executor import sample_data
 from tests.executor.conftest import EXECUTOR, Platform, query, run_cli
 
@@ -194,3 +197,32 @@ def test_sigterm_records_a_cancelled_run(tmp_path: Path, metadata_db: Path, plat
         "SELECT status, error_message FROM _executor_metadata.executor_runs WHERE run_mode = 'full_pipeline'",
     )
     assert (status, error) == ("Cancelled", "cancelled: signal SIGTERM")
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "message"),
+    [
+        (StoreError("metadata store is read-only"), EXIT_FAILED, "metadata store is read-only"),
+        (KeyError("job_type"), EXIT_FAILED, "unexpected error (KeyError): 'job_type'"),
+    ],
+)
+def test_errors_outside_the_job_end_with_their_exit_code(
+    raised: Exception,
+    code: int,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(entrypoint, "execute", broken)
+    assert run(["schema_validation"]) == code
+    out = capsys.readouterr()
+    assert json.loads(out.out) == {"status": "failed", "error": message}
+    assert f"lakerun-executor: {message}" in out.err
+
+
+def test_bad_arguments_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["data_reading"]) == EXIT_USAGE
+    assert "data_reading needs a data_source_path" in json.loads(capsys.readouterr().out)["error"]

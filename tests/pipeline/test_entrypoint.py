@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from lakerun.cli.main import app
+from lakerun.pipeline import commands, entrypoint
 from tests.pipeline.conftest import one_layer
 
 LAYER_SCRIPT = Path(sys.executable).with_name("lakerun-layer")
@@ -73,3 +74,15 @@ def test_cli_run_writes_tables(write_config, people) -> None:
     outcome = CliRunner().invoke(app, ["pipeline", "run", "-c", str(path), "--quiet"])
     assert outcome.exit_code == 0, outcome.output
     assert (path.parent / "wh" / "main" / "test" / "out" / "_delta_log").is_dir()
+
+
+def test_an_unexpected_error_ends_the_layer_with_1_naming_it(
+    write_config, people, monkeypatch, capsys
+) -> None:
+    def broken(*_: object, **__: object) -> int:
+        raise KeyError("bronze")
+
+    monkeypatch.setattr(commands, "run", broken)
+    assert entrypoint.main(["run", "raw", "-c", str(config(write_config, people))]) == 1
+    stderr = capsys.readouterr().err
+    assert "lakerun-layer: unexpected error (KeyError): 'bronze'" in stderr and "Traceback" in stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 from lakerun.client.async_client import AsyncLakerun
 from lakerun.client.calls import RunEvent
 from lakerun.client.errors import (
+    ApiError,
     ConflictError,
     LakerunError,
     NotFoundError,
@@ -29,6 +30,7 @@ from lakerun.server.runs.schemas import (
 )
 
 __all__ = [
+    "ApiError",
     "AsyncLakerun",
     "AttemptDetailOut",
     "AttemptOut",

@@ -14,7 +14,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from lakerun.client.errors import (
-    LakerunError,
+    ApiError,
     UnauthorizedError,
     UnreachableError,
     ValidationError,
@@ -148,7 +148,7 @@ def read(call: Call[T], response: httpx.Response) -> T:
     return call.read(response.json())
 
 
-def transport_error(exc: httpx.HTTPError, base_url: str) -> LakerunError:
+def transport_error(exc: httpx.HTTPError, base_url: str) -> ApiError:
     """A transport failure as the client's own error."""
     return UnreachableError(f"control plane {base_url} unreachable: {type(exc).__name__}: {exc}")
 

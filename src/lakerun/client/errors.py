@@ -1,9 +1,15 @@
-"""The client's errors: one small hierarchy, by what the caller can do about them."""
+"""The client's errors: one small hierarchy, by what the caller can do about them, inside lakerun's own
+(`except LakerunError` catches every one of them)."""
 
 from __future__ import annotations
 
+from lakerun import errors
+from lakerun.errors import LakerunError
 
-class LakerunError(Exception):
+__all__ = ["LakerunError"]
+
+
+class ApiError(LakerunError):
     """Any failure talking to the control plane; `status` is the HTTP status when there was one."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
@@ -12,37 +18,41 @@ class LakerunError(Exception):
         self.detail = message
 
 
-class UnauthorizedError(LakerunError):
+class UnauthorizedError(ApiError):
     """The API token is missing, wrong or revoked (401/403): fix the configuration, retrying will not help."""
 
 
-class NotFoundError(LakerunError):
+class NotFoundError(ApiError, errors.NotFoundError):
     """No such attempt, subject or workspace (404)."""
 
 
-class ConflictError(LakerunError):
+class ConflictError(ApiError, errors.ConflictError):
     """The action does not fit the attempt's state, e.g. repairing a run that succeeded (409)."""
 
 
-class ValidationError(LakerunError):
+class ValidationError(ApiError, errors.InvalidInputError):
     """The request was refused as malformed; the message names the field (400/422)."""
 
 
-class ServerError(LakerunError):
+class ServerError(ApiError):
     """The control plane failed (5xx): worth retrying later."""
 
+    transient = True
 
-class UnreachableError(LakerunError):
+
+class UnreachableError(ApiError):
     """The control plane could not be reached or did not answer in time: worth retrying later."""
 
+    transient = True
 
-class WaitTimeoutError(LakerunError):
+
+class WaitTimeoutError(ApiError):
     """`wait()` gave up before the attempt ended; the attempt itself goes on."""
 
 
-def error_for(status: int, detail: str) -> LakerunError:
+def error_for(status: int, detail: str) -> ApiError:
     """The typed error for an HTTP error status."""
-    kind: type[LakerunError]
+    kind: type[ApiError]
     if status in (401, 403):
         kind = UnauthorizedError
     elif status == 404:
@@ -54,5 +64,5 @@ def error_for(status: int, detail: str) -> LakerunError:
     elif status >= 500:
         kind = ServerError
     else:
-        kind = LakerunError
+        kind = ApiError
     return kind(f"{status}: {detail}", status)

@@ -17,12 +17,13 @@ from lakerun.control.outbox import queue_repair
 from lakerun.control.request_checks import QUEUE_MARK
 from lakerun.control.runs import RunService
 from lakerun.control.status import Source, Status
+from lakerun.errors import ConflictError, InvalidInputError
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.models import AttemptRow, SubjectRow, utcnow
 from lakerun.store.records import JobRepository
 
 
-class ActionError(ValueError):
+class ActionError(ConflictError):
     """An action that does not apply to the attempt in its current state."""
 
 
@@ -114,7 +115,7 @@ class ActionService:
             known = {t.get("task_key") for t in (job.settings.get("tasks", []) if job else [])}
         unknown = [task for task in tasks if known and task not in known]
         if unknown:
-            raise ValueError(
+            raise InvalidInputError(
                 f"tasks names tasks the run does not have: {', '.join(unknown)} (it has {', '.join(sorted(map(str, known)))})"
             )
 

@@ -25,6 +25,7 @@ from lakerun.control.request_checks import (
 )
 from lakerun.control.status import Source, Status, may_move
 from lakerun.control.uow import UnitOfWork
+from lakerun.errors import InvalidInputError
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.models import AttemptRow, SubjectRow, TransitionRow, utcnow
 from lakerun.store.subjects import SubjectRepository
@@ -61,26 +62,26 @@ class TriggerRequest:
     """allow, refuse or queue while the subject has an active attempt; None takes the settings' default."""
 
     def validate(self) -> None:
-        """Raises ValueError naming the field that is wrong."""
+        """Raises InvalidInputError naming the field that is wrong."""
         if not self.subject_key:
-            raise ValueError("subject_key must not be empty")
+            raise InvalidInputError("subject_key must not be empty")
         check_lengths({name: getattr(self, name) for name in FIELD_LENGTHS})
         if self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}")
+            raise InvalidInputError(f"strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}")
         if self.strategy == "shared_job" and not self.job_key:
-            raise ValueError("strategy shared_job needs job_key (a job registered with ensure_job)")
+            raise InvalidInputError("strategy shared_job needs job_key (a job registered with ensure_job)")
         if self.strategy != "shared_job" and not self.tasks:
-            raise ValueError(f"strategy {self.strategy} needs tasks (a list of Databricks task specs)")
+            raise InvalidInputError(f"strategy {self.strategy} needs tasks (a list of Databricks task specs)")
         known = set(check_tasks(self.tasks, self.strategy))
         check_job_settings(self.job_settings)
         check_timeout(self.timeout_seconds)
         if self.only and self.strategy == "one_time":
-            raise ValueError(
+            raise InvalidInputError(
                 "only selects tasks of a job; strategy one_time runs exactly the tasks it is given"
             )
         unknown = [key for key in self.only if self.tasks and key not in known]
         if unknown:
-            raise ValueError(f"only names tasks that are not in tasks: {', '.join(unknown)}")
+            raise InvalidInputError(f"only names tasks that are not in tasks: {', '.join(unknown)}")
 
     def spec(self) -> dict[str, Any]:
         """What the launcher needs besides parameters, stored with the attempt."""

@@ -14,6 +14,7 @@ from typing import Any
 from lakerun.control.attempts import move, publish
 from lakerun.control.status import Source, Status
 from lakerun.control.uow import UnitOfWork
+from lakerun.errors import RejectedError
 from lakerun.executor.callbacks import KINDS
 from lakerun.runtime.signing import sign
 from lakerun.store.attempts import AttemptRepository
@@ -24,12 +25,8 @@ MAX_SEQUENCE = 2**31 - 1
 """Sequences are stored as 32-bit integers; a task numbers its events from 1."""
 
 
-class CallbackRejectedError(Exception):
+class CallbackRejectedError(RejectedError):
     """A callback that must not be applied; `status_code` is what the HTTP layer answers."""
-
-    def __init__(self, message: str, status_code: int) -> None:
-        super().__init__(message)
-        self.status_code = status_code
 
 
 def attempt_secret(server_key: bytes, attempt_id: str) -> str:

@@ -6,8 +6,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from lakerun.errors import UnavailableError
 
-class WorkspaceBusyError(ConnectionError):
+
+class WorkspaceBusyError(UnavailableError):
     """Every call slot of the workspace is taken by calls still waiting for it: try again later."""
 
 

@@ -11,6 +11,7 @@ from databricks.sdk import WorkspaceClient, errors
 from databricks.sdk.service import jobs
 
 from lakerun.control.registry import create_kwargs, find_tagged_job
+from lakerun.errors import InvalidInputError
 
 STRATEGIES = ("shared_job", "job_per_attempt", "one_time")
 COMPUTE_KEYS = ("existing_cluster_id", "new_cluster", "job_cluster_key", "environment_key")
@@ -118,7 +119,7 @@ def launch(client: WorkspaceClient, request: LaunchRequest) -> Launched:
         return _run_now(client, request, _attempt_job(client, request), {})
     if request.strategy == "one_time":
         return _submit(client, request)
-    raise ValueError(f"unknown strategy {request.strategy!r}; expected one of {', '.join(STRATEGIES)}")
+    raise InvalidInputError(f"unknown strategy {request.strategy!r}; expected one of {', '.join(STRATEGIES)}")
 
 
 def place_secret(client: WorkspaceClient, secret: SecretPlacement) -> None:
@@ -130,7 +131,7 @@ def place_secret(client: WorkspaceClient, secret: SecretPlacement) -> None:
 
 def _require(value: int | None, message: str) -> int:
     if value is None:
-        raise ValueError(message)
+        raise InvalidInputError(message)
     return value
 
 

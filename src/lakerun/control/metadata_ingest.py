@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from lakerun.control.context import ControlContext
+from lakerun.errors import InvalidInputError, RejectedError
 from lakerun.executor.schema import COLUMNS, SOURCES, TABLES
 from lakerun.store.metadata import (
     IncomingRecord,
@@ -31,12 +32,8 @@ RecordKind = Literal["source", "table", "column"]
 _KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
-class MetadataRejectedError(Exception):
+class MetadataRejectedError(RejectedError):
     """A batch that must not be stored; `status_code` is what the HTTP layer answers."""
-
-    def __init__(self, message: str, status_code: int = 400) -> None:
-        super().__init__(message)
-        self.status_code = status_code
 
 
 class MetadataRecord(BaseModel):
@@ -53,7 +50,9 @@ class MetadataRecord(BaseModel):
         name = RECORD_KEYS[self.kind]
         value = self.data.get(name)
         if not isinstance(value, str) or not 1 <= len(value) <= 200:
-            raise ValueError(f"data.{name} must be a string of 1 to 200 characters for a {self.kind} record")
+            raise InvalidInputError(
+                f"data.{name} must be a string of 1 to 200 characters for a {self.kind} record"
+            )
         return self
 
     @property
@@ -82,12 +81,14 @@ class MetadataEnvelope(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> MetadataEnvelope:
         if self.batch > self.batches:
-            raise ValueError(f"batch {self.batch} is beyond batches {self.batches}")
+            raise InvalidInputError(f"batch {self.batch} is beyond batches {self.batches}")
         for index, record in enumerate(self.records):
             if record.data.get("tenant_id", self.tenant_id) != self.tenant_id:
-                raise ValueError(f"records.{index}.data.tenant_id differs from the envelope's tenant_id")
+                raise InvalidInputError(
+                    f"records.{index}.data.tenant_id differs from the envelope's tenant_id"
+                )
             if len(record.key) > MAX_RECORD_KEY:
-                raise ValueError(f"records.{index}: its id is longer than {MAX_RECORD_KEY} characters")
+                raise InvalidInputError(f"records.{index}: its id is longer than {MAX_RECORD_KEY} characters")
         return self
 
 

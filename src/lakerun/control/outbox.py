@@ -17,6 +17,7 @@ from lakerun.control.request_checks import waiting_for
 from lakerun.control.retention import apply_retention
 from lakerun.control.status import Source, Status
 from lakerun.control.uow import UnitOfWork
+from lakerun.errors import InvalidInputError
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.intents import LaunchIntentRepository
 from lakerun.store.models import AttemptRow, SubjectRow
@@ -137,7 +138,7 @@ def _repair(
         repo = AttemptRepository(session)
         original = repo.get(attempt.repair_of or "")
         if original is None or original.run_id is None:
-            raise ValueError(f"attempt {attempt.repair_of} has no run to repair")
+            raise InvalidInputError(f"attempt {attempt.repair_of} has no run to repair")
         recorded = {a.repair_id for a in repo.of_subject(attempt.subject_id) if a.run_id == original.run_id}
     run = client.jobs.get_run(run_id=original.run_id, include_history=True)
     history = run.repair_history or []

@@ -16,6 +16,7 @@ from typing import Any
 from lakerun.control.attempts import TriggerRequest
 from lakerun.control.plane import ControlPlane
 from lakerun.control.registry import EnsureOutcome
+from lakerun.errors import InvalidInputError, NotFoundError
 from lakerun.pipeline.config.loader import load_pipeline
 from lakerun.pipeline.export import DEFAULT_WHEEL, ExportOptions, job_settings
 from lakerun.store.models import AttemptRow, JobRow
@@ -61,14 +62,14 @@ def _pipeline_job(plane: ControlPlane, name: str, workspace: str) -> JobRow:
     for row in registered_pipelines(plane, workspace):
         if row.key == JOB_KEY_PREFIX + name:
             return row
-    raise LookupError(f"no pipeline `{name}` is registered in workspace `{workspace}`")
+    raise NotFoundError(f"no pipeline `{name}` is registered in workspace `{workspace}`")
 
 
 def layer_selection(settings: Mapping[str, Any], layer: str) -> list[str]:
     """The task keys a trigger of `layer` runs: that layer's task, or none for `all` (every task runs)."""
     keys = [task["task_key"] for task in settings.get("tasks", [])]
     if layer != ALL_LAYERS and layer not in keys:
-        raise ValueError(
+        raise InvalidInputError(
             f"layer `{layer}` is not in this pipeline; choose one of: {', '.join([*keys, ALL_LAYERS])}"
         )
     return [] if layer == ALL_LAYERS else [layer]

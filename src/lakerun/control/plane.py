@@ -27,6 +27,7 @@ from lakerun.control.runs import RunService
 from lakerun.control.settings import ControlSettings
 from lakerun.control.tokens import bootstrap_admin_token
 from lakerun.control.workspaces import REMOVED, ClientCache, WorkspaceSpec, probe_health
+from lakerun.errors import NotFoundError
 from lakerun.store.attempts import AttemptFilter, AttemptRepository
 from lakerun.store.db import make_engine, session_factory, upgrade
 from lakerun.store.models import AttemptRow, JobRow, SubjectRow, TaskRunRow, TransitionRow, WorkspaceRow
@@ -147,7 +148,7 @@ class ControlPlane:
         with self.ctx.sessions() as session:
             attempt = AttemptRepository(session).get(attempt_id)
             if attempt is None:
-                raise LookupError(f"no attempt {attempt_id}")
+                raise NotFoundError(f"no attempt {attempt_id}")
             subject = session.get(SubjectRow, attempt.subject_id)
             assert subject is not None
             return attempt, subject
@@ -158,7 +159,7 @@ class ControlPlane:
             repo = AttemptRepository(session)
             attempt = repo.get(attempt_id)
             if attempt is None:
-                raise LookupError(f"no attempt {attempt_id}")
+                raise NotFoundError(f"no attempt {attempt_id}")
             subject = session.get(SubjectRow, attempt.subject_id)
             assert subject is not None
             events = [
@@ -179,7 +180,7 @@ class ControlPlane:
         with self.ctx.sessions() as session:
             subject = SubjectRepository(session).find(kind, key)
             if subject is None:
-                raise LookupError(f"no subject {kind}/{key}")
+                raise NotFoundError(f"no subject {kind}/{key}")
             return subject, AttemptRepository(session).of_subject(subject.id)
 
     def subjects(

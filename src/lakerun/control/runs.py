@@ -14,6 +14,7 @@ from lakerun.control.launcher import Launcher
 from lakerun.control.outbox import queue_launch
 from lakerun.control.status import ACTIVE
 from lakerun.control.workspaces import WorkspaceNotFoundError
+from lakerun.errors import ConflictError, InvalidInputError, NotFoundError
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.intents import LaunchIntentRepository
 from lakerun.store.models import AttemptRow, utcnow
@@ -62,7 +63,7 @@ class RunService:
         with self.ctx.sessions() as session:
             attempt = AttemptRepository(session).by_idempotency_key(key)
             if attempt is None:
-                raise LookupError(f"no attempt with idempotency key {key!r}")
+                raise NotFoundError(f"no attempt with idempotency key {key!r}")
             check_repeat(session, attempt, request)
         return attempt
 
@@ -72,7 +73,7 @@ class RunService:
         for request in requests:
             try:
                 attempt, _ = self._create(request)
-            except (ValueError, LookupError) as exc:
+            except (InvalidInputError, NotFoundError, ConflictError) as exc:
                 results.append(exc)
                 continue
             results.append(attempt)
@@ -92,14 +93,14 @@ class RunService:
         with self.ctx.sessions() as session:
             attempt = AttemptRepository(session).get(attempt_id)
         if attempt is None:
-            raise LookupError(f"no attempt {attempt_id}")
+            raise NotFoundError(f"no attempt {attempt_id}")
         return attempt
 
     def _check_targets(self, session: Session, request: TriggerRequest) -> None:
         if WorkspaceRepository(session).get(request.workspace) is None:
             raise WorkspaceNotFoundError(f"no workspace registered as {request.workspace!r}")
         if request.job_key and JobRepository(session).get(request.workspace, request.job_key) is None:
-            raise ValueError(
+            raise InvalidInputError(
                 f"job key {request.job_key!r} is not registered in workspace {request.workspace!r}"
             )
 

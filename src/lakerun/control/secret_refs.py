@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 from lakerun.control.settings import ControlSettings
+from lakerun.errors import InvalidInputError
 from lakerun.runtime.secrets import SecretReference, SecretReferenceError, parse
 
 SERVER_OWN_ENV = frozenset(
@@ -25,7 +26,7 @@ SERVER_OWN_ENV = frozenset(
 SERVER_OWN_FILES = ("server.key", "api-token", "control.db")
 
 
-class SecretRefNotAllowedError(ValueError):
+class SecretRefNotAllowedError(InvalidInputError):
     """A secret reference (or a host) the operator's settings do not allow API callers to use."""
 
 

@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lakerun.control.settings import ControlSettings
 from lakerun.control.workspaces import WorkspaceSpec
+from lakerun.errors import ConfigurationError
 
 ENV_PREFIX = "LAKERUN_"
 
 
-class ConfigError(ValueError):
+class ConfigError(ConfigurationError):
     """The configuration file or environment is unusable; the message names the key at fault."""
 
 

@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from lakerun.errors import InvalidInputError, NotFoundError
 from lakerun.store.models import ApiTokenRow, utcnow
 from lakerun.store.tokens import TokenRepository
 
@@ -66,17 +67,19 @@ def token_hash(token: str) -> str:
 
 
 def parse_duration(text: str) -> timedelta:
-    """`30d`, `12h`, `90m`, `3600s` or `2w` as a timedelta; ValueError naming the value otherwise."""
+    """`30d`, `12h`, `90m`, `3600s` or `2w` as a timedelta; InvalidInputError naming the value otherwise."""
     match = DURATION.match(text.strip())
     if match is None or int(match.group(1)) == 0:
-        raise ValueError(f"duration {text!r} must look like 30d, 12h, 90m, 3600s or 2w (and be above zero)")
+        raise InvalidInputError(
+            f"duration {text!r} must look like 30d, 12h, 90m, 3600s or 2w (and be above zero)"
+        )
     return timedelta(seconds=int(match.group(1)) * UNIT_SECONDS[match.group(2)])
 
 
 def check_scope(scope: str) -> Scope:
-    """`scope` if it is one of `read`, `trigger`, `admin`; ValueError naming it otherwise."""
+    """`scope` if it is one of `read`, `trigger`, `admin`; InvalidInputError naming it otherwise."""
     if scope not in SCOPES:
-        raise ValueError(f"scope {scope!r} must be one of {', '.join(SCOPES)}")
+        raise InvalidInputError(f"scope {scope!r} must be one of {', '.join(SCOPES)}")
     return scope
 
 
@@ -89,7 +92,7 @@ def create_token(
 ) -> tuple[str, TokenInfo]:
     """A new token (random unless given) and its record; only its hash is kept. The same token twice is kept once."""
     if not name.strip() or len(name) > 100:
-        raise ValueError("token name must be 1 to 100 characters")
+        raise InvalidInputError("token name must be 1 to 100 characters")
     token = token or "lrk_" + secrets.token_urlsafe(32)
     expires_at = utcnow() + expires_in if expires_in else None
     with store.sessions() as session, session.begin():
@@ -143,12 +146,12 @@ def list_tokens(store: TokenStore) -> list[TokenInfo]:
 
 
 def revoke_token(store: TokenStore, name_or_id: str) -> list[TokenInfo]:
-    """Revokes the tokens with this id or name; LookupError when there is none."""
+    """Revokes the tokens with this id or name; NotFoundError when there is none."""
     now = utcnow()
     with store.sessions() as session, session.begin():
         rows = TokenRepository(session).matching(name_or_id)
         if not rows:
-            raise LookupError(f"no token with id or name {name_or_id!r}")
+            raise NotFoundError(f"no token with id or name {name_or_id!r}")
         for row in rows:
             row.revoked_at = row.revoked_at or now
         return [TokenInfo.of(row) for row in rows]

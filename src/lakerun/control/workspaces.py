@@ -11,6 +11,7 @@ import httpx
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.core import Config
 
+from lakerun.errors import InvalidInputError, NotFoundError, UnavailableError
 from lakerun.runtime.secrets import resolve as resolve_secret
 from lakerun.store.models import WorkspaceRow
 
@@ -18,11 +19,11 @@ REMOVED = "removed"
 """The auth type of a registration withdrawn while attempts still refer to it: kept for history, never used."""
 
 
-class WorkspaceNotFoundError(LookupError):
+class WorkspaceNotFoundError(NotFoundError):
     """No workspace is registered under the requested name."""
 
 
-class WorkspaceUnreachableError(ConnectionError):
+class WorkspaceUnreachableError(UnavailableError):
     """The workspace did not answer while the SDK discovered its OAuth endpoints: worth retrying later."""
 
 
@@ -39,23 +40,23 @@ class WorkspaceSpec:
     default_cluster_id: str | None = None
 
     def validate(self) -> None:
-        """Raises ValueError naming what is missing or malformed."""
+        """Raises InvalidInputError naming what is missing or malformed."""
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
-            raise ValueError(f"workspace name {self.name!r} must be letters, digits, '-' or '_'")
+            raise InvalidInputError(f"workspace name {self.name!r} must be letters, digits, '-' or '_'")
         if not self.host.startswith(("http://", "https://")):
-            raise ValueError(f"workspace host {self.host!r} must start with http:// or https://")
+            raise InvalidInputError(f"workspace host {self.host!r} must start with http:// or https://")
         if self.auth_type == "pat" and not self.token_ref:
-            raise ValueError("a PAT workspace needs token_ref (env:NAME or file:/path)")
+            raise InvalidInputError("a PAT workspace needs token_ref (env:NAME or file:/path)")
         if self.auth_type == "oauth-m2m" and not (self.client_id and self.client_secret_ref):
-            raise ValueError("an OAuth M2M workspace needs client_id and client_secret_ref")
+            raise InvalidInputError("an OAuth M2M workspace needs client_id and client_secret_ref")
         if self.auth_type == "sdk" and self.token_ref and not self.token_ref.startswith("profile:"):
-            raise ValueError("an SDK-auth workspace takes only a `profile:NAME` reference")
+            raise InvalidInputError("an SDK-auth workspace takes only a `profile:NAME` reference")
         refs = (
             (self.client_secret_ref,) if self.auth_type == "sdk" else (self.token_ref, self.client_secret_ref)
         )
         for ref in refs:
             if ref and not ref.startswith(("env:", "file:")):
-                raise ValueError(f"secret reference {ref!r} must look like env:NAME or file:/path")
+                raise InvalidInputError(f"secret reference {ref!r} must look like env:NAME or file:/path")
 
     def to_row(self) -> WorkspaceRow:
         """The database row (references only, never secrets)."""

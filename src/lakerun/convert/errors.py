@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from lakerun.errors import LakerunError
 
-class ConvertError(Exception):
+
+class ConvertError(LakerunError):
     """Base of every conversion error: the message is meant for the person who owns the flow."""
 
 

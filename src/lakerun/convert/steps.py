@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from lakerun.convert.errors import ExpressionError
 from lakerun.convert.expression import attribute_column, to_column
 from lakerun.convert.model import ControllerService, Flow, Processor
+from lakerun.errors import LakerunError
 
 if TYPE_CHECKING:
     from lakerun.convert.graph import FlowGraph
@@ -60,7 +61,7 @@ class Step:
     writes: str | None = None
 
 
-class MissingServiceError(Exception):
+class MissingServiceError(LakerunError):
     """A processor refers to a controller service the flow does not contain."""
 
 

@@ -15,15 +15,16 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from lakerun.engines.formats import Format
+from lakerun.errors import LakerunError
 
 BLOCK_BYTES = 1 << 20
 
 
-class TypeConflictError(Exception):
+class TypeConflictError(LakerunError):
     """A value later in the file does not fit the type inferred from its first block."""
 
 
-class NotUtf8Error(Exception):
+class NotUtf8Error(LakerunError):
     """The file is not UTF-8 text."""
 
 

@@ -22,6 +22,7 @@ from lakerun.engines.files import FileSource, Filters, SourceError
 from lakerun.engines.formats import Dataset, Discovery, Format, Skipped
 from lakerun.engines.io_errors import SourceMissingError
 from lakerun.engines.readers import DatasetReader, ReadError
+from lakerun.errors import InvalidInputError
 
 if TYPE_CHECKING:
     import pyarrow.dataset as ds
@@ -33,7 +34,7 @@ NULL_TEXT = ("",)
 """The only text read as NULL: an empty field (DuckDB's and Spark's CSV default)."""
 
 
-class LocationError(ValueError):
+class LocationError(InvalidInputError):
     """A path that names no dataset, several where one was expected, or one that cannot be read."""
 
 

@@ -17,9 +17,10 @@ import fsspec
 
 from lakerun.engines.cloud_options import AZURE_SCHEMES, fsspec_options, split_azure_url
 from lakerun.engines.locations import localize
+from lakerun.errors import LakerunError
 
 
-class SourceError(Exception):
+class SourceError(LakerunError):
     """The source as a whole cannot be reached (bad URL, missing path, no credentials)."""
 
 

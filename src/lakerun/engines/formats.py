@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from lakerun.engines.files import FileEntry, FileSource, Filters
+from lakerun.errors import InvalidInputError
 
 
 class Format(StrEnum):
@@ -67,7 +68,9 @@ def formats_for(source_type: str | None) -> frozenset[Format] | None:
     """The formats a `source_type` argument asks for (None = all); unknown names are rejected."""
     key = (source_type or "auto").strip().lower()
     if key not in SOURCE_TYPES:
-        raise ValueError(f"unknown source_type {source_type!r}; expected one of {', '.join(SOURCE_TYPES)}")
+        raise InvalidInputError(
+            f"unknown source_type {source_type!r}; expected one of {', '.join(SOURCE_TYPES)}"
+        )
     return SOURCE_TYPES[key]
 
 

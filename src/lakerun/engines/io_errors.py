@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from lakerun.errors import LakerunError
 
-class TableIOError(Exception):
+
+class TableIOError(LakerunError):
     """Reading or writing a table or files failed; `transient` says whether retrying may help."""
 
     def __init__(self, message: str, *, transient: bool = False) -> None:

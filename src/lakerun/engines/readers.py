@@ -19,11 +19,12 @@ from lakerun.engines.delta_io import open_table
 from lakerun.engines.files import FileEntry, FileSource
 from lakerun.engines.formats import Dataset, Format
 from lakerun.engines.text_scan import ScanError, TextScanner
+from lakerun.errors import LakerunError
 
 BATCH_ROWS = 65_536
 
 
-class ReadError(Exception):
+class ReadError(LakerunError):
     """One file (or table) could not be read; the message says what is wrong with it."""
 
 

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlglot import exp
 
+from lakerun.errors import LakerunError
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-class EngineError(Exception):
+class EngineError(LakerunError):
     """A query failed inside the engine; `transient` says whether retrying may help."""
 
     def __init__(self, message: str, *, transient: bool = False) -> None:

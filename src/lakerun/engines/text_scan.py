@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lakerun.engines import csv_fast
 from lakerun.engines.formats import Format
+from lakerun.errors import LakerunError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -29,7 +30,7 @@ _SCANNERS = {
 }
 
 
-class ScanError(Exception):
+class ScanError(LakerunError):
     """DuckDB could not read the file; the message is short and names the problem."""
 
 

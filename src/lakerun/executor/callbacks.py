@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lakerun.errors import LakerunError
 from lakerun.runtime import outbound, secrets
 from lakerun.runtime.signing import signature_headers
 
@@ -31,7 +32,7 @@ _SETTINGS = (
 )
 
 
-class CallbackError(RuntimeError):
+class CallbackError(LakerunError):
     """The control plane refused an event, stayed unreachable through every retry, or its secret is unreadable."""
 
 

@@ -9,6 +9,7 @@ only once the arguments are valid, so `--help` and a usage error cost no more th
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -16,10 +17,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from lakerun.executor.callbacks import CallbackClient, CallbackError
-from lakerun.executor.settings import SettingsError, parse_settings
+from lakerun.errors import EXIT_FAILED, EXIT_USAGE, LakerunError, exit_code, unexpected
+from lakerun.executor.callbacks import CallbackClient
+from lakerun.executor.settings import parse_settings
 
-EXIT_USAGE = 2
+log = logging.getLogger(__name__)
 
 
 def _notebook_exit(output: str) -> None:
@@ -53,21 +55,32 @@ def _stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _failed(message: str, code: int) -> int:
+    """Prints the failure as the JSON result and as a line on stderr; returns `code`."""
+    print(json.dumps({"status": "failed", "error": message}))
+    print(f"lakerun-executor: {message}", file=sys.stderr)
+    return code
+
+
 def run(argv: Sequence[str]) -> int:
-    """Parse `argv`, run the job, print the result; returns the exit code."""
+    """Parse `argv`, run the job, print the result; returns the exit code (2 bad arguments, 1 failed)."""
     try:
         settings = parse_settings(argv)
         callbacks = CallbackClient.from_env(argv)
-    except (SettingsError, CallbackError) as exc:
-        print(json.dumps({"status": "failed", "error": str(exc)}))
-        print(f"lakerun-executor: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except LakerunError as exc:
+        return _failed(str(exc), EXIT_USAGE)
     from lakerun.executor.context import configure_logging
     from lakerun.executor.runner import execute
 
     configure_logging()
-    with _stop_on_sigterm():
-        result, code = execute(settings, callbacks)
+    try:
+        with _stop_on_sigterm():
+            result, code = execute(settings, callbacks)
+    except LakerunError as exc:
+        return _failed(str(exc), exit_code(exc))
+    except Exception as exc:
+        log.exception("lakerun-executor ended on an unexpected error")
+        return _failed(unexpected(exc), EXIT_FAILED)
     output = json.dumps(result, default=str, indent=2)
     print(output)
     sys.stdout.flush()

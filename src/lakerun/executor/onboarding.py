@@ -21,6 +21,8 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import DatabricksError, ResourceAlreadyExists
 from databricks.sdk.service import compute, jobs
 
+from lakerun.errors import LakerunError
+
 EnsureJob = Callable[[str, jobs.JobSettings], int]
 """Creates or updates the job for a key so the workspace holds exactly these settings; returns its id."""
 StepListener = Callable[[dict[str, Any]], None]
@@ -32,7 +34,7 @@ API_KEY_SECRET = "lakerun-api-key"
 TERMINAL_LIBRARY_STATES = {"INSTALLED", "FAILED", "SKIPPED", "UNINSTALL_ON_RESTART"}
 
 
-class OnboardingError(Exception):
+class OnboardingError(LakerunError):
     """An onboarding step failed; the report says which one and why."""
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lakerun import __version__
+from lakerun.errors import LakerunError
 from lakerun.executor.backends import open_store
 from lakerun.executor.callbacks import CallbackClient, CallbackError
 from lakerun.executor.context import RunContext, utcnow
@@ -22,6 +23,8 @@ from lakerun.executor.schema import SCHEMA_VERSION
 from lakerun.executor.settings import ExecutorSettings
 from lakerun.executor.store import StoreError
 
+JOB_FAILURES = (LakerunError, ValueError)
+"""Failures a job reports as they are; anything else is an internal error, logged with its traceback."""
 EXIT_OK, EXIT_FAILED = 0, 1
 PIPELINE_STEPS = (
     "schema_validation",
@@ -51,9 +54,7 @@ def run_full_pipeline(ctx: RunContext) -> dict[str, Any]:
             continue
         try:
             results[step] = {"status": "success", **job(step)(ctx)}
-        except Exception as exc:
-            if not isinstance(exc, job_failures()):
-                raise
+        except JOB_FAILURES as exc:
             failed.append(step)
             results[step] = {"status": "failed", "error": str(exc)}
             ctx.log("ERROR", f"{step} failed: {exc}")
@@ -77,7 +78,7 @@ class RunCancelledError(BaseException):
     """The task was told to stop (SIGTERM on cancel or timeout); the run is recorded as Cancelled."""
 
 
-class PipelineFailedError(Exception):
+class PipelineFailedError(LakerunError):
     """A `full_pipeline` step failed; carries every step's result."""
 
     def __init__(self, message: str, results: dict[str, Any]) -> None:
@@ -101,16 +102,6 @@ def job(job_type: str) -> Callable[[RunContext], dict[str, Any]]:
     module, _, name = JOBS[job_type].partition(":")
     function: Callable[[RunContext], dict[str, Any]] = getattr(importlib.import_module(module), name)
     return function
-
-
-def job_failures() -> tuple[type[Exception], ...]:
-    """Errors that fail a job with their own message (anything else is an internal error); looked up only once
-    a job has raised, so a run that succeeds never imports the modules defining them."""
-    from lakerun.engines.files import SourceError
-    from lakerun.executor.scan import NothingProcessedError
-    from lakerun.executor.transmission import TransmissionError
-
-    return (SourceError, NothingProcessedError, StoreError, TransmissionError, ValueError)
 
 
 def _run_row(
@@ -180,7 +171,7 @@ def _dispatch(ctx: RunContext) -> tuple[dict[str, Any], str | None]:
     except PipelineFailedError as exc:
         return exc.results, str(exc)
     except Exception as exc:
-        if isinstance(exc, job_failures()):
+        if isinstance(exc, JOB_FAILURES):
             ctx.log("ERROR", str(exc))
             return {}, str(exc)
         ctx.log("ERROR", f"internal error: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")

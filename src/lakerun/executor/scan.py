@@ -13,6 +13,7 @@ from typing import Any
 from lakerun.engines.files import FileSource, Filters, SourceError
 from lakerun.engines.formats import Dataset, Discovery, Skipped, formats_for
 from lakerun.engines.readers import DatasetInfo, DatasetReader, ReadError
+from lakerun.errors import LakerunError
 from lakerun.executor.context import RunContext
 from lakerun.executor.credentials import storage_options_for
 from lakerun.executor.ids import stable_id
@@ -21,7 +22,7 @@ MAX_LISTED = 100
 """Per-dataset and per-error entries kept in a result (counts are always complete)."""
 
 
-class NothingProcessedError(Exception):
+class NothingProcessedError(LakerunError):
     """Not a single dataset of the source could be read: the job fails."""
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lakerun.engines.locations import localize
+from lakerun.errors import ConfigurationError
 
 JOB_TYPES = (
     "schema_validation",
@@ -28,7 +29,7 @@ NEEDS_SOURCE = frozenset({"metadata_extraction", "data_reading", "quality_assess
 DEFAULT_METADATA_DB = "dbfs:/lakerun/executor/metadata.duckdb"
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigurationError):
     """The command line or environment is wrong; the message names the bad value."""
 
 

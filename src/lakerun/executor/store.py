@@ -17,13 +17,14 @@ import sqlglot
 from sqlglot import exp
 
 from lakerun.engines.sql import EngineError, SqlEngine
+from lakerun.errors import LakerunError
 from lakerun.executor.schema import ALL_TABLES, BY_NAME, SCHEMA_NAME, SCHEMA_VERSION, TableDef, qualified
 
 WRITE_CHUNK_ROWS = 5_000
 _DELTA_DIALECTS = frozenset({"spark", "databricks"})
 
 
-class StoreError(Exception):
+class StoreError(LakerunError):
     """The metadata store cannot be reached or written; the job must fail."""
 
 

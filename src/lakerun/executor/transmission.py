@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from lakerun.errors import LakerunError
 from lakerun.executor.context import RunContext
 from lakerun.executor.credentials import secret
 from lakerun.executor.jsonable import jsonable
@@ -26,7 +27,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 RETRY_POLICY = outbound.RetryPolicy(attempts=5, first_delay=0.5, max_delay=30.0)
 
 
-class TransmissionError(Exception):
+class TransmissionError(LakerunError):
     """The platform refused a batch or stayed unreachable through every retry."""
 
 

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lakerun.errors import LakerunError
 from lakerun.local.cluster_libraries import (
     DEFAULT_CLUSTER,
     add_cluster_libraries,
@@ -37,7 +38,7 @@ WHEEL_NAME = re.compile(r"^[^-]+-[^-]+(-[0-9][^-]*)?-[^-]+-[^-]+-[^-]+\.whl$")
 PIP_TIMEOUT_SECONDS = 900
 
 
-class LibraryInstallationError(RuntimeError):
+class LibraryInstallationError(LakerunError):
     """A library could not be installed; Databricks reports this as LIBRARY_INSTALLATION_ERROR."""
 
     error_code = "LIBRARY_INSTALLATION_ERROR"

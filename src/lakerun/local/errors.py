@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lakerun.errors import LakerunError
 
-class DatabricksError(Exception):
+
+class DatabricksError(LakerunError):
     """An API error rendered as Databricks does: HTTP status plus `{"error_code", "message"}`."""
 
     def __init__(
@@ -16,6 +18,9 @@ class DatabricksError(Exception):
         self.error_code = error_code
         self.message = message
         self.headers = headers or {}
+        self.http_status = status
+        self.code = error_code
+        self.transient = status == 429 or status >= 500
 
     def body(self) -> dict[str, Any]:
         """The JSON body Databricks sends for this error."""

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lakerun.errors import LakerunError
 from lakerun.local.db import StateDB
 
 SCHEMA = """
@@ -28,7 +29,7 @@ CREATE TABLE IF NOT EXISTS oauth_tokens (
 SUPPORTED_SCOPES = frozenset({"all-apis"})
 
 
-class OAuthError(Exception):
+class OAuthError(LakerunError):
     """A refused token request, rendered in OAuth's error shape (RFC 6749, section 5.2)."""
 
     def __init__(self, status: int, error: str, description: str) -> None:
@@ -36,6 +37,7 @@ class OAuthError(Exception):
         self.status = status
         self.error = error
         self.description = description
+        self.http_status = status
 
     def body(self) -> dict[str, Any]:
         """The JSON body the token endpoint answers with."""

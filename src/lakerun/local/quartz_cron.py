@@ -23,6 +23,8 @@ from datetime import datetime, timedelta
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
+from lakerun.errors import InvalidInputError
+
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 FIELD_NAMES = ("seconds", "minutes", "hours", "day-of-month", "month", "day-of-week", "year")
@@ -38,7 +40,7 @@ NEAREST_WEEKDAY = re.compile(r"^\d+W$")
 DayRule = Callable[[int, int], int]
 
 
-class QuartzSyntaxError(ValueError):
+class QuartzSyntaxError(InvalidInputError):
     """The expression is not valid Quartz cron; the message says which field and why."""
 
 

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from lakerun.errors import LakerunError
 from lakerun.local.paths import WorkspacePaths
 from lakerun.local.run_model import JobRun, TaskRun
 from lakerun.local.task_spec import TaskSpec
@@ -21,7 +22,7 @@ REFERENCE = re.compile(r"\{\{\s*([\w.\-]+)\s*\}\}")
 MAPPED_PREFIXES = ("dbfs:", "/dbfs/", "/Workspace/", "/Volumes/")
 
 
-class LaunchError(Exception):
+class LaunchError(LakerunError):
     """A task cannot start; `code` is the Databricks termination code to report."""
 
     def __init__(self, message: str, code: str = "INVALID_RUN_CONFIGURATION") -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
+from lakerun.errors import EXIT_FAILED, LakerunError, unexpected
 from lakerun.pipeline.callback_progress import CallbackProgress
 from lakerun.pipeline.config.loader import load_pipeline
 from lakerun.pipeline.config.schema import pipeline_json_schema_text
@@ -38,8 +39,10 @@ def _err() -> Console:
 
 
 def _fail(error: Exception) -> int:
-    _err().print(f"[red]error:[/] {error}", highlight=False, markup=True)
-    return 1
+    """Prints a lakerun error as is and anything else as the unexpected error it is; exit code 1."""
+    message = str(error) if isinstance(error, LakerunError) else unexpected(error)
+    _err().print(f"[red]error:[/] {message}", highlight=False, markup=True)
+    return EXIT_FAILED
 
 
 def _runner(config: str, variables: Sequence[str] | None) -> PipelineRunner:

@@ -11,13 +11,19 @@ NAME is a table or a layer. Each table's result is printed as JSON on stdout, pu
 sent to the control plane when `--lakerun-callback-url=...` (or its variables) configures a callback.
 `LAKERUN_FORCE_DRY_RUN=1` turns any run into a dry run. The pipeline itself is imported only once the
 arguments are valid, so `--help` costs no more than argument parsing.
+
+Exit codes: 0 done, 1 a table failed (its error on stderr; an error that is not lakerun's own is named
+unexpected, with its traceback), 2 bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
+
+from lakerun.errors import EXIT_FAILED, LakerunError, unexpected
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,16 +56,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("name the table or layer: `run NAME`, `--table TABLE` or `--layer LAYER`")
     from lakerun.pipeline import commands
 
-    if args.command == "plan":
-        return commands.plan(args.config, layers=[layer], variables=args.vars, as_json=args.json)
-    return commands.run(
-        args.config,
-        layers=[layer],
-        variables=args.vars,
-        engine=args.engine,
-        dry_run=args.dry_run,
-        quiet=args.quiet,
-    )
+    try:
+        if args.command == "plan":
+            return commands.plan(args.config, layers=[layer], variables=args.vars, as_json=args.json)
+        return commands.run(
+            args.config,
+            layers=[layer],
+            variables=args.vars,
+            engine=args.engine,
+            dry_run=args.dry_run,
+            quiet=args.quiet,
+        )
+    except LakerunError as exc:
+        print(f"lakerun-layer: {exc}", file=sys.stderr)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        print(f"lakerun-layer: {unexpected(exc)}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from lakerun.errors import LakerunError
 
-class PipelineError(Exception):
+
+class PipelineError(LakerunError):
     """Base of every pipeline failure reported to the user (exit code 1, message shown as is)."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlglot import exp
 
 from lakerun.engines.sql import SqlEngine
+from lakerun.errors import InvalidInputError
 from lakerun.quality.anomalies import Disposition
 from lakerun.quality.assessment import QualityAssessment, assess
 from lakerun.quality.profile import TableProfile
@@ -66,7 +67,9 @@ def group_tables(engine: SqlEngine, group: TableGroup) -> list[str]:
     candidates: Iterable[str] = group.tables or catalog_tables(engine)
     chosen = [name for name in candidates if group.selects(name)]
     if not chosen:
-        raise ValueError(f"no table matches include {list(group.include)} / exclude {list(group.exclude)}")
+        raise InvalidInputError(
+            f"no table matches include {list(group.include)} / exclude {list(group.exclude)}"
+        )
     return chosen
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from lakerun.errors import InvalidInputError, LakerunError, exit_code, unexpected
 from lakerun.executor.callbacks import CallbackClient, CallbackError
 from lakerun.runtime.secrets import resolve_value
 
@@ -33,10 +35,13 @@ def parse_spec(argv: Sequence[str]) -> dict[str, Any]:
     """The group spec given as `--group-spec=<json>`; a missing or malformed one is a clear error."""
     raw = next((arg[len(SPEC_ARGUMENT) :] for arg in argv if arg.startswith(SPEC_ARGUMENT)), None)
     if raw is None:
-        raise ValueError(f"missing {SPEC_ARGUMENT}<json> argument")
-    spec = json.loads(raw)
+        raise InvalidInputError(f"missing {SPEC_ARGUMENT}<json> argument")
+    try:
+        spec = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"{SPEC_ARGUMENT}<json> is not valid JSON: {exc}") from None
     if not isinstance(spec, dict) or not isinstance(spec.get("connection"), dict):
-        raise ValueError("group spec must be an object with a `connection` object")
+        raise InvalidInputError("group spec must be an object with a `connection` object")
     return spec
 
 
@@ -52,7 +57,7 @@ def open_connection(connection: dict[str, Any]) -> SqlEngine:
         return open_group_source(None, location if "://" in location else f"duckdb:///{location}")
     if kind == "postgresql":
         return open_group_source(None, location)
-    raise ValueError(f"connection kind {kind!r} is not one of files, duckdb, postgresql")
+    raise InvalidInputError(f"connection kind {kind!r} is not one of files, duckdb, postgresql")
 
 
 def run(spec: dict[str, Any], client: CallbackClient | None) -> dict[str, Any]:
@@ -73,7 +78,8 @@ def run(spec: dict[str, Any], client: CallbackClient | None) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one profile run from the command line; non-zero exit (and a `failed` event) on any error."""
+    """Run one profile run from the command line; on any error a `failed` event and exit code 2 (bad spec or
+    configuration) or 1 (the run failed)."""
     args = list(sys.argv[1:] if argv is None else argv)
     if {"-h", "--help"} & set(args):
         print(USAGE)
@@ -86,11 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = run(parse_spec(args), client)
     except Exception as error:
-        reason = f"{type(error).__name__}: {error}"
+        known = isinstance(error, LakerunError)
+        reason = f"{type(error).__name__}: {error}" if known else unexpected(error)
         print(f"profile run failed: {reason}", file=sys.stderr, flush=True)
+        if not known:
+            traceback.print_exc(file=sys.stderr)
         if client:
             client.send("failed", {"error": reason})
-        return 1
+        return exit_code(error)
     if client is None:
         print(json.dumps(result, default=str))
     return 0

@@ -19,6 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from lakerun.engines.sql import Capabilities, EngineError, SqlEngine, capabilities_of, materialize
+from lakerun.errors import InvalidInputError
 from lakerun.quality.distinct import apply_refined, refine_query
 from lakerun.quality.duplicates import duplicate_rows, scalar
 from lakerun.quality.frequencies import (
@@ -137,7 +138,7 @@ class _Profiler:
         wanted = set(self.options.columns)
         missing = wanted - set(schema.names)
         if missing:
-            raise ValueError(f"columns not in {self.table_name!r}: {', '.join(sorted(missing))}")
+            raise InvalidInputError(f"columns not in {self.table_name!r}: {', '.join(sorted(missing))}")
         return [
             ColumnProfile(
                 column_name=f.name,

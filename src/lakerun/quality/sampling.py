@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from lakerun.engines.sql import SqlEngine
+from lakerun.errors import InvalidInputError
 from lakerun.quality.profile import ColumnProfile, Metric
 
 UNSCALED_COUNTS = {"distinct_value_ct", "distinct_std_value_ct", "distinct_pattern_ct", "date_days_present",
@@ -60,7 +61,7 @@ def sampled_source(
     if percent is None or percent >= 100:
         return table, SampleScaler(1, 1)
     if not 0 < percent < 100:
-        raise ValueError(f"sample percent must be between 0 and 100, got {percent}")
+        raise InvalidInputError(f"sample percent must be between 0 and 100, got {percent}")
     total = _count(engine, table)
     sample = exp.TableSample(
         method="BERNOULLI", percent=exp.Literal.number(percent), seed=exp.Literal.number(SEED)

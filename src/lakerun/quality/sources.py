@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from lakerun.engines.datasets import LocationError, is_empty, locate, register_duckdb, table_name
 from lakerun.engines.readers import ReadError
 from lakerun.engines.sql import SqlEngine
+from lakerun.errors import InvalidInputError
 
 VIEW_NAME = "profiled"
 EACH_HINT = ", or pass --each to profile each as its own table"
 
 
-class SourceNotFoundError(ValueError):
+class SourceNotFoundError(InvalidInputError):
     """The path or table does not exist, is not a readable format, or is ambiguous."""
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from lakerun.errors import LakerunError
+
 if TYPE_CHECKING:
     import httpx
 
@@ -43,7 +45,7 @@ class RetryPolicy:
         return min(asked, self.max_retry_after) if asked is not None else self.backoff(attempt)
 
 
-class DeliveryError(Exception):
+class DeliveryError(LakerunError):
     """A POST the receiver refused (`status` set) or that stayed unreachable through every try."""
 
     def __init__(self, message: str, status: int | None = None, attempts: int = 1) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakerun.errors import ConfigurationError
 from lakerun.runtime.dbutils import find_dbutils
 
 SecretGetter = Callable[[str, str], str]
@@ -31,7 +32,7 @@ KINDS = ("env", "file", "secret")
 SYNTAX = "env:NAME, file:/path, secret:scope/key or {{secrets/scope/key}}"
 
 
-class SecretReferenceError(ValueError):
+class SecretReferenceError(ConfigurationError):
     """A secret reference that is malformed or whose value cannot be read; names the reference, not a value."""
 
 

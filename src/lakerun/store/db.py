@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import lakerun.store.tables  # noqa: F401  (every table registered before a session flushes)
+from lakerun.errors import LakerunError
 from lakerun.store.private import private_file, private_folder
 
 MIGRATIONS = "lakerun.store:migrations"
@@ -97,7 +98,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-class SchemaTooNewError(RuntimeError):
+class SchemaTooNewError(LakerunError):
     """The database was migrated by a newer lakerun: starting would corrupt it, so nothing starts."""
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lakerun.control.plane import ControlPlane
+from lakerun.errors import InvalidInputError, NotFoundError
 from lakerun.store.profiling import ConnectionRow, TableGroupRow
 
 CONNECTION_KINDS = ("files", "duckdb", "postgresql")
@@ -27,13 +28,15 @@ class ConnectionSpec:
     workspace: str = "local"
 
     def validate(self) -> None:
-        """Raises ValueError naming what is wrong; a URL with a password in clear is refused."""
+        """Raises InvalidInputError naming what is wrong; a URL with a password in clear is refused."""
         if self.kind not in CONNECTION_KINDS:
-            raise ValueError(f"connection kind {self.kind!r} is not one of {', '.join(CONNECTION_KINDS)}")
+            raise InvalidInputError(
+                f"connection kind {self.kind!r} is not one of {', '.join(CONNECTION_KINDS)}"
+            )
         if not self.name or not self.location:
-            raise ValueError("a connection needs a name and a location")
+            raise InvalidInputError("a connection needs a name and a location")
         if _URL_WITH_PASSWORD.match(self.location):
-            raise ValueError("connection location holds a password; give the URL as env:NAME instead")
+            raise InvalidInputError("connection location holds a password; give the URL as env:NAME instead")
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def _added(session: Session, row: Any, what: str) -> Any:
     try:
         session.flush()
     except IntegrityError:
-        raise ValueError(f"{what} `{row.name}` already exists") from None
+        raise InvalidInputError(f"{what} `{row.name}` already exists") from None
     return row
 
 
@@ -75,11 +78,11 @@ def connections(plane: ControlPlane) -> list[ConnectionRow]:
 def create_group(plane: ControlPlane, spec: GroupSpec) -> TableGroupRow:
     """Store a new table group on an existing connection."""
     if not spec.name or not spec.include:
-        raise ValueError("a table group needs a name and at least one include mask")
+        raise InvalidInputError("a table group needs a name and at least one include mask")
     with plane.ctx.sessions.begin() as session:
         connection = session.scalar(select(ConnectionRow).where(ConnectionRow.name == spec.connection))
         if connection is None:
-            raise LookupError(f"no connection `{spec.connection}`")
+            raise NotFoundError(f"no connection `{spec.connection}`")
         row = TableGroupRow(
             name=spec.name,
             connection_id=connection.id,
@@ -97,10 +100,10 @@ def groups(plane: ControlPlane) -> list[TableGroupRow]:
 
 
 def group_with_connection(session: Session, group_id: int) -> tuple[TableGroupRow, ConnectionRow]:
-    """A table group and its connection; LookupError when the group does not exist."""
+    """A table group and its connection; NotFoundError when the group does not exist."""
     group = session.get(TableGroupRow, group_id)
     if group is None:
-        raise LookupError(f"no table group {group_id}")
+        raise NotFoundError(f"no table group {group_id}")
     connection = session.get(ConnectionRow, group.connection_id)
     assert connection is not None
     return group, connection

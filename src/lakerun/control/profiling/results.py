@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from lakerun.control.plane import ControlPlane
 from lakerun.control.profiling.runs import SUBJECT_KIND
+from lakerun.errors import InvalidInputError, NotFoundError
 from lakerun.quality.anomalies import Disposition
 from lakerun.quality.assessment import evaluate
 from lakerun.quality.groups import compare_runs
@@ -49,7 +50,9 @@ class ProfileRun:
     def as_assessment(self) -> dict[str, Any]:
         """The stored run in `QualityAssessment.to_dict()` shape, as `compare_runs` reads it."""
         if self.result is None:
-            raise ValueError(f"profile run {self.attempt.id} has no results (status {self.attempt.status})")
+            raise InvalidInputError(
+                f"profile run {self.attempt.id} has no results (status {self.attempt.status})"
+            )
         return {
             "score": self.result.score,
             "dimensions": self.result.dimensions,
@@ -98,7 +101,7 @@ def _of_group(group_id: int) -> Any:
 def _group(session: Session, group_id: int) -> TableGroupRow:
     group = session.get(TableGroupRow, group_id)
     if group is None:
-        raise LookupError(f"no table group {group_id}")
+        raise NotFoundError(f"no table group {group_id}")
     return group
 
 
@@ -177,15 +180,15 @@ def list_runs(plane: ControlPlane, group_id: int) -> list[ProfileRun]:
 
 
 def get_run(plane: ControlPlane, attempt_id: str) -> ProfileRun:
-    """One profile run by its attempt id; LookupError when it is not a profile run."""
+    """One profile run by its attempt id; NotFoundError when it is not a profile run."""
     with plane.ctx.sessions() as session:
         attempt = AttemptRepository(session).get(attempt_id)
         subject = session.get(SubjectRow, attempt.subject_id) if attempt else None
         if attempt is None or subject is None or subject.kind != SUBJECT_KIND:
-            raise LookupError(f"no profile run {attempt_id}")
+            raise NotFoundError(f"no profile run {attempt_id}")
         group = session.scalar(select(TableGroupRow).where(TableGroupRow.name == subject.key))
         if group is None:
-            raise LookupError(f"profile run {attempt_id} belongs to no table group")
+            raise NotFoundError(f"profile run {attempt_id} belongs to no table group")
     store_finished_runs(plane, group.id)
     with plane.ctx.sessions() as session:
         attempt = AttemptRepository(session).get(attempt_id)
@@ -211,11 +214,11 @@ def set_disposition(
     """Keep a disposition for the anomaly's key in its group; this and later stored runs carry it and are
     scored again, so a dismissed anomaly stops lowering their scores."""
     if disposition not in DISPOSITIONS:
-        raise ValueError(f"disposition {disposition!r} is not one of {', '.join(DISPOSITIONS)}")
+        raise InvalidInputError(f"disposition {disposition!r} is not one of {', '.join(DISPOSITIONS)}")
     with plane.ctx.sessions.begin() as session:
         anomaly = session.get(ProfileAnomalyRow, anomaly_id)
         if anomaly is None:
-            raise LookupError(f"no anomaly {anomaly_id}")
+            raise NotFoundError(f"no anomaly {anomaly_id}")
         _keep_disposition(session, anomaly, disposition, decided_by)
         session.execute(
             update(ProfileAnomalyRow)

@@ -13,9 +13,10 @@ from typing import Any
 
 import lakerun.quality.job
 from lakerun.control.attempts import TriggerRequest
-from lakerun.control.errors import describe
+from lakerun.control.errors import describe, is_transient
 from lakerun.control.plane import ControlPlane
 from lakerun.control.profiling.catalog import get_group
+from lakerun.errors import InvalidInputError, LakerunError, NotFoundError, UnavailableError, UpstreamError
 from lakerun.store.models import AttemptRow
 from lakerun.store.profiling import ConnectionRow, TableGroupRow
 
@@ -67,13 +68,19 @@ def job_settings(
 
 def _keep_job(plane: ControlPlane, workspace: str, key: str, settings: dict[str, Any]) -> None:
     """Register the group's job; when the workspace cannot be reached but the job is known, the attempt's
-    own launch retries or fails it, otherwise the error names the workspace and the reason."""
+    own launch retries or fails it, otherwise the error names the workspace and the reason (an unknown
+    workspace is the caller's error, an unreachable one a 503, a refusal a 502)."""
     try:
         plane.ensure_job(workspace, key, settings)
     except Exception as exc:
         if any(row.key == key for row in plane.jobs(workspace)):
             return
-        raise ValueError(
+        refusal: type[LakerunError] = UpstreamError
+        if isinstance(exc, NotFoundError):
+            refusal = InvalidInputError
+        elif is_transient(exc):
+            refusal = UnavailableError
+        raise refusal(
             f"cannot register the profile job in workspace `{workspace}`: {describe(exc)}"
         ) from None
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from lakerun.errors import LakerunError
 
-class SqlError(Exception):
+
+class SqlError(LakerunError):
     """A statement failed: shown as `[ERROR_CLASS] message SQLSTATE: xxxxx` like Databricks SQL."""
 
     def __init__(self, error_class: str, message: str, sql_state: str = "42000") -> None:

@@ -10,11 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lakerun.errors import LakerunError
 from lakerun.local.paths import WorkspacePaths
 from lakerun.local.task_spec import ERROR_FILE, EXIT_FILE, LOG_FILE, TaskSpec
 
 
-class NotebookRunError(RuntimeError):
+class NotebookRunError(LakerunError):
     """The child notebook failed or timed out (Databricks raises a WorkflowException)."""
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
 from lakerun.control import flows
 from lakerun.control.plane import ControlPlane
+from lakerun.errors import ConflictError
 from lakerun.server.dashboard.session import Session, SessionPost
 from lakerun.server.dashboard.templating import render
 from lakerun.server.dashboard.views import AttemptView, attempt_views
@@ -53,7 +54,7 @@ def load(
     """Loads a folder of NiFi files into the inventory."""
     try:
         rows = flows.load_inventory(plane, folder.strip(), workspace=workspace)
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return _back("/flows", str(exc))
     return _back("/flows", f"Loaded {len(rows)} flows from {folder.strip()}")
 
@@ -83,7 +84,7 @@ def start(flow_id: str, plane: SessionPost) -> RedirectResponse:
     """Starts one conversion."""
     try:
         flows.start_conversion(plane, flow_id, triggered_by="dashboard")
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return _back(f"/flows/{quote(flow_id)}", str(exc))
     return _back(f"/flows/{quote(flow_id)}")
 
@@ -98,7 +99,7 @@ def edit(
     """Sets priority and owner."""
     try:
         flows.update_flow(plane, flow_id, priority, owner.strip())
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return _back(f"/flows/{quote(flow_id)}", str(exc))
     return _back(f"/flows/{quote(flow_id)}", "Saved")
 
@@ -108,7 +109,7 @@ def stop(flow_id: str, plane: SessionPost) -> RedirectResponse:
     """Cancels the running conversion."""
     try:
         flows.stop_conversion(plane, flow_id, by="dashboard")
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return _back(f"/flows/{quote(flow_id)}", str(exc))
     return _back(f"/flows/{quote(flow_id)}", "Stop requested")
 
@@ -173,6 +174,6 @@ def deploy(
         attempt = flows.deploy_and_run(
             plane, flow_id, attempt_id, {k.strip(): v.strip() for k, v in values.items()}, "dashboard"
         )
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return _back(f"/flows/{quote(flow_id)}", str(exc))
     return RedirectResponse(f"/runs/{attempt.id}", status_code=303)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from lakerun.control.pipelines import trigger_layer
+from lakerun.errors import ConflictError
 from lakerun.server.dashboard.pipeline_view import pipeline_views
 from lakerun.server.dashboard.session import Session, SessionPost
 from lakerun.server.dashboard.templating import render
@@ -38,6 +39,6 @@ def trigger(
     """Starts one layer (or all) as a tracked attempt and returns to the chain, which then updates live."""
     try:
         trigger_layer(plane, name, layer, workspace, triggered_by="dashboard")
-    except (LookupError, ValueError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return RedirectResponse("/pipelines?notice=" + quote(str(exc)[:300]), status_code=303)
     return RedirectResponse(f"/pipelines#pipeline-{quote(name)}", status_code=303)

@@ -13,6 +13,7 @@ from lakerun.control.plane import ControlPlane
 from lakerun.control.profiling.catalog import get_group, groups
 from lakerun.control.profiling.results import ProfileRun, get_run, list_runs, set_disposition
 from lakerun.control.profiling.runs import trigger_profile_run
+from lakerun.errors import ConflictError
 from lakerun.server.dashboard.charts import score_line
 from lakerun.server.dashboard.session import Session, SessionPost
 from lakerun.server.dashboard.templating import render
@@ -63,7 +64,7 @@ def profile_now(group_id: int, plane: SessionPost) -> RedirectResponse:
     """Starts a profile run of the group and returns to its page, which follows the run live."""
     try:
         trigger_profile_run(plane, group_id, triggered_by="dashboard")
-    except (LookupError, ValueError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return RedirectResponse("/quality?notice=" + quote(str(exc)[:300]), status_code=303)
     return RedirectResponse(f"/quality/groups/{group_id}", status_code=303)
 
@@ -95,6 +96,6 @@ def dismiss(anomaly_id: int, run: str, plane: SessionPost) -> RedirectResponse:
     """Dismisses the anomaly: it stops counting in this run's score and stays dismissed in later runs."""
     try:
         set_disposition(plane, anomaly_id, "Dismissed", "dashboard")
-    except (LookupError, ValueError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return RedirectResponse(f"/quality/runs/{quote(run)}?notice={quote(str(exc)[:300])}", status_code=303)
     return RedirectResponse(f"/quality/runs/{quote(run)}#anomaly-{anomaly_id}", status_code=303)

@@ -13,13 +13,17 @@ from starlette.requests import HTTPConnection
 
 from lakerun.control.plane import ControlPlane
 from lakerun.control.tokens import TokenInfo, authenticate, token_hash, valid_hash
+from lakerun.errors import LakerunError
 
 COOKIE = "lakerun_session"
 SESSION_SECONDS = 12 * 3600
 
 
-class LoginRequiredError(Exception):
+class LoginRequiredError(LakerunError):
     """The page needs a session; the app answers with a redirect to the login page."""
+
+    http_status = 401
+    code = "login_required"
 
     def __init__(self, next_path: str) -> None:
         super().__init__("login required")

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from lakerun.control.plane import ControlPlane
 from lakerun.control.reads import attempt_statuses
+from lakerun.errors import ConflictError, NotFoundError
 from lakerun.server.dashboard.charts import score_line, score_series
 from lakerun.server.dashboard.paging import ListPage
 from lakerun.server.dashboard.session import Session, SessionPost
@@ -79,7 +80,7 @@ def _latest_attempt(plane: ControlPlane, kind_key: str) -> str:
     kind, _, key = kind_key.partition("/")
     _, attempts = plane.subject_history(kind, key)
     if not attempts:
-        raise LookupError(f"subject {kind}/{key} has no attempt to repeat")
+        raise NotFoundError(f"subject {kind}/{key} has no attempt to repeat")
     return attempts[0].id
 
 
@@ -87,7 +88,7 @@ def _relaunch(plane: ControlPlane, kind_key: str) -> str | None:
     """Starts the subject's latest work again; returns a problem, or None when launched."""
     try:
         plane.actions.retry(_latest_attempt(plane, kind_key), by="dashboard bulk launch")
-    except (LookupError, ValueError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return f"{kind_key}: {exc}"
     return None
 

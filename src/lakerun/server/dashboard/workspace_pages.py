@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from lakerun.control.attempts import TriggerRequest
+from lakerun.errors import ConflictError
 from lakerun.server.dashboard.session import Session, SessionPost
 from lakerun.server.dashboard.templating import render
 
@@ -34,6 +35,6 @@ def run_job(workspace: str, key: str, plane: SessionPost) -> RedirectResponse:
     )
     try:
         attempt = plane.runs.trigger(request)
-    except (LookupError, ValueError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return RedirectResponse("/workspaces?notice=" + quote(str(exc)[:300]), status_code=303)
     return RedirectResponse(f"/runs/{attempt.id}", status_code=303)

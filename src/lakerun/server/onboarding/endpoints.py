@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from lakerun.control.plane import ControlPlane
 from lakerun.control.secret_refs import check_secret_ref
 from lakerun.control.tokens import issue_token
+from lakerun.errors import InvalidInputError
 from lakerun.executor.onboarding import OnboardingOptions, onboard
+from lakerun.runtime.secrets import SecretReferenceError
 from lakerun.runtime.secrets import resolve as resolve_secret
 from lakerun.server.auth import Caller, Plane
 
@@ -80,16 +82,24 @@ def _platform(
     if body.platform_credential_ref:
         check_secret_ref(body.platform_credential_ref, plane.ctx.settings, "platform_credential_ref")
     if body.platform_endpoint:
-        credential = resolve_secret(body.platform_credential_ref) if body.platform_credential_ref else None
+        credential = _credential(body.platform_credential_ref) if body.platform_credential_ref else None
         return body.platform_endpoint, credential
     endpoint = plane.ctx.settings.public_url.rstrip("/") + ingest_path
     if body.platform_credential_ref:
-        return endpoint, resolve_secret(body.platform_credential_ref)
+        return endpoint, _credential(body.platform_credential_ref)
     return endpoint, issue_token(plane.ctx, f"executor {workspace}/{body.tenant_id}", scope="trigger")
+
+
+def _credential(ref: str) -> str:
+    """The value behind the caller's `platform_credential_ref`; one that cannot be read is the caller's error."""
+    try:
+        return resolve_secret(ref)
+    except SecretReferenceError as exc:
+        raise InvalidInputError(f"platform_credential_ref: {exc}") from None
 
 
 def _default_cluster(plane: ControlPlane, name: str) -> str:
     for row, _health in plane.workspaces(with_health=False):
         if row.name == name and row.default_cluster_id:
             return str(row.default_cluster_id)
-    raise ValueError(f"workspace {name!r} has no default cluster; give cluster_id")
+    raise InvalidInputError(f"workspace {name!r} has no default cluster; give cluster_id")

@@ -14,6 +14,7 @@ from lakerun.control.pipelines import (
     registered_pipelines,
     trigger_layer,
 )
+from lakerun.errors import InvalidInputError
 from lakerun.pipeline.errors import PipelineError
 from lakerun.pipeline.export import DEFAULT_WHEEL
 from lakerun.server.auth import Caller, Plane
@@ -69,7 +70,7 @@ def register(body: RegisterBody, plane: Plane, _: Caller) -> PipelineOut:
     try:
         name, outcome = register_pipeline(plane, registration)
     except PipelineError as exc:
-        raise ValueError(str(exc)) from None
+        raise InvalidInputError(str(exc)) from None
     row = next(r for r in registered_pipelines(plane, body.workspace) if r.key == JOB_KEY_PREFIX + name)
     return _out(row.key, row.workspace_name, row.job_id, row.settings, outcome.action)
 
