@@ -216,7 +216,7 @@ def test_errors_outside_the_job_end_with_their_exit_code(
     def broken(*_: object, **__: object) -> None:
         raise raised
 
-    monkeypatch.setattr(entrypoint, "execute", broken)
+    monkeypatch.setattr("lakerun.executor.runner.execute", broken)
     assert run(["schema_validation"]) == code
     out = capsys.readouterr()
     assert json.loads(out.out) == {"status": "failed", "error": message}
