@@ -18,6 +18,7 @@ from typing import Any
 from lakerun.engines.sql import SqlEngine
 from lakerun.executor.callbacks import CallbackClient
 from lakerun.quality.groups import TableGroup, profile_group
+from lakerun.quality.histograms import add_histograms
 
 SPEC_ARGUMENT = "--group-spec="
 USAGE = (
@@ -72,7 +73,11 @@ def run(spec: dict[str, Any], client: CallbackClient | None) -> dict[str, Any]:
     group = TableGroup(include=tuple(spec.get("include") or ["%"]), exclude=tuple(spec.get("exclude") or []))
     if client:
         client.progress(0.1, "profiling tables", task="profile")
-    result = json.loads(json.dumps(profile_group(engine, group).to_dict(), default=str))
+    assessment = profile_group(engine, group)
+    if client:
+        client.progress(0.9, "measuring histograms", task="profile")
+    add_histograms(engine, assessment.profiles)
+    result = json.loads(json.dumps(assessment.to_dict(), default=str))
     if client:
         client.send("result", result)
         client.send("completed", {"message": f"profiled {len(result['profiles'])} tables"})

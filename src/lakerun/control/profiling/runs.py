@@ -15,11 +15,10 @@ import lakerun.quality.job
 from lakerun.control.attempts import TriggerRequest
 from lakerun.control.errors import describe
 from lakerun.control.plane import ControlPlane
-from lakerun.control.profiling.catalog import get_group
+from lakerun.control.profiling.catalog import SUBJECT_KIND, get_group
 from lakerun.store.models import AttemptRow
 from lakerun.store.profiling import ConnectionRow, TableGroupRow
 
-SUBJECT_KIND = "table_group"
 JOB_KEY_PREFIX = "profile:"
 TASK_KEY = "profile"
 ENTRY_POINT = "lakerun-profile"
