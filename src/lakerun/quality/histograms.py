@@ -29,7 +29,8 @@ def _bounds(column: ColumnProfile) -> tuple[float, float] | None:
 
 
 def _bin_index(column: ColumnProfile, low: float, high: float, bins: int) -> exp.Expression:
-    """`LEAST(GREATEST(FLOOR((x - low) / width), 0), bins - 1)`: values at the max fall in the last bin."""
+    """`LEAST(GREATEST(FLOOR((x - low) / width), 0), bins - 1)` for non-NULL x: values at the max fall in the
+    last bin; NULLs in none (PostgreSQL's and Spark's GREATEST skip NULLs, so they are kept out first)."""
     value = exp.cast(exp.column(column.column_name, quoted=True), exp.DataType.Type.DOUBLE)
     width = exp.Literal.number(repr((high - low) / bins))
     scaled = exp.Div(
@@ -37,7 +38,8 @@ def _bin_index(column: ColumnProfile, low: float, high: float, bins: int) -> exp
     )
     floor = exp.Floor(this=scaled)
     clamped = exp.Greatest(this=floor, expressions=[exp.Literal.number(0)])
-    return exp.Least(this=clamped, expressions=[exp.Literal.number(bins - 1)])
+    bounded = exp.Least(this=clamped, expressions=[exp.Literal.number(bins - 1)])
+    return exp.Case().when(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())), bounded)
 
 
 def histogram_query(

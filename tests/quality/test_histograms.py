@@ -1,0 +1,78 @@
+"""Histograms of numeric columns: bins counted exactly (checked against Python), NULLs and non-numeric
+columns left out, the max in the last bin, and the same bins on PostgreSQL as on DuckDB."""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+
+import pyarrow as pa
+import pytest
+
+from lakerun.engines.duckdb_engine import DuckDBEngine
+from lakerun.quality import ProfileOptions, profile_table
+from lakerun.quality.histograms import BINS, add_histograms
+from tests.quality.conftest import RUN_DATE
+
+RNG = random.Random(5)
+VALUES = [RNG.gauss(50, 15) for _ in range(3000)] + [None] * 40 + [-200.0, 400.0]
+TABLE = pa.table(
+    {
+        "reading": VALUES,
+        "count": [i % 37 for i in range(len(VALUES))],
+        "flat": [7] * len(VALUES),
+        "label": [f"v{i % 5}" for i in range(len(VALUES))],
+    }
+)
+
+
+def expected_bins(values: list[float | None], bins: int = BINS) -> list[int]:
+    """Equal-width bins between min and max in plain Python, the max counted in the last bin."""
+    present = [v for v in values if v is not None]
+    low, high = min(present), max(present)
+    width = (high - low) / bins
+    counts = [0] * bins
+    for value in present:
+        counts[min(math.floor((value - low) / width), bins - 1)] += 1
+    return counts
+
+
+def histograms(engine: object, name: str) -> dict[str, list[list[float]]]:
+    profile = profile_table(engine, name, ProfileOptions(run_date=RUN_DATE))  # type: ignore[arg-type]
+    add_histograms(engine, [profile])  # type: ignore[arg-type]
+    return {c.column_name: c.histogram for c in profile.columns}
+
+
+def test_bins_are_counted_exactly_and_skip_what_has_no_range() -> None:
+    engine = DuckDBEngine()
+    engine.register("readings", TABLE)
+    found = histograms(engine, "readings")
+    assert [int(b[2]) for b in found["reading"]] == expected_bins(VALUES)
+    assert found["reading"][0][0] == -200.0 and found["reading"][-1][1] == 400.0
+    assert [int(b[2]) for b in found["count"]] == expected_bins(TABLE.column("count").to_pylist())
+    assert found["flat"] == [] and found["label"] == []
+
+
+def test_an_empty_table_gets_no_histogram() -> None:
+    engine = DuckDBEngine()
+    engine.register("empty", pa.table({"x": pa.array([], pa.float64())}))
+    assert histograms(engine, "empty") == {"x": []}
+
+
+@pytest.mark.postgres
+def test_postgres_counts_the_same_bins_as_duckdb() -> None:
+    from lakerun.engines.dbapi_engine import DbApiEngine
+
+    try:
+        postgres = DbApiEngine.postgres("host=127.0.0.1 port=5432 dbname=test user=postgres")
+    except Exception as error:
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 not reachable: {error}")
+    name = f"h_{uuid.uuid4().hex[:8]}"
+    try:
+        postgres.register(name, TABLE)  # a temporary table, gone with the connection
+        duck = DuckDBEngine()
+        duck.register(name, TABLE)
+        assert histograms(postgres, name) == histograms(duck, name)
+    finally:
+        postgres.close()
