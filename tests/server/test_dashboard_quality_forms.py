@@ -257,3 +257,30 @@ def test_a_profiled_group_shows_its_profile_and_column_charts_and_is_deleted_cle
     fresh = stored_groups(stack)[0]
     assert stack.api.get(f"/v1/data-quality/table-groups/{fresh['id']}/profile-runs").json() == []
     assert stack.api.get(f"/v1/runs/{run_id}").json()["subject"]["key"] == f"shop#deleted-{group_id}"
+
+
+@pytest.mark.slow
+def test_a_group_being_profiled_is_not_deleted(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.server.conftest import running_stack, workspace_with_faults
+    from tests.server.test_data_quality import write_tables
+
+    write_tables(tmp_path / "shop")
+    slow_launch = [{"kind": "latency", "path": "jobs/run-now", "latency_ms": 15_000}]
+    with (
+        workspace_with_faults(tmp_path / "slow", slow_launch) as workspace,
+        running_stack(database_url, tmp_path / "home", workspace, monkeypatch) as stack,
+    ):
+        client = browser_client(stack)
+        make_connection(client, tmp_path / "shop")
+        assert client.post("/quality/groups", data=group_form()).status_code == 303
+        group_id = stored_groups(stack)[0]["id"]
+        assert client.post(f"/quality/groups/{group_id}/profile").status_code == 303
+        refused = client.post(f"/quality/groups/{group_id}/delete")
+        notice = html.unescape(client.get(refused.headers["location"]).text)
+        assert "has a profile run in progress" in notice and len(stored_groups(stack)) == 1
+        run_id = stack.api.get(f"/v1/data-quality/table-groups/{group_id}/profile-runs").json()[0]["id"]
+        assert stack.wait(run_id, timeout=240)["status"] == "SUCCESS"
+        assert client.post(f"/quality/groups/{group_id}/delete").status_code == 303
+        assert stored_groups(stack) == []
