@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ CONNECTION_KINDS = ("files", "duckdb", "postgresql")
 SUBJECT_KIND = "table_group"
 _NAME = re.compile(r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,98}[^\s\x00-\x1f\x7f])?$")
 MASK_LIMIT = 50
+T = TypeVar("T")
 
 
 def check_name(value: str, what: str) -> None:
@@ -141,11 +142,14 @@ def delete_connection(plane: ControlPlane, connection_id: int) -> None:
         session.delete(row)
 
 
-def _connection(session: Session, connection_id: int) -> ConnectionRow:
-    row = queries.connection_by_id(session, connection_id)
+def _found(row: T | None, missing: str) -> T:
     if row is None:
-        raise LookupError(f"no connection {connection_id}")
+        raise LookupError(missing)
     return row
+
+
+def _connection(session: Session, connection_id: int) -> ConnectionRow:
+    return _found(queries.connection_by_id(session, connection_id), f"no connection {connection_id}")
 
 
 def get_connection(plane: ControlPlane, connection_id: int) -> ConnectionRow:
@@ -161,10 +165,7 @@ def connections(plane: ControlPlane) -> list[ConnectionRow]:
 
 
 def _connection_named(session: Session, name: str) -> ConnectionRow:
-    connection = queries.connection_by_name(session, name)
-    if connection is None:
-        raise LookupError(f"no connection `{name}`")
-    return connection
+    return _found(queries.connection_by_name(session, name), f"no connection `{name}`")
 
 
 def create_group(plane: ControlPlane, spec: GroupSpec) -> TableGroupRow:
@@ -219,9 +220,7 @@ def groups(plane: ControlPlane) -> list[TableGroupRow]:
 
 def group_with_connection(session: Session, group_id: int) -> tuple[TableGroupRow, ConnectionRow]:
     """A table group and its connection; LookupError when the group does not exist."""
-    group = session.get(TableGroupRow, group_id)
-    if group is None:
-        raise LookupError(f"no table group {group_id}")
+    group = _found(session.get(TableGroupRow, group_id), f"no table group {group_id}")
     connection = session.get(ConnectionRow, group.connection_id)
     assert connection is not None
     return group, connection
