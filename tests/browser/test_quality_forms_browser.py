@@ -81,3 +81,7 @@ def test_create_profile_and_read_a_table_group_from_the_page(page: Any, dash: St
     page.goto(page.url.replace("table=contacts&column=note", "table=contacts&column=email"))
     assert "aaa-aa-aaaaa" in page.get_by_role("table", name="Patterns of email").inner_text()
     screenshot(page, "quality-column-text")
+    page.goto("/quality")
+    listed = page.locator("table.groups tr[data-group=shop]").inner_text()
+    assert "shop-files" in listed and "Success" in listed
+    screenshot(page, "quality-page")

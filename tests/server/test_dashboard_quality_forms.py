@@ -69,11 +69,17 @@ def test_a_bad_connection_is_refused_next_to_its_field_and_nothing_is_stored(
     assert stored_connections(stack) == []
 
 
-def test_a_password_in_a_url_is_refused_and_never_shown_back(stack: Stack, client: httpx.Client) -> None:
-    answer = client.post(
-        "/quality/connections",
-        data=connection_form(source="postgresql", location="postgresql://reader:hunter2@db.internal/shop"),
-    )
+@pytest.mark.parametrize(
+    "location",
+    [
+        "postgresql://reader:hunter2@db.internal/shop",
+        "postgresql://reader@db.internal/shop?sslmode=require&Password=hunter2",
+    ],
+)
+def test_a_password_in_a_url_is_refused_and_never_shown_back(
+    stack: Stack, client: httpx.Client, location: str
+) -> None:
+    answer = client.post("/quality/connections", data=connection_form(source="postgresql", location=location))
     assert answer.status_code == 422 and "env:NAME" in field_error(answer.text, "location")
     assert "hunter2" not in answer.text
     assert stored_connections(stack) == []

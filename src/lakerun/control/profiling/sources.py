@@ -21,6 +21,7 @@ _ABFSS = re.compile(
 _VOLUMES = re.compile(r"^/Volumes/[^/]+/[^/]+/[^/]+(/.*)?$")
 _POSTGRES = re.compile(r"^postgres(ql)?(\+psycopg)?://[^\s]+$")
 _PASSWORD_IN_URL = re.compile(r"^[a-z0-9+]+://[^/@]*:[^/@]*@", re.IGNORECASE)
+_PASSWORD_PARAMETER = re.compile(r"[?&](ssl)?password=", re.IGNORECASE)
 _CREDENTIALS_IN_URL = re.compile(r"^[a-z0-9+]+://[^/@]*@", re.IGNORECASE)
 
 
@@ -74,7 +75,7 @@ def source_type_of(kind: str, location: str) -> SourceType:
 
 def holds_secret(location: str) -> bool:
     """True when a location carries a password, so it must never be shown back."""
-    return bool(_PASSWORD_IN_URL.match(location))
+    return bool(_PASSWORD_IN_URL.match(location) or _PASSWORD_PARAMETER.search(location))
 
 
 def check_reference(location: str) -> None:
@@ -89,7 +90,7 @@ def check_location(source: SourceType, location: str) -> None:
     """Raises a FieldError on `location` unless it has the shape `source` needs and carries no secret."""
     if not location.strip() or location != location.strip():
         raise FieldError("location", "give a location with no leading or trailing spaces")
-    if _PASSWORD_IN_URL.match(location):
+    if holds_secret(location):
         raise FieldError("location", "the URL holds a password; give the whole URL as env:NAME instead")
     if location.startswith("env:"):
         if source.kind == "files":
