@@ -3,7 +3,10 @@ dashboard's forms follow: 422 naming the field and nothing changed, 409 for a co
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import httpx
 
 from tests.server.conftest import Stack
 
@@ -39,3 +42,41 @@ def test_connections_and_groups_are_replaced_and_deleted_by_the_rules(stack: Sta
     assert api.delete(f"/v1/data-quality/table-groups/{group['id']}").status_code == 404
     assert api.delete(f"/v1/data-quality/connections/{connection['id']}").status_code == 204
     assert api.get("/v1/data-quality/connections").json() == []
+
+
+def test_groups_added_while_their_connection_is_deleted_leave_no_orphan(stack: Stack, tmp_path: Path) -> None:
+    """Eight threads add groups on a connection while a ninth deletes it: each request gets a clear 2xx/4xx,
+    and either the connection is gone with no group on it, or it stays with the groups that made it."""
+    api = stack.api
+    for round_ in range(3):
+        name = f"lake{round_}"
+        body = {"name": name, "kind": "files", "location": str(tmp_path)}
+        connection = api.post("/v1/data-quality/connections", json=body).json()
+
+        def add(index: int, connection_name: str = name, prefix: str = f"r{round_}g") -> int:
+            group = {"name": f"{prefix}{index}", "connection": connection_name}
+            return httpx.post(
+                f"{stack.server.url}/v1/data-quality/table-groups",
+                json=group,
+                headers=api.headers,
+                timeout=90,
+            ).status_code
+
+        def delete(connection_id: int = connection["id"]) -> int:
+            url = f"{stack.server.url}/v1/data-quality/connections/{connection_id}"
+            return httpx.delete(url, headers=api.headers, timeout=90).status_code
+
+        with ThreadPoolExecutor(max_workers=9) as pool:
+            adds = [pool.submit(add, i) for i in range(8)]
+            deleted = pool.submit(delete)
+            codes = [f.result() for f in adds]
+        groups = [
+            g for g in api.get("/v1/data-quality/table-groups").json() if g["name"].startswith(f"r{round_}g")
+        ]
+        kept = [c for c in api.get("/v1/data-quality/connections").json() if c["id"] == connection["id"]]
+        assert set(codes) <= {201, 404} and deleted.result() in {204, 409}, (codes, deleted.result())
+        assert len(groups) == codes.count(201)
+        if deleted.result() == 204:
+            assert not kept and not groups
+        else:
+            assert kept and groups and all(g["connection_id"] == connection["id"] for g in groups)

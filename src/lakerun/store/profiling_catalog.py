@@ -15,9 +15,10 @@ from lakerun.store.profiling import (
 )
 
 
-def connection_by_id(session: Session, connection_id: int) -> ConnectionRow | None:
-    """The connection with this id, if any."""
-    return session.get(ConnectionRow, connection_id)
+def connection_by_id(session: Session, connection_id: int, *, lock: bool = False) -> ConnectionRow | None:
+    """The connection with this id, if any; `lock` holds its row (PostgreSQL) until the transaction ends, so
+    no table group can be added on it meanwhile."""
+    return session.get(ConnectionRow, connection_id, with_for_update=lock)
 
 
 def connection_by_name(session: Session, name: str) -> ConnectionRow | None:

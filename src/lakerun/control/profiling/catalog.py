@@ -27,6 +27,7 @@ from lakerun.control.status import ACTIVE
 from lakerun.control.workspaces import WorkspaceNotFoundError
 from lakerun.store import profiling_catalog as queries
 from lakerun.store.attempts import AttemptRepository
+from lakerun.store.db import lock_for_write
 from lakerun.store.profiling import ConnectionRow, TableGroupRow
 from lakerun.store.subjects import SubjectRepository
 
@@ -131,8 +132,18 @@ def update_connection(plane: ControlPlane, connection_id: int, spec: ConnectionS
 
 def delete_connection(plane: ControlPlane, connection_id: int) -> None:
     """Delete a connection no table group uses; otherwise a ConflictError names the groups using it."""
+    try:
+        _delete_unused_connection(plane, connection_id)
+    except IntegrityError:
+        raise ConflictError(f"connection {connection_id} is used by a table group added meanwhile") from None
+
+
+def _delete_unused_connection(plane: ControlPlane, connection_id: int) -> None:
     with plane.ctx.sessions.begin() as session:
-        row = _connection(session, connection_id)
+        lock_for_write(session)
+        row = _found(
+            queries.connection_by_id(session, connection_id, lock=True), f"no connection {connection_id}"
+        )
         users = queries.group_names_using(session, connection_id)
         if users:
             raise ConflictError(
@@ -171,16 +182,29 @@ def _connection_named(session: Session, name: str) -> ConnectionRow:
 def create_group(plane: ControlPlane, spec: GroupSpec) -> TableGroupRow:
     """Store a new table group on an existing connection."""
     spec.validate()
-    with plane.ctx.sessions.begin() as session:
-        connection = _connection_named(session, spec.connection)
-        row = TableGroupRow(
-            name=spec.name,
-            connection_id=connection.id,
-            include=list(spec.include),
-            exclude=list(spec.exclude),
-            tables=[],
-        )
-        return _added(session, row, "table group")
+    try:
+        with plane.ctx.sessions.begin() as session:
+            connection = _connection_named(session, spec.connection)
+            row = TableGroupRow(
+                name=spec.name,
+                connection_id=connection.id,
+                include=list(spec.include),
+                exclude=list(spec.exclude),
+                tables=[],
+            )
+            session.add(row)
+            session.flush()
+            return row
+    except IntegrityError:
+        raise _group_conflict(plane, spec) from None
+
+
+def _group_conflict(plane: ControlPlane, spec: GroupSpec) -> Exception:
+    """Why a group could not be stored: its name is taken, or its connection was deleted meanwhile."""
+    with plane.ctx.sessions() as session:
+        if queries.connection_by_name(session, spec.connection) is None:
+            return LookupError(f"no connection `{spec.connection}`")
+    return FieldError("name", f"table group `{spec.name}` already exists")
 
 
 def update_group(plane: ControlPlane, group_id: int, spec: GroupSpec) -> TableGroupRow:
@@ -192,6 +216,10 @@ def update_group(plane: ControlPlane, group_id: int, spec: GroupSpec) -> TableGr
             raise FieldError("name", "a table group keeps its name (its run history is filed under it)")
         group.connection_id = _connection_named(session, spec.connection).id
         group.include, group.exclude = list(spec.include), list(spec.exclude)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise LookupError(f"no connection `{spec.connection}`") from None
         return group
 
 
