@@ -76,3 +76,12 @@ def test_postgres_counts_the_same_bins_as_duckdb() -> None:
         assert histograms(postgres, name) == histograms(duck, name)
     finally:
         postgres.close()
+
+
+def test_a_table_the_engine_cannot_scan_keeps_its_profile_without_histograms() -> None:
+    engine = DuckDBEngine()
+    engine.register("readings", TABLE)
+    profile = profile_table(engine, "readings", ProfileOptions(run_date=RUN_DATE))
+    profile.table_name = "gone_meanwhile"
+    add_histograms(engine, [profile])
+    assert all(column.histogram == [] for column in profile.columns)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
-from lakerun.engines.sql import SqlEngine
+from lakerun.engines.sql import EngineError, SqlEngine
 from lakerun.quality.profile import ColumnProfile, TableProfile
 
 BINS = 20
@@ -70,7 +70,10 @@ def add_histograms(engine: SqlEngine, profiles: Sequence[TableProfile], bins: in
         columns = [(c, *b) for c in profile.columns if (b := _bounds(c))][:MAX_COLUMNS]
         if not columns or not profile.record_ct:
             continue
-        row = engine.query(histogram_query(profile.table_name, columns, bins)).to_pylist()[0]
+        try:
+            row = engine.query(histogram_query(profile.table_name, columns, bins)).to_pylist()[0]
+        except EngineError:
+            continue  # a chart is not worth failing the profile run for; the columns keep no histogram
         for i, (column, low, high) in enumerate(columns):
             width = (high - low) / bins
             column.histogram = [
