@@ -86,7 +86,7 @@ def profile_now(group_id: int, plane: SessionPost) -> RedirectResponse:
     try:
         trigger_profile_run(plane, group_id, triggered_by="dashboard")
     except (LookupError, ValueError) as exc:
-        return RedirectResponse("/quality?notice=" + quote(str(exc)[:300]), status_code=303)
+        return RedirectResponse("/quality?bad=1&notice=" + quote(str(exc)[:300]), status_code=303)
     return RedirectResponse(f"/quality/groups/{group_id}", status_code=303)
 
 
