@@ -3,6 +3,7 @@ columns left out, the max in the last bin, and the same bins on PostgreSQL as on
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 import uuid
@@ -23,8 +24,16 @@ TABLE = pa.table(
         "count": [i % 37 for i in range(len(VALUES))],
         "flat": [7] * len(VALUES),
         "label": [f"v{i % 5}" for i in range(len(VALUES))],
+        "day": [dt.date(2024, 1, 1) + dt.timedelta(days=i % 366) for i in range(len(VALUES))],
+        "at": [dt.datetime(2024, 3, 1, 6) + dt.timedelta(minutes=7 * i) for i in range(len(VALUES))],
     }
 )
+
+
+def epochs(values: list[dt.date] | list[dt.datetime]) -> list[float | None]:
+    """Epoch seconds of dates (at midnight) and naive timestamps, read as UTC."""
+    moments = [v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day) for v in values]
+    return [m.replace(tzinfo=dt.UTC).timestamp() for m in moments]
 
 
 def expected_bins(values: list[float | None], bins: int = BINS) -> list[int]:
@@ -52,6 +61,16 @@ def test_bins_are_counted_exactly_and_skip_what_has_no_range() -> None:
     assert found["reading"][0][0] == -200.0 and found["reading"][-1][1] == 400.0
     assert [int(b[2]) for b in found["count"]] == expected_bins(TABLE.column("count").to_pylist())
     assert found["flat"] == [] and found["label"] == []
+
+
+def test_dates_and_timestamps_are_binned_on_their_epoch_seconds() -> None:
+    engine = DuckDBEngine()
+    engine.register("readings", TABLE)
+    found = histograms(engine, "readings")
+    for name in ("day", "at"):
+        seconds = epochs(TABLE.column(name).to_pylist())
+        assert [int(b[2]) for b in found[name]] == expected_bins(seconds), name
+        assert found[name][0][0] == min(s for s in seconds if s is not None)
 
 
 def test_an_empty_table_gets_no_histogram() -> None:

@@ -1,13 +1,15 @@
-"""Equal-width histograms of a profile's numeric columns, measured in one extra scan per table.
+"""Equal-width histograms of a profile's numeric and date columns, measured in one extra scan per table.
 
 The profile already knows each column's min and max, so the bins are fixed before the scan: one query
-per table computes every numeric column's bin index in a subquery and counts the rows of each bin.
-The result is kept on the column profile as `[low, high, count]` triples, for the dashboard's charts.
+per table computes every column's bin index in a subquery and counts the rows of each bin. Dates and
+timestamps are binned on their epoch seconds. The result is kept on the column profile as
+`[low, high, count]` triples (epoch seconds for dates), for the dashboard's charts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlglot import exp
 
@@ -16,13 +18,25 @@ from lakerun.quality.profile import ColumnProfile, TableProfile
 
 BINS = 20
 MAX_COLUMNS = 100
-"""Numeric columns given a histogram per table; wider tables keep the first ones."""
+"""Numeric and date columns given a histogram per table; wider tables keep the first ones."""
+
+
+def epoch_seconds(text: str) -> float | None:
+    """Seconds since 1970 of an ISO date or timestamp as the profile writes it (naive ones read as UTC)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _bounds(column: ColumnProfile) -> tuple[float, float] | None:
-    low, high = column.metrics.get("min_value"), column.metrics.get("max_value")
-    if column.general_type != "N" or column.query_error:
+    if column.query_error or column.general_type not in ("N", "D"):
         return None
+    low: object = column.metrics.get("min_value")
+    high: object = column.metrics.get("max_value")
+    if column.general_type == "D":
+        low, high = epoch_seconds(column.text("min_date")), epoch_seconds(column.text("max_date"))
     if not isinstance(low, int | float) or not isinstance(high, int | float) or not low < high:
         return None
     return float(low), float(high)
@@ -31,7 +45,10 @@ def _bounds(column: ColumnProfile) -> tuple[float, float] | None:
 def _bin_index(column: ColumnProfile, low: float, high: float, bins: int) -> exp.Expression:
     """`LEAST(GREATEST(FLOOR((x - low) / width), 0), bins - 1)` for non-NULL x: values at the max fall in the
     last bin; NULLs in none (PostgreSQL's and Spark's GREATEST skip NULLs, so they are kept out first)."""
-    value = exp.cast(exp.column(column.column_name, quoted=True), exp.DataType.Type.DOUBLE)
+    source: exp.Expression = exp.column(column.column_name, quoted=True)
+    if column.general_type == "D":
+        source = exp.TimeToUnix(this=source)
+    value = exp.cast(source, exp.DataType.Type.DOUBLE)
     width = exp.Literal.number(repr((high - low) / bins))
     scaled = exp.Div(
         this=exp.Paren(this=exp.Sub(this=value, expression=exp.Literal.number(repr(low)))), expression=width

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 QUANTILES = (
     ("min", "min_value"),
@@ -119,14 +120,13 @@ def score_series(results: Sequence[tuple[int, object]]) -> list[tuple[str, float
 
 @dataclass(frozen=True)
 class HistogramBar:
-    """One bin of a histogram placed in SVG units, with its range and row count for its tooltip."""
+    """One bin of a histogram placed in SVG units, with its range as text and its row count."""
 
     x: float
     y: float
     width: float
     height: float
-    low: float
-    high: float
+    label: str
     count: int
 
 
@@ -138,14 +138,22 @@ class Histogram:
     height: int
     bars: list[HistogramBar]
     peak: int
-    low: float
-    high: float
+    low: str
+    high: str
+
+
+def bound_text(value: float, dates: bool) -> str:
+    """A bin edge as text: a UTC date (with the time when it has one) for date columns, else a short number."""
+    if not dates:
+        return f"{value:.4g}"
+    moment = datetime.fromtimestamp(value, UTC)
+    return moment.strftime("%Y-%m-%d %H:%M" if moment.hour or moment.minute else "%Y-%m-%d")
 
 
 def histogram_chart(
-    bins: Sequence[Sequence[float]], width: int = 560, height: int = 180, pad: int = 28
+    bins: Sequence[Sequence[float]], dates: bool = False, width: int = 560, height: int = 180, pad: int = 28
 ) -> Histogram | None:
-    """Bars for `[low, high, count]` bins; None when there is nothing to draw."""
+    """Bars for `[low, high, count]` bins (edges in epoch seconds when `dates`); None when there is nothing."""
     if not bins:
         return None
     peak = max(int(b[2]) for b in bins) or 1
@@ -154,11 +162,12 @@ def histogram_chart(
     bars = [
         HistogramBar(
             round(pad + i * step, 1), round(height - pad - usable * int(c) / peak, 1),
-            round(max(step - 1.5, 1.0), 1), round(usable * int(c) / peak, 1), float(lo), float(hi), int(c),
+            round(max(step - 1.5, 1.0), 1), round(usable * int(c) / peak, 1),
+            f"{bound_text(lo, dates)} to {bound_text(hi, dates)}", int(c),
         )
         for i, (lo, hi, c) in enumerate(bins)
     ]  # fmt: skip
-    return Histogram(width, height, bars, peak, float(bins[0][0]), float(bins[-1][1]))
+    return Histogram(width, height, bars, peak, bound_text(bins[0][0], dates), bound_text(bins[-1][1], dates))
 
 
 SHARES = (

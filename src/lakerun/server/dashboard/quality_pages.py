@@ -154,7 +154,7 @@ def column_page(request: Request, run_id: str, table: str, column: str, plane: S
         table=profile,
         column=found,
         shares=column_shares(found["metrics"], float(profile["record_ct"])),
-        histogram=histogram_chart(found.get("histogram") or []),
+        histogram=histogram_chart(found.get("histogram") or [], dates=found.get("general_type") == "D"),
         anomalies=anomalies,
         dismiss_url=_dismiss_url(run_id),
     )
