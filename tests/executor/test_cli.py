@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from lakerun.errors import EXIT_FAILED, EXIT_USAGE
-from lakerun.executor import entrypoint
 from lakerun.executor.entrypoint import run
 from lakerun.executor.store import StoreError
 from tests.executor import sample_data

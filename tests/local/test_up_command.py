@@ -35,3 +35,7 @@ def test_up_runs_the_demo_to_success(tmp_path: Path) -> None:
     assert "hello from the lakerun local workspace" in result.stdout
     assert "dashboard: http://127.0.0.1:" in result.stdout
     assert "demo pipeline pet_claims (raw → gold): SUCCESS" in result.stdout
+    assert (
+        "demo data quality: table group pet_claims_raw (claims, customers, pets, providers) profiled"
+        in result.stdout
+    )

@@ -94,6 +94,7 @@ def test_up_serves_both_and_runs_the_demo_through_the_control_plane(tmp_path: Pa
         "up",
         "--exit-after-demo",
         "--no-demo-flows",
+        "--no-demo-quality",
         "--root",
         str(root),
         "--port",

@@ -41,6 +41,7 @@ def up(  # noqa: PLR0917 - each CLI option is a parameter
     cors_origin: list[str] = typer.Option([], help="Browser origin allowed to call the API (repeatable)."),
     demo: bool = typer.Option(True, help="Run the demo job through the control plane once started."),
     demo_pipeline: bool = typer.Option(True, help="Register and run the demo raw → gold pipeline."),
+    demo_quality: bool = typer.Option(True, help="Register a table group over the demo data and profile it."),
     demo_flows: bool = typer.Option(True, help="Load the example NiFi flows, convert them, deploy one."),
     exit_after_demo: bool = typer.Option(False, help="Stop once the demo run has finished."),
     oauth_client: list[str] = OAUTH_CLIENT_OPTION,
@@ -75,6 +76,11 @@ def up(  # noqa: PLR0917 - each CLI option is a parameter
 
             typer.echo("demo pipeline: building the wheel and running raw → bronze → silver → gold ...")
             typer.echo(run_demo_pipeline(control.plane, root))
+        if demo_quality:
+            from lakerun.cli.demo_quality import run_demo_quality
+
+            typer.echo("demo data quality: profiling the raw pet claims ...")
+            typer.echo(run_demo_quality(control.plane, root))
         if demo_flows:
             from lakerun.cli.demo_flows import run_demo_flows
 

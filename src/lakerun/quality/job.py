@@ -63,6 +63,7 @@ def open_connection(connection: dict[str, Any]) -> SqlEngine:
 def run(spec: dict[str, Any], client: CallbackClient | None) -> dict[str, Any]:
     """Profile the group of `spec` and send the result; returns the JSON result."""
     from lakerun.quality.groups import TableGroup, profile_group
+    from lakerun.quality.histograms import add_histograms
 
     if client:
         client.progress(0.05, "opening connection", task="profile")
@@ -70,7 +71,11 @@ def run(spec: dict[str, Any], client: CallbackClient | None) -> dict[str, Any]:
     group = TableGroup(include=tuple(spec.get("include") or ["%"]), exclude=tuple(spec.get("exclude") or []))
     if client:
         client.progress(0.1, "profiling tables", task="profile")
-    result = json.loads(json.dumps(profile_group(engine, group).to_dict(), default=str))
+    assessment = profile_group(engine, group)
+    if client:
+        client.progress(0.9, "measuring histograms", task="profile")
+    add_histograms(engine, assessment.profiles)
+    result = json.loads(json.dumps(assessment.to_dict(), default=str))
     if client:
         client.send("result", result)
         client.send("completed", {"message": f"profiled {len(result['profiles'])} tables"})

@@ -26,6 +26,8 @@ class ColumnProfile:
     pii_flag: str = ""
     datatype_suggestion: str = ""
     query_error: str = ""
+    histogram: list[list[float]] = field(default_factory=list)
+    """Equal-width bins of a numeric column as `[low, high, rows]`, when measured (table groups)."""
 
     def number(self, name: str) -> float:
         """A numeric metric, 0 when it was not measured (e.g. text metrics of a number column)."""

@@ -15,12 +15,11 @@ import lakerun.quality.job
 from lakerun.control.attempts import TriggerRequest
 from lakerun.control.errors import describe, is_transient
 from lakerun.control.plane import ControlPlane
-from lakerun.control.profiling.catalog import get_group
+from lakerun.control.profiling.catalog import SUBJECT_KIND, get_group
 from lakerun.errors import InvalidInputError, LakerunError, NotFoundError, UnavailableError, UpstreamError
 from lakerun.store.models import AttemptRow
 from lakerun.store.profiling import ConnectionRow, TableGroupRow
 
-SUBJECT_KIND = "table_group"
 JOB_KEY_PREFIX = "profile:"
 TASK_KEY = "profile"
 ENTRY_POINT = "lakerun-profile"

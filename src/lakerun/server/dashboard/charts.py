@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 QUANTILES = (
     ("min", "min_value"),
@@ -115,3 +116,75 @@ def score_series(results: Sequence[tuple[int, object]]) -> list[tuple[str, float
         for number, result in sorted(results, key=lambda pair: pair[0])
         if is_assessment(result) and isinstance(result, Mapping)
     ]
+
+
+@dataclass(frozen=True)
+class HistogramBar:
+    """One bin of a histogram placed in SVG units, with its range as text and its row count."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """A column's equal-width bins as SVG bars on a count axis starting at zero."""
+
+    width: int
+    height: int
+    bars: list[HistogramBar]
+    peak: int
+    low: str
+    high: str
+
+
+def bound_text(value: float, dates: bool) -> str:
+    """A bin edge as text: a UTC date (with the time when it has one) for date columns, else a short number."""
+    if not dates:
+        return f"{value:.4g}"
+    moment = datetime.fromtimestamp(value, UTC)
+    return moment.strftime("%Y-%m-%d %H:%M" if moment.hour or moment.minute else "%Y-%m-%d")
+
+
+def histogram_chart(
+    bins: Sequence[Sequence[float]], dates: bool = False, width: int = 560, height: int = 180, pad: int = 28
+) -> Histogram | None:
+    """Bars for `[low, high, count]` bins (edges in epoch seconds when `dates`); None when there is nothing."""
+    if not bins:
+        return None
+    peak = max(int(b[2]) for b in bins) or 1
+    step = (width - 2 * pad) / len(bins)
+    usable = height - 2 * pad
+    bars = [
+        HistogramBar(
+            round(pad + i * step, 1), round(height - pad - usable * int(c) / peak, 1),
+            round(max(step - 1.5, 1.0), 1), round(usable * int(c) / peak, 1),
+            f"{bound_text(lo, dates)} to {bound_text(hi, dates)}", int(c),
+        )
+        for i, (lo, hi, c) in enumerate(bins)
+    ]  # fmt: skip
+    return Histogram(width, height, bars, peak, bound_text(bins[0][0], dates), bound_text(bins[-1][1], dates))
+
+
+SHARES = (
+    ("Null", "null_value_ct", "record_ct"),
+    ("Distinct", "distinct_value_ct", "value_ct"),
+    ("Blank", "zero_length_ct", "value_ct"),
+    ("Zero", "zero_value_ct", "value_ct"),
+    ("Negative", "negative_value_ct", "value_ct"),
+)
+
+
+def column_shares(metrics: Mapping[str, object], record_ct: float) -> list[Bar]:
+    """Null share of the rows, and distinct, blank, zero and negative shares of the values, where measured."""
+    totals = {"record_ct": record_ct, "value_ct": metrics.get("value_ct")}
+    bars = []
+    for label, key, of in SHARES:
+        count, total = metrics.get(key), totals[of]
+        if isinstance(count, int | float) and isinstance(total, int | float) and total:
+            bars.append(Bar(label, int(count), round(min(100.0, 100.0 * float(count) / float(total)), 1)))
+    return bars

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from lakerun.control.plane import ControlPlane
-from lakerun.control.profiling.catalog import get_group, groups
+from lakerun.control.profiling.catalog import connections, get_group, groups
 from lakerun.control.profiling.results import ProfileRun, get_run, list_runs, set_disposition
 from lakerun.control.profiling.runs import trigger_profile_run
+from lakerun.control.profiling.sources import source_type_of
 from lakerun.errors import ConflictError
-from lakerun.server.dashboard.charts import score_line
+from lakerun.server.dashboard.charts import column_shares, histogram_chart, score_line
 from lakerun.server.dashboard.session import Session, SessionPost
-from lakerun.server.dashboard.templating import render
+from lakerun.server.dashboard.templating import column_url, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,8 +30,18 @@ def _latest(plane: ControlPlane, group_id: int) -> ProfileRun | None:
 @router.get("/quality", response_class=HTMLResponse)
 def quality_page(request: Request, plane: Session) -> HTMLResponse:
     """Table groups with their latest profile run and a button to profile each now."""
-    rows = [(group, _latest(plane, group.id)) for group in groups(plane)]
-    return render(request, "quality.html", active="quality", groups=rows)
+    listed = groups(plane)
+    rows = [(group, _latest(plane, group.id)) for group in listed]
+    stored = connections(plane)
+    users = {c.id: [g.name for g in listed if g.connection_id == c.id] for c in stored}
+    return render(
+        request,
+        "quality.html",
+        active="quality",
+        groups=rows,
+        connections=[(c, source_type_of(c.kind, c.location), users[c.id]) for c in stored],
+        connection_names={c.id: c.name for c in stored},
+    )
 
 
 def _group_context(plane: ControlPlane, group_id: int) -> dict[str, Any]:
@@ -40,7 +51,18 @@ def _group_context(plane: ControlPlane, group_id: int) -> dict[str, Any]:
         (f"{run.attempt.created_at:%m-%d %H:%M}", run.result.score) for run in reversed(runs) if run.result
     ]
     chart = score_line(series) if len(series) > 1 else None
-    return {"group": group, "connection": connection, "runs": runs, "chart": chart}
+    latest = next((run for run in runs if run.result), None)
+    return {
+        "group": group,
+        "connection": connection,
+        "source": source_type_of(connection.kind, connection.location),
+        "runs": runs,
+        "chart": chart,
+        "latest": latest,
+        "latest_result": latest.as_assessment() if latest else None,
+        "dismiss_url": _dismiss_url(latest.attempt.id) if latest else None,
+        "column_link": _column_link(latest.attempt.id) if latest else None,
+    }
 
 
 @router.get("/quality/groups/{group_id}", response_class=HTMLResponse)
@@ -65,7 +87,7 @@ def profile_now(group_id: int, plane: SessionPost) -> RedirectResponse:
     try:
         trigger_profile_run(plane, group_id, triggered_by="dashboard")
     except (ValueError, LookupError, ConflictError) as exc:
-        return RedirectResponse("/quality?notice=" + quote(str(exc)[:300]), status_code=303)
+        return RedirectResponse("/quality?bad=1&notice=" + quote(str(exc)[:300]), status_code=303)
     return RedirectResponse(f"/quality/groups/{group_id}", status_code=303)
 
 
@@ -84,7 +106,12 @@ def run_page(request: Request, run_id: str, plane: Session) -> HTMLResponse:
         run=run,
         result=result,
         dismiss_url=_dismiss_url(run_id),
+        column_link=_column_link(run_id),
     )
+
+
+def _column_link(run_id: str) -> Any:
+    return lambda table, column: column_url(run_id, table, column)
 
 
 def _dismiss_url(run_id: str) -> Any:
@@ -99,3 +126,36 @@ def dismiss(anomaly_id: int, run: str, plane: SessionPost) -> RedirectResponse:
     except (ValueError, LookupError, ConflictError) as exc:
         return RedirectResponse(f"/quality/runs/{quote(run)}?notice={quote(str(exc)[:300])}", status_code=303)
     return RedirectResponse(f"/quality/runs/{quote(run)}#anomaly-{anomaly_id}", status_code=303)
+
+
+def _column(result: dict[str, Any], table: str, column: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    for profile in result["profiles"]:
+        if profile["table_name"] == table:
+            for found in profile["columns"]:
+                if found["column_name"] == column:
+                    return profile, found
+    raise LookupError(f"no column {column!r} in table {table!r} of this run")
+
+
+@router.get("/quality/runs/{run_id}/column", response_class=HTMLResponse)
+def column_page(request: Request, run_id: str, table: str, column: str, plane: Session) -> HTMLResponse:
+    """One column of a run: null and distinct shares, histogram, quantiles, top values, patterns, anomalies."""
+    try:
+        run = get_run(plane, run_id)
+        result = run.as_assessment()
+        profile, found = _column(result, table, column)
+    except (LookupError, ValueError) as exc:
+        return render(request, "missing.html", status_code=404, active="quality", problem=str(exc))
+    anomalies = [a for a in result["anomalies"] if a["table_name"] == table and a["column_name"] == column]
+    return render(
+        request,
+        "quality_column.html",
+        active="quality",
+        run=run,
+        table=profile,
+        column=found,
+        shares=column_shares(found["metrics"], float(profile["record_ct"])),
+        histogram=histogram_chart(found.get("histogram") or [], dates=found.get("general_type") == "D"),
+        anomalies=anomalies,
+        dismiss_url=_dismiss_url(run_id),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -48,6 +49,11 @@ def duration(seconds: float | None) -> str:
     return f"{minutes // 60}h {minutes % 60:02d}m"
 
 
+def column_url(run_id: str, table: str, column: str) -> str:
+    """The address of a column's page in a profile run."""
+    return f"/quality/runs/{quote(run_id)}/column?{urlencode({'table': table, 'column': column})}"
+
+
 def iso(value: datetime | None) -> str:
     """An ISO timestamp for `<time datetime=...>` and scripts."""
     return value.isoformat() if value else ""
@@ -61,6 +67,7 @@ templates.env.globals.update(
     quantile_strip=quantile_strip,
     anomaly_groups=anomaly_groups,
     is_assessment=is_assessment,
+    column_url=column_url,
 )
 
 

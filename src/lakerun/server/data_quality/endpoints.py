@@ -12,8 +12,12 @@ from lakerun.control.profiling.catalog import (
     connections,
     create_connection,
     create_group,
+    delete_connection,
+    delete_group,
     get_group,
     groups,
+    update_connection,
+    update_group,
 )
 from lakerun.control.profiling.results import anomaly_dict, compare, get_run, list_runs, set_disposition
 from lakerun.control.profiling.runs import ProfileRunOptions, trigger_profile_run
@@ -46,6 +50,19 @@ def list_connections(plane: Plane, _: Caller) -> list[ConnectionOut]:
     return [ConnectionOut.of(row) for row in connections(plane)]
 
 
+@router.put("/connections/{connection_id}", response_model=ConnectionOut)
+def change_connection(connection_id: RowId, body: ConnectionBody, plane: Plane, _: Caller) -> ConnectionOut:
+    """Replace a connection's name, kind, location and workspace; its groups read from it at their next run."""
+    spec = ConnectionSpec(name=body.name, kind=body.kind, location=body.location, workspace=body.workspace)
+    return ConnectionOut.of(update_connection(plane, connection_id, spec))
+
+
+@router.delete("/connections/{connection_id}", status_code=204)
+def remove_connection(connection_id: RowId, plane: Plane, _: Caller) -> None:
+    """Delete a connection; 409 naming the table groups that still use it."""
+    delete_connection(plane, connection_id)
+
+
 @router.post("/table-groups", status_code=201, response_model=GroupOut)
 def add_group(body: GroupBody, plane: Plane, _: Caller) -> GroupOut:
     """Store a table group on a connection."""
@@ -63,6 +80,19 @@ def list_groups(plane: Plane, _: Caller) -> list[GroupOut]:
 def one_group(group_id: RowId, plane: Plane, _: Caller) -> GroupOut:
     """One table group."""
     return GroupOut.of(get_group(plane, group_id)[0])
+
+
+@router.put("/table-groups/{group_id}", response_model=GroupOut)
+def change_group(group_id: RowId, body: GroupBody, plane: Plane, _: Caller) -> GroupOut:
+    """Replace a group's connection and masks; its name (its run history's key) must stay the same."""
+    spec = GroupSpec(name=body.name, connection=body.connection, include=body.include, exclude=body.exclude)
+    return GroupOut.of(update_group(plane, group_id, spec))
+
+
+@router.delete("/table-groups/{group_id}", status_code=204)
+def remove_group(group_id: RowId, plane: Plane, _: Caller) -> None:
+    """Delete a group with its stored results; its runs stay in the run history. 409 while one is active."""
+    delete_group(plane, group_id)
 
 
 @router.post("/table-groups/{group_id}/profile-runs", status_code=201, response_model=ProfileRunOut)

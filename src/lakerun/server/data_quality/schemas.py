@@ -17,8 +17,10 @@ class ConnectionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["files", "duckdb", "postgresql"] = Field(
-        description="`files`: a folder whose files / sub-folders are tables; `duckdb`: a DuckDB file; "
-        "`postgresql`: a database URL."
+        description="`files`: a folder whose files / sub-folders are tables (an absolute local path, "
+        "`dbfs:/...`, `/Volumes/<catalog>/<schema>/<volume>/...`, `s3://bucket/...` or "
+        "`abfss://container@account.dfs.core.windows.net/...`); `duckdb`: a DuckDB file; "
+        "`postgresql`: a database URL without password, or `env:NAME`."
     )
     location: str = Field(min_length=1, max_length=1000, description="Folder, file or URL (or `env:NAME`).")
     workspace: str = Field(
