@@ -229,4 +229,6 @@ class ApiTokenRow(Base):
 import lakerun.store.flows  # noqa: E402  (registers the NiFi flows inventory on Base.metadata)
 import lakerun.store.intents  # noqa: E402  (registers the launch outbox on Base.metadata)
 import lakerun.store.metadata  # noqa: E402  (registers the metadata-ingest tables on Base.metadata)
-import lakerun.store.profiling  # noqa: E402, F401  (registers the profile-run tables on Base.metadata)
+import lakerun.store.profiling  # noqa: E402  (registers the profile-run tables on Base.metadata)
+import lakerun.store.repair_refusals  # noqa: E402  (registers refused repairs on Base.metadata)
+import lakerun.store.secret_deletions  # noqa: E402, F401  (registers pending secret deletions on Base.metadata)
