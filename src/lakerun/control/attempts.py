@@ -27,6 +27,7 @@ from lakerun.control.status import Source, Status, may_move
 from lakerun.control.uow import UnitOfWork
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.models import AttemptRow, SubjectRow, TransitionRow, utcnow
+from lakerun.store.secret_deletions import SecretDeletionRepository
 from lakerun.store.subjects import SubjectRepository
 
 EVENT_OF_STATUS = {
@@ -234,6 +235,8 @@ def _record(
     """The won move's history row, subject counter and event, in the same transaction."""
     if target == Status.SUCCESS:
         SubjectRepository(uow.session).count_success(attempt.subject_id)
+    if target.terminal and attempt.callbacks:
+        SecretDeletionRepository(uow.session).queue(attempt.id)
     uow.session.add(
         TransitionRow(
             attempt_id=attempt.id,

@@ -22,6 +22,7 @@ from lakerun.store.intents import LaunchIntentRepository
 from lakerun.store.models import AttemptRow, SubjectRow
 from lakerun.store.records import JobRepository, WorkspaceRepository
 from lakerun.store.repair_refusals import RepairRefusalRepository
+from lakerun.store.secret_deletions import SecretDeletionRepository
 
 log = logging.getLogger(__name__)
 QUEUED_RECHECK = 1.0
@@ -234,6 +235,8 @@ def _record(ctx: ControlContext, intent: Intent, launched: Launched, repair_id: 
         move(uow, attempt, Status.QUEUED, Source.API, reason=reason, raw_state="SUBMITTED")
         if Status(attempt.status) in STOPPED_BEFORE_LAUNCH:
             intents.turn_into(intent.attempt_id, "cancel")
+            if attempt.callbacks:
+                SecretDeletionRepository(uow.session).queue(attempt.id)
         else:
             intents.settle(intent.attempt_id, owner="", any_owner=True)
         if attempt.strategy == "job_per_attempt" and intent.kind == "launch":
