@@ -24,6 +24,7 @@ from lakerun.server.runs.schemas import (
     TriggerBody,
 )
 from lakerun.store.attempts import AttemptFilter
+from lakerun.store.models import SubjectRow
 
 router = APIRouter(tags=["runs"])
 
@@ -35,8 +36,9 @@ def _out(plane: Plane, attempt_id: str) -> AttemptOut:
 @router.post("/runs", status_code=201, response_model=AttemptOut)
 def trigger(body: TriggerBody, plane: Plane, _: Caller) -> AttemptOut:
     """Trigger an attempt: it is committed with its launch intent and answered at once; a launcher starts it."""
-    attempt = plane.runs.trigger(body.to_request())
-    return _out(plane, attempt.id)
+    request = body.to_request()
+    attempt = plane.runs.trigger(request)
+    return AttemptOut.of(attempt, SubjectRow(kind=request.subject_kind, key=request.subject_key))
 
 
 @router.post("/runs/bulk", response_model=list[BulkItemOut])
