@@ -1,21 +1,26 @@
 """Benchmark: how fast `POST /v1/runs` accepts attempts, with the workspace healthy and misbehaving.
 
-Each scenario serves a control plane over HTTP in front of its own local workspace and posts N
-triggers (a trivial python task each, callbacks off so the reconciler settles them) from 8 client
-threads, timing every answer. Then it waits until every attempt has reached a terminal state and
-checks the workspace holds exactly one run per attempt. The faulty workspace answers 20% of all
-calls with 429/500/503 and delays every POST to `jobs/*` (launches, cancels) by 500 ms.
+Each scenario runs `lakerun workspace serve` and `lakerun serve` as processes of their own (as deployed:
+the server shares its CPU with no client and no workspace) and posts N triggers (a trivial python task
+each, callbacks off so the reconciler settles them) from 8 client threads, timing every answer. Then it
+waits until no attempt is active and checks the workspace holds exactly one run per attempt. The faulty
+workspace answers 20% of all calls with 429/500/503 and delays every POST to `jobs/*` (launches,
+cancels) by 500 ms. With `--baseline-src` (e.g. the main checkout's `src`) each scenario is also run
+with the control plane of that source, side by side in the same table.
 Target: accept p99 under 50 ms whatever the workspace does; none stuck, no duplicate run.
 
     .venv/bin/python bench/trigger_throughput.py [--attempts 1000] [--clients 8] [--settle-limit 1800]
-        [--database-url postgresql://...]
+        [--database-url postgresql://...] [--baseline-src ../main/src]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,17 +30,11 @@ from typing import Any
 import httpx
 from databricks.sdk import WorkspaceClient
 
-from lakerun.control.plane import ControlPlane
-from lakerun.control.settings import ControlSettings
-from lakerun.control.tokens import issue_token
-from lakerun.control.workspaces import WorkspaceSpec
-from lakerun.local.config import WorkspaceConfig
 from lakerun.local.server import free_port
-from lakerun.local.server import start_in_thread as start_workspace
-from lakerun.server.app import create_app
-from lakerun.server.serve import start_in_thread as start_server
-from lakerun.store.attempts import AttemptFilter
 
+LAKERUN = "from lakerun.cli.main import app; app()"
+API_TOKEN = "lrk_bench-token"
+WORKSPACE_TOKEN = "dapi-local"
 FAULTS: list[dict[str, Any]] = [
     {"kind": "error", "status": 429, "rate": 0.1, "retry_after": 0},
     {"kind": "error", "status": 500, "rate": 0.05},
@@ -51,6 +50,33 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def started(command: list[str], url: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Starts a process and returns once `url` answers (its output goes to `log`)."""
+    process = subprocess.Popen(
+        command, env=env, cwd=log.parent, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command[-1]} exited:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=5).status_code < 500:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"{' '.join(command)} never answered")
+
+
+def stopped(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def measure(
     name: str,
     faults: list[dict[str, Any]],
@@ -58,32 +84,45 @@ def measure(
     clients: int,
     database_url: str | None,
     settle_limit: float,
+    source: str | None = None,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         script = root / "task.py"
         script.write_text("print('done')\n")
-        workspace = start_workspace(WorkspaceConfig(root=root / "workspace", port=free_port(), faults=faults))
-        os.environ["LAKERUN_BENCH_TOKEN"] = workspace.token
-        port = free_port()
-        settings = ControlSettings(
-            home=root / "control",
-            database_url=database_url,
-            server_key="bench",
-            public_url=f"http://127.0.0.1:{port}",
-            reconcile_interval=1.0,
-            callbacks_enabled=False,
+        (root / "faults.json").write_text(json.dumps(faults))
+        ws_port, port = free_port(), free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LAKERUN_", "DATABRICKS_"))}
+        workspace_url = f"http://127.0.0.1:{ws_port}"
+        command = [sys.executable, "-c", LAKERUN, "workspace", "serve", "--port", str(ws_port)]
+        command += ["--root", str(root / "workspace"), "--faults-file", str(root / "faults.json")]
+        workspace = started(command, workspace_url + "/api/2.1/jobs/runs/list", env, root / "workspace.log")
+        (root / "lakerun.toml").write_text(
+            f"""
+database_url = "{database_url or f"sqlite:///{root / 'control.db'}"}"
+reconcile_interval = 1.0
+callbacks_enabled = false
+
+[[workspaces]]
+name = "local"
+host = "{workspace_url}"
+token = "env:BENCH_WS_TOKEN"
+"""
         )
-        plane = ControlPlane(settings)
-        plane.register_workspace(
-            WorkspaceSpec(name="local", host=workspace.url, token_ref="env:LAKERUN_BENCH_TOKEN")
-        )
-        plane.start()
-        server = start_server(create_app(settings, plane), plane, "127.0.0.1", port)
+        served_env = {
+            **env,
+            "BENCH_WS_TOKEN": WORKSPACE_TOKEN,
+            "LAKERUN_API_TOKEN": API_TOKEN,
+            "LAKERUN_PORT": str(port),
+            "LAKERUN_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "LAKERUN_HOME": str(root / "control"),
+        }
+        if source:
+            served_env["PYTHONPATH"] = source
+        command = [sys.executable, "-c", LAKERUN, "serve", "--config", str(root / "lakerun.toml")]
+        server = started(command, f"http://127.0.0.1:{port}/healthz", served_env, root / "serve.log")
         api = httpx.Client(
-            base_url=server.url,
-            headers={"Authorization": f"Bearer {issue_token(plane.ctx, 'bench')}"},
-            timeout=120,
+            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=120
         )
         task = {"task_key": "main", "spark_python_task": {"python_file": str(script)}}
         try:
@@ -93,13 +132,12 @@ def measure(
                 f" p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms",
                 flush=True,
             )
-            settled_in, stuck, statuses = settle(plane, attempts, settle_limit)
-            runs = count_runs(WorkspaceClient(host=workspace.url, token=workspace.token))
+            settled_in, stuck, statuses = settle(api, attempts, settle_limit)
+            runs = count_runs(WorkspaceClient(host=workspace_url, token=WORKSPACE_TOKEN))
         finally:
             api.close()
-            server.stop()
-            plane.stop()
-            workspace.stop()
+            stopped(server)
+            stopped(workspace)
     return {
         "name": name,
         "accepted": len(latencies),
@@ -141,18 +179,24 @@ def accept(api: httpx.Client, task: dict[str, Any], attempts: int, clients: int)
     return latencies, time.perf_counter() - started
 
 
-def settle(plane: ControlPlane, attempts: int, limit: float = 1800) -> tuple[float, int, dict[str, int]]:
+def settle(api: httpx.Client, attempts: int, limit: float = 1800) -> tuple[float, int, dict[str, int]]:
     """Waits until no attempt is active (or `limit` s pass); returns the wait, the still active, and statuses."""
-    started = time.perf_counter()
+    started_at = time.perf_counter()
+    statuses: dict[str, int] = {}
     while True:
-        rows, total = plane.list_attempts(AttemptFilter(), limit=attempts, offset=0)
-        statuses: dict[str, int] = {}
-        for attempt, _ in rows:
-            statuses[attempt.status] = statuses.get(attempt.status, 0) + 1
-        stuck = sum(statuses.get(s, 0) for s in ACTIVE) + sum(1 for a, _ in rows if a.run_id is None)
-        if (stuck == 0 and total == attempts) or time.perf_counter() - started > limit:
-            return time.perf_counter() - started, stuck, statuses
-        time.sleep(1)
+        try:
+            statuses = {}
+            for status in ("CREATING", "QUEUED", "RUNNING", "SUCCESS", "FAILED", "CANCELLED", "TIMEDOUT"):
+                page = api.get("/v1/runs", params={"status": status, "limit": 1}).json()
+                if page["total"]:
+                    statuses[status] = page["total"]
+        except httpx.HTTPError:
+            statuses = {"?": attempts}
+        stuck = sum(statuses.get(s, 0) for s in ACTIVE)
+        done = sum(statuses.values()) == attempts and stuck == 0
+        if done or time.perf_counter() - started_at > limit:
+            return time.perf_counter() - started_at, stuck, statuses
+        time.sleep(2)
 
 
 def reset(url: str) -> None:
@@ -182,17 +226,26 @@ def main() -> None:
     parser.add_argument(
         "--database-url", help="an empty, dedicated database (default: SQLite in a temp folder)"
     )
+    parser.add_argument(
+        "--baseline-src", help="a lakerun source folder to serve the same scenarios with, to compare"
+    )
     args = parser.parse_args()
     print(f"POST /v1/runs x {args.attempts} from {args.clients} clients, then wait until all settle")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"database: {'SQLite' if not args.database_url else args.database_url.split('@')[-1]}")
     results = []
+    versions = [("new", None)] + ([("baseline", args.baseline_src)] if args.baseline_src else [])
     for name, faults in SCENARIOS.items():
-        if args.database_url:
-            reset(args.database_url)
-        results.append(
-            measure(name, faults, args.attempts, args.clients, args.database_url, args.settle_limit)
-        )
+        for version, source in versions:
+            if args.database_url:
+                reset(args.database_url)
+            label = f"{version}: {name}" if args.baseline_src else name
+            results.append(
+                measure(
+                    label, faults, args.attempts, args.clients, args.database_url, args.settle_limit, source
+                )
+            )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     rows = [
         ("accepted", lambda r: f"{r['accepted']}"),
         ("accepted / s", lambda r: f"{r['per_second']:.0f}"),

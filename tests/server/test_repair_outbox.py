@@ -45,7 +45,7 @@ def test_a_repair_slower_than_the_launch_grace_repairs_the_run_once(
     slow = [{"kind": "latency", "path": "jobs/runs/repair", "latency_ms": 3000}]
     with (
         workspace_with_faults(tmp_path / "slow", slow) as workspace,
-        running_stack(database_url, tmp_path / "home", workspace, monkeypatch) as stack,
+        running_stack(database_url, tmp_path / "home", workspace, monkeypatch, repair_answer_wait=0) as stack,
     ):
         failed = failed_attempt(stack, tmp_path / "flag", "repair-slow")
         response = stack.api.post(f"/v1/runs/{failed['id']}/repair", json={})

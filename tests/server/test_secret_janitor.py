@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from databricks.sdk import WorkspaceClient
 
-from tests.server.conftest import python_task, running_stack, workspace_with_faults
+from lakerun.local.server import free_port
+from tests.server.conftest import TERMINAL, python_task, running_stack, workspace_with_faults
+from tests.server.serving import clean_env, serve_process
 
 pytestmark = pytest.mark.slow
 
@@ -56,3 +60,68 @@ def test_callback_secrets_spread_over_scopes_that_stay_far_below_their_key_limit
         plane.stop()
     assert len(counts) == plane.ctx.settings.callback_secret_scopes
     assert max(counts.values()) < 1000
+
+
+def served_config(database_url: str, workspace_url: str) -> str:
+    return f"""
+database_url = "{database_url}"
+reconcile_interval = 0.5
+callback_secret_delivery = "secret_scope"
+
+[[workspaces]]
+name = "local"
+host = "{workspace_url}"
+token = "env:LOCAL_WS_TOKEN"
+"""
+
+
+def test_secret_deletions_left_pending_by_a_killed_server_are_done_after_its_restart(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The workspace refuses every deletion until the server is killed (-9); the restarted server deletes them."""
+    refusals = [{"kind": "error", "status": 500, "path": "secrets/delete"}]
+    with workspace_with_faults(tmp_path / "refusing", refusals) as workspace:
+        client = WorkspaceClient(host=workspace.url, token=workspace.token)
+        faults = workspace.server.config.app.state.faults
+        port = free_port()
+        env = clean_env(
+            LOCAL_WS_TOKEN=workspace.token,
+            LAKERUN_API_TOKEN="lrk_janitor-test-token",
+            LAKERUN_PORT=str(port),
+            LAKERUN_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        )
+        config = served_config(database_url, workspace.url)
+        with serve_process(tmp_path / "cp", config, env=env) as served:
+            api = httpx.Client(
+                base_url=served.url, headers={"Authorization": "Bearer lrk_janitor-test-token"}, timeout=60
+            )
+            body = {"tasks": [python_task()]}
+            ids = [
+                api.post("/v1/runs", json={"subject_key": f"kept-{n}", **body}).json()["id"] for n in range(3)
+            ]
+            for attempt_id in ids:
+                wait_until(lambda a=attempt_id: api.get(f"/v1/runs/{a}").json()["status"] in TERMINAL)
+            wait_until(lambda: sum(faults._fired) >= 2 * len(ids), "the deletions were never tried twice")
+            served.process.kill()
+            served.process.wait(timeout=30)
+        left = secret_keys(client)
+        assert len(left) == len(ids), "the killed server could not delete them"
+        faults.rules = []
+        with serve_process(tmp_path / "cp", config, env=env):
+            wait_until(lambda: not secret_keys(client), "secrets left pending were never deleted")
+    assert {f"callback-{a}" for a in ids} == set(left)
+
+
+def secret_keys(client: WorkspaceClient) -> list[str]:
+    return [
+        s.key or ""
+        for scope in client.secrets.list_scopes()
+        for s in client.secrets.list_secrets(scope.name or "")
+    ]
+
+
+def wait_until(check: Any, what: str = "timed out", timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)

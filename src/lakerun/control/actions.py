@@ -17,14 +17,19 @@ from lakerun.control.outbox import queue_repair
 from lakerun.control.request_checks import QUEUE_MARK
 from lakerun.control.runs import RunService
 from lakerun.control.status import Source, Status
-from lakerun.errors import ConflictError, InvalidInputError
+from lakerun.errors import ConflictError, InvalidInputError, NotFoundError
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.models import AttemptRow, SubjectRow, utcnow
 from lakerun.store.records import JobRepository
+from lakerun.store.repair_refusals import RepairRefusalRepository
 
 
 class ActionError(ConflictError):
     """An action that does not apply to the attempt in its current state."""
+
+
+class RepairRefusedError(ActionError):
+    """The workspace refused a repair; nothing of it was kept."""
 
 
 class ActionService:
@@ -35,29 +40,33 @@ class ActionService:
         self.runs = runs
 
     def cancel(self, attempt_id: str, by: str = "user") -> AttemptRow:
-        """Asks the workspace to cancel, then waits for it to confirm a terminal state before recording it."""
+        """Asks the workspace to cancel, then waits for it to confirm a terminal state before recording it.
+
+        The run id is read under the attempt's write lock: a launch recording its run at the same moment
+        is either seen here (and its run cancelled) or sees the attempt CANCELLED (and cancels the run itself).
+        """
         attempt = self.runs.get(attempt_id)
         if Status(attempt.status).terminal:
             raise ActionError(f"attempt {attempt_id} is already {attempt.status}")
         with self.ctx.uow() as uow:
             row = AttemptRepository(uow.session).get(attempt_id, lock=True)
-            if row is not None:
-                row.cancel_requested_at = utcnow()
-                if row.run_id is None:
-                    move(uow, row, Status.CANCELLED, Source.USER, reason=f"cancelled by {by} before launch")
-        if attempt.run_id is not None:
+            if row is None:
+                raise NotFoundError(f"no attempt {attempt_id}")
+            row.cancel_requested_at = utcnow()
+            run_id = row.run_id
+            if run_id is None:
+                move(uow, row, Status.CANCELLED, Source.USER, reason=f"cancelled by {by} before launch")
+        if run_id is not None:
             with self.ctx.gates.slot(attempt.workspace_name):
-                self.ctx.client(attempt.workspace_name).jobs.cancel_run(run_id=attempt.run_id)
-                self._confirm(attempt, by)
+                self.ctx.client(attempt.workspace_name).jobs.cancel_run(run_id=run_id)
+                self._confirm(attempt.id, attempt.workspace_name, run_id)
         return self.runs.get(attempt_id)
 
-    def _confirm(self, attempt: AttemptRow, by: str) -> None:
+    def _confirm(self, attempt_id: str, workspace: str, run_id: int) -> None:
         deadline = time.monotonic() + self.ctx.settings.cancel_confirm_timeout
         while time.monotonic() < deadline:
             try:
-                if refresh(
-                    self.ctx, attempt.id, attempt.workspace_name, int(attempt.run_id or 0), Source.USER
-                ).terminal:
+                if refresh(self.ctx, attempt_id, workspace, run_id, Source.USER).terminal:
                     return
             except Exception as exc:
                 if time.monotonic() + 1 > deadline:
@@ -104,7 +113,22 @@ class ActionService:
             new, _ = create_attempt(uow, request, deadline, False, repair_of=old.id)
             queue_repair(uow, new, list(tasks or []) or None)
         self.runs.launcher.wake()
-        return new
+        return self._repair_answer(new)
+
+    def _repair_answer(self, attempt: AttemptRow) -> AttemptRow:
+        """Waits up to `repair_answer_wait` for the workspace's answer to the repair: a refusal is raised
+        (nothing of the repair is left), a slower answer returns the repair attempt still CREATING.
+        """
+        deadline = time.monotonic() + self.ctx.settings.repair_answer_wait
+        while True:
+            with self.ctx.sessions() as session:
+                current = AttemptRepository(session).get(attempt.id)
+                refusal = RepairRefusalRepository(session).get(attempt.id) if current is None else None
+            if refusal is not None:
+                raise RepairRefusedError(f"the workspace refused the repair: {refusal.reason}")
+            if current is None or current.run_id is not None or time.monotonic() >= deadline:
+                return current or attempt
+            time.sleep(0.1)
 
     def _check_tasks(self, attempt: AttemptRow, tasks: list[str]) -> None:
         """Refuses task keys the attempt's work does not have, before anything is stored or called."""

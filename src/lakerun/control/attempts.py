@@ -28,6 +28,7 @@ from lakerun.control.uow import UnitOfWork
 from lakerun.errors import InvalidInputError
 from lakerun.store.attempts import AttemptRepository
 from lakerun.store.models import AttemptRow, SubjectRow, TransitionRow, utcnow
+from lakerun.store.secret_deletions import SecretDeletionRepository
 from lakerun.store.subjects import SubjectRepository
 
 EVENT_OF_STATUS = {
@@ -235,6 +236,8 @@ def _record(
     """The won move's history row, subject counter and event, in the same transaction."""
     if target == Status.SUCCESS:
         SubjectRepository(uow.session).count_success(attempt.subject_id)
+    if target.terminal and attempt.callbacks:
+        SecretDeletionRepository(uow.session).queue(attempt.id)
     uow.session.add(
         TransitionRow(
             attempt_id=attempt.id,

@@ -1,6 +1,8 @@
 """Removes an attempt's callback secret once the attempt has ended, retrying until the workspace confirms.
 
 Secrets are spread over several scopes (see `ControlContext.secret_scope_of`): a scope holds 1000 keys.
+The deletions still to do are rows of the store, queued in the transaction that ends the attempt, so a
+restart (even a kill -9) picks up where the last process stopped.
 """
 
 from __future__ import annotations
@@ -10,65 +12,96 @@ import threading
 
 from databricks.sdk import errors
 
-from lakerun.control.background import QueueWorker
 from lakerun.control.context import ControlContext
 from lakerun.control.errors import describe
 from lakerun.control.events import DomainEvent
 from lakerun.store.attempts import AttemptRepository
+from lakerun.store.secret_deletions import SecretDeletionRepository
 
 log = logging.getLogger(__name__)
 FINAL_EVENTS = ("run.completed", "run.failed", "run.cancelled")
 MAX_BACKOFF = 300.0
 """Longest wait, in seconds, between two tries at deleting one secret."""
+SWEEP_INTERVAL = 1.0
+"""Seconds between looks at the pending deletions when no attempt ended meanwhile."""
 
 
-class SecretJanitor(QueueWorker[str]):
-    """A bus listener that deletes callback secrets of finished attempts on its own thread."""
+class SecretJanitor:
+    """Deletes the secrets of ended attempts queued in the store, on its own daemon thread, with backoff."""
 
     thread_name = "lakerun-janitor"
 
     def __init__(self, ctx: ControlContext) -> None:
-        super().__init__()
         self.ctx = ctx
-        self._lock = threading.Lock()
-        self._failures: dict[str, int] = {}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Starts the sweeping thread (it first takes up deletions an earlier process left pending)."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stops sweeping; pending deletions stay in the store for the next process."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
     def on_event(self, event: DomainEvent) -> None:
-        """Queues the attempt of a final event when its secret lives in a scope."""
-        if (
-            event.type in FINAL_EVENTS
-            and event.attempt_id
-            and self.ctx.settings.callback_secret_delivery == "secret_scope"
-        ):
-            self.submit(event.attempt_id)
+        """Sweeps now when an attempt has just ended (its deletion was queued with its end)."""
+        if event.type in FINAL_EVENTS:
+            self._wake.set()
 
-    def handle(self, item: str) -> None:
-        """Deletes one finished attempt's secret, trying again later (backing off) until it is gone."""
-        if self.delete_secret(item):
-            with self._lock:
-                self._failures.pop(item, None)
-            return
-        with self._lock:
-            failures = self._failures[item] = self._failures.get(item, 0) + 1
-        retry = threading.Timer(min(MAX_BACKOFF, 0.5 * 2 ** min(failures, 10)), self.submit, args=(item,))
-        retry.daemon = True
-        retry.start()
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("secret janitor could not read its queue; trying again")
+            self._wake.wait(SWEEP_INTERVAL)
+            self._wake.clear()
 
-    def delete_secret(self, attempt_id: str) -> bool:
-        """Deletes the attempt's secret; True when it is gone (or never was), False when the call failed."""
+    def sweep(self) -> int:
+        """Tries every due deletion once; returns how many are done."""
+        with self.ctx.sessions() as session:
+            due = SecretDeletionRepository(session).due()
+        done = 0
+        for attempt_id in due:
+            if self._stop.is_set():
+                break
+            done += self._try(attempt_id)
+        return done
+
+    def _try(self, attempt_id: str) -> bool:
+        """One try at one deletion: forgotten when done, due again later (backing off) when it failed."""
+        error = self.delete_secret(attempt_id)
+        with self.ctx.uow() as uow:
+            queue = SecretDeletionRepository(uow.session)
+            if error is None:
+                queue.done(attempt_id)
+                return True
+            retry_in = min(MAX_BACKOFF, 0.5 * 2 ** min(queue.tries(attempt_id) + 1, 10))
+            queue.failed(attempt_id, retry_in, error)
+        log.warning("could not delete callback secret of attempt %s (will retry): %s", attempt_id, error)
+        return False
+
+    def delete_secret(self, attempt_id: str) -> str | None:
+        """Deletes the attempt's secret; None when it is gone (or never was), else what went wrong."""
+        if self.ctx.settings.callback_secret_delivery != "secret_scope":
+            return None
         with self.ctx.sessions() as session:
             attempt = AttemptRepository(session).get(attempt_id)
         placement = self.ctx.secret_placement(attempt) if attempt is not None and attempt.run_id else None
         if attempt is None or placement is None:
-            return True
+            return None
         try:
             client = self.ctx.client(attempt.workspace_name)
             client.secrets.delete_secret(scope=placement.scope, key=placement.key)
         except errors.NotFound:
             pass
         except Exception as exc:
-            log.warning(
-                "could not delete callback secret of attempt %s (will retry): %s", attempt_id, describe(exc)
-            )
-            return False
-        return True
+            return describe(exc)
+        return None

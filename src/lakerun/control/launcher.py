@@ -10,15 +10,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from lakerun.control.context import ControlContext
+from lakerun.control.daemon_pool import DaemonPool
 from lakerun.control.outbox import Intent, carry_out
 from lakerun.store.intents import LaunchIntentRepository
 
 log = logging.getLogger(__name__)
 BACKLOG_PER_SLOT = 4
 """Claims held per launch slot of a workspace: enough to keep its slots busy, few enough to share."""
+
+
+STOP_JOIN = 2.0
+"""Seconds a stopping launcher waits, in all, for launches in flight to return."""
 
 
 class Launcher:
@@ -29,7 +33,7 @@ class Launcher:
         self.owner = ctx.origin
         self._lock = threading.Lock()
         self._held: dict[str, str] = {}
-        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._pools: dict[str, DaemonPool] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -47,7 +51,8 @@ class Launcher:
 
     def stop(self) -> None:
         """Stops claiming and gives back every held intent; a launch still in flight records nothing
-        (the next launcher re-finds its run by the idempotency token).
+        (the next launcher re-finds its run by the idempotency token). Its daemon threads are waited for
+        at most STOP_JOIN seconds: one hanging on a workspace never holds the process's exit.
         """
         self._stop.set()
         self._wake.set()
@@ -56,7 +61,7 @@ class Launcher:
         with self._lock:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(join_seconds=STOP_JOIN / max(1, len(pools)))
         try:
             with self.ctx.uow() as uow:
                 LaunchIntentRepository(uow.session).release_all(self.owner)
@@ -107,11 +112,11 @@ class Launcher:
             taken += 1
         return taken
 
-    def _pool(self, workspace: str) -> ThreadPoolExecutor:
+    def _pool(self, workspace: str) -> DaemonPool:
         pool = self._pools.get(workspace)
         if pool is None:
-            pool = self._pools[workspace] = ThreadPoolExecutor(
-                self.ctx.settings.launch_concurrency, thread_name_prefix=f"lakerun-launch-{workspace}"
+            pool = self._pools[workspace] = DaemonPool(
+                self.ctx.settings.launch_concurrency, f"lakerun-launch-{workspace}"
             )
         return pool
 

@@ -22,6 +22,8 @@ from lakerun.store.attempts import AttemptRepository
 from lakerun.store.intents import LaunchIntentRepository
 from lakerun.store.models import AttemptRow, SubjectRow
 from lakerun.store.records import JobRepository, WorkspaceRepository
+from lakerun.store.repair_refusals import RepairRefusalRepository
+from lakerun.store.secret_deletions import SecretDeletionRepository
 
 log = logging.getLogger(__name__)
 QUEUED_RECHECK = 1.0
@@ -68,7 +70,9 @@ def carry_out(
     out and the next launcher re-finds the same run by the attempt's idempotency token.
     """
     attempt = _attempt(ctx, intent.attempt_id)
-    if attempt is None or _nothing_to_launch(attempt):
+    if intent.kind == "cancel":
+        return _cancel_run(ctx, intent, owner, attempt)
+    if attempt is None or _nothing_to_launch(attempt, intent):
         with ctx.uow() as uow:
             LaunchIntentRepository(uow.session).settle(intent.attempt_id, owner)
         return Outcome(settled=True)
@@ -97,11 +101,35 @@ def _attempt(ctx: ControlContext, attempt_id: str) -> AttemptRow | None:
         return AttemptRepository(session).get(attempt_id)
 
 
-def _nothing_to_launch(attempt: AttemptRow) -> bool:
-    """True when the run is recorded, or the attempt ended before any run could have reported to it."""
+def _nothing_to_launch(attempt: AttemptRow, intent: Intent) -> bool:
+    """True when the run is recorded, or the attempt ended before any try could have started a run.
+
+    A stopped attempt whose launch was tried before (a crash, a lost answer) or whose task has called
+    back is launched anyway: the idempotency token re-finds the run, and `_record` then cancels it.
+    """
     if attempt.run_id is not None:
         return True
-    return Status(attempt.status).terminal and attempt.last_callback_at is None
+    return Status(attempt.status).terminal and intent.tries <= 1 and attempt.last_callback_at is None
+
+
+def _cancel_run(ctx: ControlContext, intent: Intent, owner: str, attempt: AttemptRow | None) -> Outcome:
+    """Cancels the run recorded for an attempt that had been stopped; a transient failure tries again later."""
+    if attempt is not None and attempt.run_id is not None:
+        try:
+            with ctx.gates.slot(intent.workspace):
+                ctx.client(intent.workspace).jobs.cancel_run(run_id=attempt.run_id)
+        except Exception as exc:
+            if is_transient(exc):
+                retry_in = min(ctx.settings.reconcile_interval, 0.5 * 2 ** min(intent.tries, 8))
+                with ctx.uow() as uow:
+                    LaunchIntentRepository(uow.session).release(
+                        intent.attempt_id, owner, retry_in, describe(exc)
+                    )
+                return Outcome(settled=False, retry_in=retry_in)
+            log.warning("run %s of stopped attempt %s: %s", attempt.run_id, attempt.id, describe(exc))
+    with ctx.uow() as uow:
+        LaunchIntentRepository(uow.session).settle(intent.attempt_id, owner)
+    return Outcome(settled=True)
 
 
 def _waiting_for(ctx: ControlContext, attempt: AttemptRow) -> int | None:
@@ -174,17 +202,30 @@ def _failed(ctx: ControlContext, intent: Intent, owner: str, exc: Exception) -> 
                 attempt.status_message = f"{intent.kind} will be retried: {describe(exc)}"
             return Outcome(settled=False, retry_in=retry_in)
         intents.settle(intent.attempt_id, owner)
-        if attempt is not None:
+        if attempt is not None and intent.kind == "repair" and attempt.run_id is None:
+            refuse_repair(uow, attempt, describe(exc))
+        elif attempt is not None:
             move(uow, attempt, Status.FAILED, Source.API, reason=f"{intent.kind} failed", error=describe(exc))
     return Outcome(settled=True)
 
 
+def refuse_repair(uow: UnitOfWork, attempt: AttemptRow, reason: str) -> None:
+    """A repair the workspace refused leaves no attempt behind, only the reason for whoever asked for it."""
+    RepairRefusalRepository(uow.session).add(attempt.id, attempt.repair_of or "", reason)
+    AttemptRepository(uow.session).discard(attempt)
+
+
 def _record(ctx: ControlContext, intent: Intent, launched: Launched, repair_id: int | None) -> None:
-    """Records the run and removes the intent in one transaction; a run nobody wants any more is cancelled."""
+    """Records the run and removes the intent in one transaction.
+
+    A run started for an attempt that was stopped meanwhile (cancelled, timed out) is recorded too, and
+    its intent becomes a `cancel` one in the same transaction, so the run is cancelled even across a crash.
+    """
     with ctx.uow() as uow:
-        LaunchIntentRepository(uow.session).settle(intent.attempt_id, owner="", any_owner=True)
+        intents = LaunchIntentRepository(uow.session)
         attempt = AttemptRepository(uow.session).get(intent.attempt_id, lock=True)
         if attempt is None or attempt.run_id is not None:
+            intents.settle(intent.attempt_id, owner="", any_owner=True)
             return
         attempt.run_id, attempt.job_id, attempt.repair_id = launched.run_id, launched.job_id, repair_id
         reason = "run started in the workspace"
@@ -193,9 +234,12 @@ def _record(ctx: ControlContext, intent: Intent, launched: Launched, repair_id: 
             attempt.run_page_url = original.run_page_url
             reason = f"repair of attempt {original.attempt_number}"
         move(uow, attempt, Status.QUEUED, Source.API, reason=reason, raw_state="SUBMITTED")
-        if Status(attempt.status) in STOPPED_BEFORE_LAUNCH and attempt.last_callback_at is None:
-            workspace, run_id = attempt.workspace_name, launched.run_id
-            uow.after_commit(lambda: ctx.client(workspace).jobs.cancel_run(run_id=run_id))
+        if Status(attempt.status) in STOPPED_BEFORE_LAUNCH:
+            intents.turn_into(intent.attempt_id, "cancel")
+            if attempt.callbacks:
+                SecretDeletionRepository(uow.session).queue(attempt.id)
+        else:
+            intents.settle(intent.attempt_id, owner="", any_owner=True)
         if attempt.strategy == "job_per_attempt" and intent.kind == "launch":
             subject_id = attempt.subject_id
             uow.after_commit(lambda: apply_retention(ctx, subject_id))

@@ -23,7 +23,7 @@ from lakerun.control.probes import ProbeCache
 from lakerun.control.reconciler import Reconciler
 from lakerun.control.registry import EnsureOutcome, ensure_job
 from lakerun.control.request_checks import check_job_settings
-from lakerun.control.runs import RunService
+from lakerun.control.runs import RunService, absent
 from lakerun.control.settings import ControlSettings
 from lakerun.control.tokens import bootstrap_admin_token
 from lakerun.control.workspaces import REMOVED, ClientCache, WorkspaceSpec, probe_health
@@ -159,7 +159,7 @@ class ControlPlane:
             repo = AttemptRepository(session)
             attempt = repo.get(attempt_id)
             if attempt is None:
-                raise NotFoundError(f"no attempt {attempt_id}")
+                raise absent(session, attempt_id)
             subject = session.get(SubjectRow, attempt.subject_id)
             assert subject is not None
             events = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,6 +19,7 @@ from databricks.sdk.service import jobs
 from lakerun.control.attempts import move
 from lakerun.control.completion import apply_listed, refresh
 from lakerun.control.context import ControlContext
+from lakerun.control.daemon_pool import DaemonPool
 from lakerun.control.errors import describe
 from lakerun.control.leader import Leadership
 from lakerun.control.run_state import read_run
@@ -56,7 +57,7 @@ class Reconciler:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._busy: set[str] = set()
-        self._pool = ThreadPoolExecutor(RECONCILE_WORKERS, thread_name_prefix="lakerun-reconcile")
+        self._pool = DaemonPool(RECONCILE_WORKERS, "lakerun-reconcile")
 
     def start(self) -> None:
         """Starts the background loop."""
@@ -70,7 +71,8 @@ class Reconciler:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown()
+        self._pool = DaemonPool(RECONCILE_WORKERS, "lakerun-reconcile")
         self.leadership.release()
 
     def wake(self) -> None:

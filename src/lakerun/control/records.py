@@ -7,8 +7,26 @@ mapped classes, so they depend on the fields they show and never import the stor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+
+class SubjectName(Protocol):
+    """What names a subject: its kind and key (all an attempt's answer shows of it)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class NamedSubject:
+    """A subject known by name only, e.g. from the trigger request that just created its attempt."""
+
+    kind: str
+    key: str
 
 
 class Subject(Protocol):

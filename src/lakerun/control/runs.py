@@ -19,8 +19,17 @@ from lakerun.store.attempts import AttemptRepository
 from lakerun.store.intents import LaunchIntentRepository
 from lakerun.store.models import AttemptRow, utcnow
 from lakerun.store.records import JobRepository, WorkspaceRepository
+from lakerun.store.repair_refusals import RepairRefusalRepository
 
 log = logging.getLogger(__name__)
+
+
+def absent(session: Session, attempt_id: str) -> NotFoundError:
+    """The error for an attempt id with no attempt: it names the reason when it stood for a refused repair."""
+    refusal = RepairRefusalRepository(session).get(attempt_id)
+    if refusal is not None:
+        return NotFoundError(f"no attempt {attempt_id}: the workspace refused its repair ({refusal.reason})")
+    return NotFoundError(f"no attempt {attempt_id}")
 
 
 class RunService:
@@ -92,8 +101,8 @@ class RunService:
         """The attempt as stored now."""
         with self.ctx.sessions() as session:
             attempt = AttemptRepository(session).get(attempt_id)
-        if attempt is None:
-            raise NotFoundError(f"no attempt {attempt_id}")
+            if attempt is None:
+                raise absent(session, attempt_id)
         return attempt
 
     def _check_targets(self, session: Session, request: TriggerRequest) -> None:

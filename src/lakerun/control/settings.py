@@ -80,6 +80,10 @@ class ControlSettings(BaseModel):
     """Seconds between looks at the launch outbox for intents other processes queued or released."""
     cancel_confirm_timeout: float = 30.0
     """How long a cancel waits for the workspace to confirm the terminal state."""
+    repair_answer_wait: float = 5.0
+    """How long a repair request waits for the workspace's answer, to report a refusal as a 409; a slower
+    workspace gets the repair attempt back still CREATING (a later refusal removes it, and reading it
+    then answers 404 with the reason)."""
     keep_jobs_per_subject: int = 3
     """Retention of `job_per_attempt` jobs: the latest N per subject are kept."""
     repeated_failure_threshold: int = 2

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lakerun.store.db import lock_for_write
-from lakerun.store.models import AttemptRow, SubjectRow, TaskRunRow, TransitionRow
+from lakerun.store.intents import LaunchIntentRow
+from lakerun.store.models import AttemptRow, CallbackEventRow, SubjectRow, TaskRunRow, TransitionRow
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,30 @@ class AttemptRepository:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def discard(self, attempt: AttemptRow) -> None:
+        """Removes an attempt that never stood for work (a refused repair) with its history and intent; the
+        subject's counters and current attempt go back to what they were when it was its latest attempt.
+        """
+        for table in (TransitionRow, TaskRunRow, CallbackEventRow, LaunchIntentRow):
+            self.session.execute(delete(table).where(table.attempt_id == attempt.id))
+        self.session.delete(attempt)
+        self.session.flush()
+        latest = self.session.scalars(
+            select(AttemptRow)
+            .where(AttemptRow.subject_id == attempt.subject_id)
+            .order_by(AttemptRow.attempt_number.desc())
+        ).first()
+        self.session.execute(
+            update(SubjectRow)
+            .where(SubjectRow.id == attempt.subject_id, SubjectRow.total_attempts == attempt.attempt_number)
+            .values(
+                total_attempts=latest.attempt_number if latest else 0,
+                current_attempt_id=latest.id if latest else None,
+                last_attempt_at=latest.created_at if latest else None,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
     def status_of(self, attempt_id: str) -> str | None:
         """The attempt's status as committed now (after a lost compare-and-set)."""

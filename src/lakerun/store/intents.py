@@ -13,7 +13,9 @@ from lakerun.store.base import Base, utcnow
 
 
 class LaunchIntentRow(Base):
-    """An attempt whose run must still be started (or re-found) in its workspace; deleted once recorded."""
+    """An attempt whose run must still be started (or re-found) in its workspace, deleted once recorded;
+    or (kind `cancel`) whose run was recorded after the attempt was stopped and must still be cancelled.
+    """
 
     __tablename__ = "launch_intents"
 
@@ -126,6 +128,22 @@ class LaunchIntentRepository:
             query = query.where(LaunchIntentRow.claimed_by == owner)
         done = self.session.execute(query)
         return getattr(done, "rowcount", 0) == 1
+
+    def turn_into(self, attempt_id: str, kind: str, **payload: Any) -> None:
+        """Makes the attempt's intent (whoever holds it) one of another kind, unclaimed and due at once."""
+        self.session.execute(
+            update(LaunchIntentRow)
+            .where(LaunchIntentRow.attempt_id == attempt_id)
+            .values(
+                kind=kind,
+                payload=payload,
+                claimed_by=None,
+                claimed_until=None,
+                not_before=utcnow(),
+                tries=0,
+                last_error=None,
+            )
+        )
 
     def pending(self, workspace: str | None = None) -> int:
         """How many intents are waiting or in flight."""

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lakerun.store.inserts import add_once
 from lakerun.store.models import SubjectRow
@@ -37,24 +38,28 @@ class SubjectRepository:
         return existing
 
     def next_attempt_number(self, subject: SubjectRow, at: datetime, attempt_id: str) -> int:
-        """Atomically counts a new attempt and returns its number (1, 2, ...), race-free across processes."""
-        number = self.session.execute(
+        """Atomically counts a new attempt and returns its number (1, 2, ...), race-free across processes;
+        one statement, so a trigger holds the subject row (and SQLite's write lock) as briefly as it can.
+        """
+        number, first = self.session.execute(
             update(SubjectRow)
             .where(SubjectRow.id == subject.id)
             .values(
                 total_attempts=SubjectRow.total_attempts + 1,
+                first_attempt_at=func.coalesce(SubjectRow.first_attempt_at, at),
                 last_attempt_at=at,
                 current_attempt_id=attempt_id,
             )
-            .returning(SubjectRow.total_attempts)
-        ).scalar_one()
-        if subject.first_attempt_at is None:
-            self.session.execute(
-                update(SubjectRow)
-                .where(SubjectRow.id == subject.id, SubjectRow.first_attempt_at.is_(None))
-                .values(first_attempt_at=at)
-            )
-        self.session.refresh(subject)
+            .returning(SubjectRow.total_attempts, SubjectRow.first_attempt_at)
+            .execution_options(synchronize_session=False)
+        ).one()
+        for name, value in (
+            ("total_attempts", number),
+            ("first_attempt_at", first),
+            ("last_attempt_at", at),
+            ("current_attempt_id", attempt_id),
+        ):
+            set_committed_value(subject, name, value)
         return int(number)
 
     def count_success(self, subject_id: int) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from lakerun.store import flows, intents, models, profiling
+from lakerun.store import flows, intents, models, profiling, repair_refusals, secret_deletions
 from lakerun.store import metadata as ingest
 from lakerun.store.base import Base
 
-TABLE_MODULES = (models, flows, intents, ingest, profiling)
+TABLE_MODULES = (models, flows, intents, ingest, profiling, repair_refusals, secret_deletions)
 metadata: MetaData = Base.metadata

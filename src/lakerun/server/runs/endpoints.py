@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from lakerun.control.reads import AttemptFilter
+from lakerun.control.records import NamedSubject
 from lakerun.server.auth import Caller, Plane
 from lakerun.server.params import Offset
 from lakerun.server.runs.schemas import (
@@ -35,8 +36,9 @@ def _out(plane: Plane, attempt_id: str) -> AttemptOut:
 @router.post("/runs", status_code=201, response_model=AttemptOut)
 def trigger(body: TriggerBody, plane: Plane, _: Caller) -> AttemptOut:
     """Trigger an attempt: it is committed with its launch intent and answered at once; a launcher starts it."""
-    attempt = plane.runs.trigger(body.to_request())
-    return _out(plane, attempt.id)
+    request = body.to_request()
+    attempt = plane.runs.trigger(request)
+    return AttemptOut.of(attempt, NamedSubject(request.subject_kind, request.subject_key))
 
 
 @router.post("/runs/bulk", response_model=list[BulkItemOut])

@@ -11,7 +11,7 @@ from lakerun.control.limits import FIELD_LENGTHS, MAX_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from lakerun.control.attempts import TriggerRequest
-    from lakerun.control.records import Attempt, Subject, TaskRun, Transition
+    from lakerun.control.records import Attempt, Subject, SubjectName, TaskRun, Transition
 
 
 class TriggerBody(BaseModel):
@@ -136,7 +136,7 @@ class AttemptOut(BaseModel):
     duration_seconds: float | None
 
     @classmethod
-    def of(cls, row: Attempt, subject: Subject) -> AttemptOut:
+    def of(cls, row: Attempt, subject: SubjectName) -> AttemptOut:
         """From an attempt row and its subject."""
         duration = (
             (row.finished_at - row.started_at).total_seconds() if row.finished_at and row.started_at else None
