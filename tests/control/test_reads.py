@@ -10,7 +10,7 @@ from lakerun.control import reads
 from lakerun.control.callbacks import attempt_secret
 from lakerun.control.events import EventFilter
 from lakerun.control.plane import ControlPlane
-from lakerun.executor.callbacks import sign
+from lakerun.runtime.signing import sign
 from tests.control.conftest import make_attempt
 
 

@@ -16,7 +16,7 @@ from databricks.sdk import WorkspaceClient
 from sqlalchemy import text
 
 from lakerun.control.callbacks import attempt_secret
-from lakerun.executor.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.store.db import make_engine
 from tests.server.conftest import Stack, python_task, running_stack, workspace_with_faults
 
