@@ -55,7 +55,7 @@ def test_bad_file_is_reported_and_the_rest_is_processed(
     assert code == 0
     assert result["status"] == "partial"
     [error] = result["errors"]  # type: ignore[misc]
-    assert error["path"].endswith(name) and expected in error["error"].lower()
+    assert error["path"].endswith(name) and expected in error["error"].lower()  # type: ignore[has-type]
     assert expected in _error_logs(metadata_db)[name].lower()
     [(status,)] = query(
         metadata_db, f"SELECT status FROM _executor_metadata.tables WHERE table_name = '{name}'"

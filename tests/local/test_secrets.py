@@ -105,7 +105,7 @@ def test_values_are_encrypted_at_rest_and_survive_a_restart(workspace_root) -> N
     try:
         client = WorkspaceClient(host=second.url, token=second.token)
         value = client.secrets.get_secret("durable", "password").value
-        assert base64.b64decode(value).decode() == SECRET
+        assert base64.b64decode(value).decode() == SECRET  # type: ignore[arg-type]
     finally:
         second.stop()
 

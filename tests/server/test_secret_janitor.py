@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from databricks.sdk import WorkspaceClient
 
 from tests.server.conftest import python_task, running_stack, workspace_with_faults
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -27,12 +27,12 @@ def test_a_failed_secret_deletion_is_retried_until_the_secret_is_gone(
         finished = [stack.wait(run["id"], timeout=90) for run in runs]
         client = WorkspaceClient(host=workspace.url, token=workspace.token)
         scopes = {stack.plane.ctx.secret_scope_of(run["id"]) for run in runs}
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            left = [s.key for scope in scopes for s in client.secrets.list_secrets(scope=scope)]
-            if not left:
-                break
-            time.sleep(0.2)
+        left = eventually(
+            lambda: [s.key for scope in scopes for s in client.secrets.list_secrets(scope=scope)],
+            lambda keys: not keys,
+            interval=0.2,
+            what="the callback secrets deleted",
+        )
         fired = sum(workspace.server.config.app.state.faults._fired)
     assert {run["status"] for run in finished} == {"SUCCESS"}
     assert fired == 3, "the workspace refused the first deletions"
