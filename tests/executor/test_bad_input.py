@@ -118,6 +118,7 @@ def world_readable_dir() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.slow  # runs the executor as another user
 def test_file_without_permission(world_readable_dir: Path) -> None:
     data = world_readable_dir / "data"
     sample_data.write_csv(data / "open.csv")

@@ -91,6 +91,7 @@ def test_cli_fault_specs_are_validated(tmp_path: Path) -> None:
 SERVE = [sys.executable, "-c", "import typer; from lakerun.cli.workspace import serve; typer.run(serve)"]
 
 
+@pytest.mark.slow  # starts `lakerun workspace serve`
 def test_serve_command_applies_fault_flags(tmp_path: Path) -> None:
     port = free_port()
     command = [

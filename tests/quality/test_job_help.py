@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # runs the installed lakerun-profile command
+
 
 def test_help_prints_usage_and_exits_zero() -> None:
     done = subprocess.run(

@@ -21,6 +21,8 @@ from tests.server.conftest import TASK_SCRIPT, TERMINAL
 from tests.server.serving import LAKERUN, clean_env, serve_process, workspace_process
 from tests.support.eventually import eventually
 
+pytestmark = pytest.mark.slow  # starts `lakerun serve` processes
+
 REPO = Path(__file__).resolve().parents[2]
 
 
