@@ -10,11 +10,16 @@ from typing import Any
 
 import pytest
 
-from tests.support.components import SPARK_CONFIG, mark_by_fixtures, spark_missing, unavailable
+from tests.support.components import SPARK_CONFIG, mark_by_fixtures, required, spark_missing, unavailable
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuses a `LAKERUN_REQUIRE` naming an unknown component before anything runs."""
+    required()
 
 
 @pytest.hookimpl(tryfirst=True)
