@@ -104,11 +104,13 @@ def test_run_page_shows_the_run_and_links_task_logs(ws_client, script) -> None:
         name="page", tasks=[python_task("shown", script("p.py", "print('visible log line')\n"))]
     ).job_id
     run = wait_for(ws_client, ws_client.jobs.run_now(job_id=job_id).run_id)
-    page = httpx.get(run.run_page_url)  # type: ignore[arg-type]
+    assert run.run_page_url
+    page = httpx.get(run.run_page_url)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "shown" in page.text and "SUCCESS" in page.text
-    logs = httpx.get(run.run_page_url.split("/jobs/")[0] + f"/runs/{run.tasks[0].run_id}/logs")
+    base = run.run_page_url.split("/jobs/")[0]
+    logs = httpx.get(base + f"/runs/{run.tasks[0].run_id}/logs")
     assert logs.text.strip() == "visible log line"
-    index = httpx.get(run.run_page_url.split("/jobs/")[0] + "/")
+    index = httpx.get(base + "/")
     assert index.status_code == 200 and f'href="/jobs/{job_id}/runs/{run.run_id}"' in index.text
     assert "<td>page</td>" in index.text
