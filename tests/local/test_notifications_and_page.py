@@ -34,6 +34,7 @@ def receiver():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/hook", received
     server.shutdown()
+    server.server_close()
 
 
 def test_webhooks_are_posted_and_emails_written(ws_client, script, receiver, workspace_root: Path) -> None:

@@ -61,6 +61,7 @@ def inbox() -> Iterator[tuple[Inbox, str, int]]:
     yield box, f"http://127.0.0.1:{http.server_address[1]}/hook", smtp_port
     smtp.stop()
     http.shutdown()
+    http.server_close()
 
 
 def test_failures_and_repeated_failure_are_notified(
