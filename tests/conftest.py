@@ -1,16 +1,55 @@
-"""Fixtures shared by the whole suite: a real local workspace served over HTTP, and an SDK client."""
+"""Fixtures shared by the whole suite: a real local workspace served over HTTP, an SDK client, the one
+SparkSession, and the marks that tell the fast lane which tests start real components."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.support.components import SPARK_CONFIG, mark_by_fixtures, required, spark_missing, unavailable
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuses a `LAKERUN_REQUIRE` naming an unknown component before anything runs."""
+    required()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks tests from the real components their fixtures start (before `-m` selects)."""
+    mark_by_fixtures(items)
+
+
+@pytest.fixture(scope="session")
+def spark_available() -> None:
+    """Skips the test (fails it under `LAKERUN_REQUIRE=spark`) where no local Spark can start."""
+    reason = spark_missing()
+    if reason:
+        unavailable("spark", reason)
+
+
+@pytest.fixture(scope="session")
+def spark_session(spark_available: None) -> Iterator[Any]:
+    """The suite's one local SparkSession (`SPARK_CONFIG`), started on first use, stopped at the end.
+
+    Tests never stop it or change its configuration, so each test sees the same settings whatever ran before.
+    """
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder
+    for key, value in SPARK_CONFIG.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    yield session
+    session.stop()
 
 
 @pytest.fixture
@@ -66,7 +105,7 @@ def build_wheel(folder: Path, name: str, version: str, source: str, entry_points
 
 
 @pytest.fixture
-def make_wheel(tmp_path: Path):  # type: ignore[no-untyped-def]
+def make_wheel(tmp_path: Path):
     """Builds small local wheels: `make_wheel("pkg", "1.0", "VALUE = 1")` returns the .whl path."""
 
     def make(name: str, version: str, source: str, entry_points: str = "") -> Path:

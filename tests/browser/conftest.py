@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import ARTIFACTS
 from tests.server.conftest import Stack, running_stack
+from tests.support.components import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,7 +43,7 @@ def browser() -> Iterator[Any]:
     which would break later tests that run their own loop.
     """
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        pytest.skip(f"{CHROMIUM} is missing (apt install chromium)")
+        unavailable("browser", f"{CHROMIUM} is missing (make tools, or apt install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

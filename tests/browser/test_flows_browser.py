@@ -3,7 +3,6 @@ open the history, view a generated notebook, deploy and run it."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 from pathlib import Path
@@ -19,8 +18,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.spark,
-    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="pyspark is not installed"),
-    pytest.mark.skipif(shutil.which("java") is None, reason="java is not installed"),
+    pytest.mark.usefixtures("spark_available"),
 ]
 
 

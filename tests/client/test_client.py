@@ -77,7 +77,7 @@ def test_trigger_wait_history_output_repair_retry_cancel(
 
 def test_bulk_trigger_and_typed_errors(stack: Stack) -> None:
     with Lakerun(stack.server.url, stack.token) as client:
-        items = [TriggerBody(subject_key=f"bulk-{i}", tasks=[python_task()]) for i in range(3)]
+        items = [TriggerBody(subject_key=f"bulk-{i}", tasks=[python_task()]) for i in range(3)]  # type: ignore[call-arg]
         results = client.bulk_trigger(items)
         assert [r.error for r in results] == [None, None, None]
         finished = [client.wait(r.attempt.id, timeout=90) for r in results if r.attempt]

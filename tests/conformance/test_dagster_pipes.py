@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -30,7 +29,7 @@ def dagster_python() -> Path:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="task code opens /dbfs paths, which needs root to map")
-@pytest.mark.skipif(shutil.which("java") is None, reason="PipesDbfsMessageWriter needs a SparkSession (java)")
+@pytest.mark.usefixtures("spark_available")  # PipesDbfsMessageWriter needs a SparkSession
 def test_pipes_task_reports_materialization_metadata(dagster_python, local_workspace, tmp_path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
     done = subprocess.run(

@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.eventually import eventually
+
 pytestmark = pytest.mark.conformance
 
 
-def cli(executable: Path, workspace, *args: str, home: Path) -> str:  # type: ignore[no-untyped-def]
+def cli(executable: Path, workspace, *args: str, home: Path) -> str:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),
@@ -117,7 +118,7 @@ def test_jobs_and_runs(legacy_cli, port80_workspace, tmp_path, version) -> None:
     if version == "2.1":
         settings = {
             "name": "legacy",
-            "tasks": [{"task_key": "t", **{k: v for k, v in settings.items() if k != "name"}}],
+            "tasks": [{"task_key": "t", **{k: v for k, v in settings.items() if k != "name"}}],  # type: ignore[list-item]
         }
 
     def run_cli(*args: str) -> str:
@@ -131,12 +132,11 @@ def test_jobs_and_runs(legacy_cli, port80_workspace, tmp_path, version) -> None:
         assert job["settings"]["tasks"][0]["task_key"] == "t"
     assert str(job_id) in run_cli("jobs", "list")
     run_id = json.loads(run_cli("jobs", "run-now", "--job-id", str(job_id)))["run_id"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        run = json.loads(run_cli("runs", "get", "--run-id", str(run_id)))
-        if run["state"]["life_cycle_state"] == "TERMINATED":
-            break
-        time.sleep(0.2)
+    run = eventually(
+        lambda: json.loads(run_cli("runs", "get", "--run-id", str(run_id))),
+        lambda run: run["state"]["life_cycle_state"] == "TERMINATED",
+        interval=0.2,
+    )
     assert run["state"]["result_state"] == "SUCCESS"
     if version == "2.0":
         assert run["task"]["spark_python_task"]["python_file"] == str(script)

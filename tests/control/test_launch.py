@@ -22,7 +22,7 @@ def request(**fields: object) -> LaunchRequest:
             "lakerun_callback_secret": "k",
         },
     }
-    return LaunchRequest(**{**base, **fields})  # type: ignore[arg-type]
+    return LaunchRequest(**{**base, **fields})
 
 
 def test_python_task_gets_arguments_the_client_reads_back() -> None:
@@ -48,8 +48,8 @@ def test_notebook_and_named_wheel_tasks_get_key_values() -> None:
     assert wheel["python_wheel_task"]["named_parameters"] == {
         "a": "1",
         "table": "orders",
-        **request().callback,
-    }  # type: ignore[dict-item]
+        **request().callback,  # type: ignore[dict-item]
+    }
 
 
 def test_default_cluster_only_where_the_task_names_no_compute() -> None:

@@ -54,7 +54,7 @@ def test_events_committed_in_one_process_reach_the_others(postgres_database: str
             loop.run_until_complete(asyncio.sleep(0.05))
         loop.run_until_complete(asyncio.sleep(0.5))
         while not subscription.queue.empty():
-            received.append(subscription.queue.get_nowait())
+            received.append(subscription.queue.get_nowait())  # type: ignore[arg-type]
     finally:
         first.stop()
         second.stop()

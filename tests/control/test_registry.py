@@ -55,7 +55,7 @@ def test_ensure_job_creates_once_then_resets_only_on_change(
     assert created.job_id == again.job_id == changed.job_id
     job = ws_client.jobs.get(created.job_id)
     assert job.settings.tags["lakerun_key"] == "orders"
-    assert "--b" in job.settings.tasks[0].spark_python_task.parameters
+    assert "--b" in job.settings.tasks[0].spark_python_task.parameters  # type: ignore[operator]
 
 
 def test_a_lost_database_re_finds_its_jobs_instead_of_duplicating(

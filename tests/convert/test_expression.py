@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 from typing import Any
 
 import pytest
@@ -58,23 +56,15 @@ def test_unclosed_expression_is_named() -> None:
 
 @pytest.mark.spark
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="pyspark is not installed")
-@pytest.mark.skipif(shutil.which("java") is None, reason="java is not installed")
-def test_translations_evaluate_like_nifi(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
+def test_translations_evaluate_like_nifi(spark_session: Any) -> None:
     from pyspark.sql import functions as F
 
-    spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
-    try:
-        frame = spark.createDataFrame(
-            [("eu_orders.csv", "12", None, ""), ("us.csv", "5", None, "")],
-            "name string, amount string, missing string, empty string",
-        )
-        namespace = {"F": F, "PARAMS": {"suffix": "!"}}
-        columns = [eval(to_column(text), namespace).alias(f"c{i}") for i, (text, _) in enumerate(CASES)]
-        rows = frame.select(*columns).collect()
-        for i, (text, expected) in enumerate(CASES):
-            assert [row[f"c{i}"] for row in rows] == expected, text
-    finally:
-        spark.stop()
+    frame = spark_session.createDataFrame(
+        [("eu_orders.csv", "12", None, ""), ("us.csv", "5", None, "")],
+        "name string, amount string, missing string, empty string",
+    )
+    namespace = {"F": F, "PARAMS": {"suffix": "!"}}
+    columns = [eval(to_column(text), namespace).alias(f"c{i}") for i, (text, _) in enumerate(CASES)]
+    rows = frame.select(*columns).collect()
+    for i, (text, expected) in enumerate(CASES):
+        assert [row[f"c{i}"] for row in rows] == expected, text

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,8 +15,7 @@ pytestmark = [
     pytest.mark.timeout(900),
     pytest.mark.spark,
     pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="pyspark is not installed"),
-    pytest.mark.skipif(shutil.which("java") is None, reason="java is not installed"),
+    pytest.mark.usefixtures("spark_available"),
 ]
 
 ORDERS = {

@@ -18,9 +18,6 @@ from lakerun.engines.datasets import (
     table_name,
 )
 from lakerun.engines.duckdb_engine import DuckDBEngine
-from tests.engines.test_spark_engine import spark_session
-
-__all__ = ["spark_session"]
 
 CSV = "id,code,when\n1,NA,2024-01-01\n2,7,2024-01-02\n3,,2024-01-03\n"
 

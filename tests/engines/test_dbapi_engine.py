@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pyarrow as pa
 import pytest
@@ -12,17 +13,18 @@ from lakerun.engines.duckdb_engine import DuckDBEngine
 from lakerun.engines.sql import EngineError
 from lakerun.quality import ProfileOptions, profile_table
 from tests.engines.parity_data import ENGINE_ONLY, RUN_DATE, TABLE
+from tests.support.components import unavailable
 
 pytestmark = pytest.mark.postgres
 CONNINFO = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 
 
 @pytest.fixture
-def postgres() -> DbApiEngine:
+def postgres() -> Iterator[DbApiEngine]:
     try:
         engine = DbApiEngine.postgres(CONNINFO)
     except Exception as error:  # the server is part of the test environment; say why when it is absent
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 not reachable: {error}")
+        unavailable("postgres", f"PostgreSQL at 127.0.0.1:5432 not reachable: {error}")
     yield engine
     engine.close()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from lakerun.engines.duckdb_engine import DuckDBEngine
@@ -12,22 +10,6 @@ from lakerun.quality import ProfileOptions, assess, profile_table
 from tests.engines.parity_data import APPROXIMATE, ENGINE_ONLY, RUN_DATE, TABLE
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
-
-
-@pytest.fixture(scope="session")
-def spark_session():
-    """One local SparkSession for the whole run (local[2], UI off, 4 shuffle partitions)."""
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 @pytest.fixture

@@ -5,33 +5,43 @@ Each is skipped with a reason when its program is missing or does not start.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-AZURITE = ROOT / ".lakerun" / "tools" / "azurite" / "node_modules" / ".bin" / "azurite-blob"
+from tests.support.components import unavailable
+from tests.support.eventually import eventually
+
+TOOLS = Path(os.environ.get("LAKERUN_TOOLS") or Path.home() / ".cache" / "lakerun" / "tools")
+AZURITE = TOOLS / "azurite" / "node_modules" / ".bin" / "azurite-blob"
+"""Where `make tools` installs Azurite: one per-user folder every checkout shares."""
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 60.0) -> bool:
+    """Whether the server listens on `port` before it exits or `seconds` pass."""
+
+    def listening_or_gone() -> bool:
         with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return True
-        time.sleep(0.1)
-    return False
+            return process.poll() is not None or sock.connect_ex(("127.0.0.1", port)) == 0
+
+    with contextlib.suppress(AssertionError):
+        eventually(listening_or_gone, timeout=seconds, interval=0.1, what=f"port {port}")
+    return process.poll() is None and _listening(port)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -80,7 +90,7 @@ def moto_s3() -> Iterator[S3Server]:
 
     program = Path(sys.executable).with_name("moto_server")
     if not program.exists():
-        pytest.skip("moto_server is not installed (pip install 'moto[server]')")
+        unavailable("cloud", "moto_server is not installed (pip install 'moto[server]')")
     port = free_port()
     process = subprocess.Popen(
         [str(program), "-H", "127.0.0.1", "-p", str(port)],
@@ -89,7 +99,7 @@ def moto_s3() -> Iterator[S3Server]:
     )
     if not _wait_for_port(port, process):
         _stop(process)
-        pytest.skip("moto_server did not start")
+        unavailable("cloud", "moto_server did not start")
     yield S3Server(f"http://127.0.0.1:{port}")
     _stop(process)
 
@@ -99,7 +109,7 @@ def azurite() -> Iterator[AzureServer]:
     from lakerun.local.server import free_port
 
     if not AZURITE.exists() or not shutil.which("node"):
-        pytest.skip("Azurite is not installed: run ./scripts/install-test-tools.sh")
+        unavailable("cloud", "Azurite is not installed: run make tools (needs node and npm)")
     port = free_port()
     location = tempfile.mkdtemp(prefix="lakerun-azurite-")
     process = subprocess.Popen(
@@ -109,7 +119,7 @@ def azurite() -> Iterator[AzureServer]:
     )
     if not _wait_for_port(port, process):
         _stop(process)
-        pytest.skip("Azurite did not start")
+        unavailable("cloud", "Azurite did not start")
     yield AzureServer(f"http://127.0.0.1:{port}/devstoreaccount1")
     _stop(process)
     shutil.rmtree(location, ignore_errors=True)

@@ -57,7 +57,7 @@ def test_bad_file_is_reported_and_the_rest_is_processed(
     assert code == 0
     assert result["status"] == "partial"
     [error] = result["errors"]  # type: ignore[misc]
-    assert error["path"].endswith(name) and expected in error["error"].lower()
+    assert error["path"].endswith(name) and expected in error["error"].lower()  # type: ignore[has-type]
     assert expected in _error_logs(metadata_db)[name].lower()
     [(status,)] = query(
         metadata_db, f"SELECT status FROM _executor_metadata.tables WHERE table_name = '{name}'"
@@ -120,6 +120,7 @@ def world_readable_dir() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.slow  # runs the executor as another user
 def test_file_without_permission(world_readable_dir: Path) -> None:
     data = world_readable_dir / "data"
     sample_data.write_csv(data / "open.csv")

@@ -16,6 +16,8 @@ from lakerun.executor.store import StoreError
 from tests.executor import sample_data
 from tests.executor.conftest import EXECUTOR, Platform, query, run_cli
 
+pytestmark = pytest.mark.slow  # runs the installed lakerun-executor command
+
 
 def test_every_job_type_through_the_cli(tmp_path: Path, metadata_db: Path, platform: Platform) -> None:
     data = sample_data.write_every_format(tmp_path / "data")

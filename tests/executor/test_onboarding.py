@@ -16,7 +16,7 @@ LAKERUN = EXECUTOR.with_name("lakerun")
 pytestmark = pytest.mark.slow
 
 
-def _onboard(local_workspace, wheel: Path, extra: list[str]) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+def _onboard(local_workspace, wheel: Path, extra: list[str]) -> tuple[int, dict]:
     command = [
         str(LAKERUN), "onboard", "--workspace", local_workspace.url, "--cluster-id", "local", "--wheel", str(wheel),
         "--tenant-id", "acme", "--data-source-path", "/Volumes/main/default/raw/", *extra,
@@ -29,7 +29,7 @@ def _onboard(local_workspace, wheel: Path, extra: list[str]) -> tuple[int, dict]
     return done.returncode, json.loads(done.stdout)
 
 
-def test_onboarding_installs_stores_creates_and_validates(  # type: ignore[no-untyped-def]
+def test_onboarding_installs_stores_creates_and_validates(
     local_workspace, ws_client, workspace_root: Path, lakerun_wheel: Path
 ) -> None:
     code, report = _onboard(local_workspace, lakerun_wheel, [])
@@ -57,7 +57,7 @@ def test_onboarding_installs_stores_creates_and_validates(  # type: ignore[no-un
 
 def test_onboarding_reports_the_failing_step(
     local_workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from typer.testing import CliRunner
 
     from lakerun.cli.main import app
@@ -75,7 +75,7 @@ def test_onboarding_reports_the_failing_step(
 
 def test_an_unreachable_or_unauthenticated_workspace_is_named_at_once(
     local_workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from typer.testing import CliRunner
 
     from lakerun.cli.main import app

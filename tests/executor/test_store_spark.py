@@ -6,8 +6,6 @@ Spark runs only on Delta tables) is checked by Spark's own parser.
 
 from __future__ import annotations
 
-import os
-
 import pyarrow as pa
 import pytest
 
@@ -17,19 +15,14 @@ from lakerun.executor.store import MetadataStore
 pytestmark = pytest.mark.spark
 
 
-@pytest.fixture(scope="module")
-def spark_engine():  # type: ignore[no-untyped-def]
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
+@pytest.fixture
+def spark_engine(spark_session):
     from lakerun.engines.spark_engine import SparkEngine
 
-    session = SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false").getOrCreate()
-    return SparkEngine(session)
+    return SparkEngine(spark_session)
 
 
-def test_store_schema_on_spark(spark_engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_store_schema_on_spark(spark_engine, tmp_path) -> None:
     spark_engine.session.sql(f"CREATE SCHEMA lakerun_meta LOCATION '{tmp_path / 'lakerun_meta'}'")
     store = MetadataStore(spark_engine, "lakerun_meta", table_format=None)
     assert store.validate(create=True).tables_created == [t.name for t in ALL_TABLES]

@@ -26,12 +26,12 @@ def _metadata_db(workspace_root: Path) -> Path:
     return workspace_root / "dbfs" / "lakerun" / "executor" / "metadata.duckdb"
 
 
-def _task_output(ws_client, run: jobs.Run) -> jobs.RunOutput:  # type: ignore[no-untyped-def]
+def _task_output(ws_client, run: jobs.Run) -> jobs.RunOutput:
     [task] = run.tasks or []
     return ws_client.jobs.get_run_output(task.run_id)
 
 
-def test_seed_spark_python_task_runs_metadata_extraction(ws_client, workspace_root: Path) -> None:  # type: ignore[no-untyped-def]
+def test_seed_spark_python_task_runs_metadata_extraction(ws_client, workspace_root: Path) -> None:
     ws_client.dbfs.upload("/executor/main.py", io.BytesIO(MAIN_PY.encode()), overwrite=True)
     sample_data.write_every_format(workspace_root / "dbfs" / "mnt" / "client-data")
     seed_job = {
@@ -62,7 +62,7 @@ def test_seed_spark_python_task_runs_metadata_extraction(ws_client, workspace_ro
     assert tables == [("orders.csv",), ("orders.tsv",)]
 
 
-def test_failing_task_is_a_failed_run(ws_client, workspace_root: Path) -> None:  # type: ignore[no-untyped-def]
+def test_failing_task_is_a_failed_run(ws_client, workspace_root: Path) -> None:
     ws_client.dbfs.upload("/executor/main.py", io.BytesIO(MAIN_PY.encode()), overwrite=True)
     task = jobs.SubmitTask(
         task_key="extract",
@@ -74,10 +74,10 @@ def test_failing_task_is_a_failed_run(ws_client, workspace_root: Path) -> None: 
     )
     run = ws_client.jobs.submit(run_name="missing", tasks=[task]).result(timeout=timedelta(seconds=300))
     assert run.state.result_state == jobs.RunResultState.FAILED
-    assert "path does not exist" in _task_output(ws_client, run).logs
+    assert "path does not exist" in _task_output(ws_client, run).logs  # type: ignore[operator]
 
 
-def test_wheel_task_full_pipeline_with_secret_scope(  # type: ignore[no-untyped-def]
+def test_wheel_task_full_pipeline_with_secret_scope(
     ws_client, workspace_root: Path, lakerun_wheel: Path, platform: Platform
 ) -> None:
     ws_client.dbfs.upload(
@@ -103,7 +103,7 @@ def test_wheel_task_full_pipeline_with_secret_scope(  # type: ignore[no-untyped-
     output = _task_output(ws_client, run)
     assert run.state.result_state == jobs.RunResultState.SUCCESS, output.error_trace or output.logs
     assert platform.requests and platform.requests[0]["Authorization"] == "Bearer platform-key-77"
-    assert "platform-key-77" not in output.logs
+    assert "platform-key-77" not in output.logs  # type: ignore[operator]
     [(status, mode)] = query(
         _metadata_db(workspace_root), "SELECT status, run_mode FROM _executor_metadata.executor_runs"
     )

@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import jobs
 
+from tests.support.eventually import eventually
+
 TERMINAL = {"TERMINATED", "SKIPPED", "INTERNAL_ERROR"}
 
 
 def wait_for(
-    client: WorkspaceClient, run_id: int, until: Callable[[jobs.Run], bool] | None = None, timeout: float = 30
+    client: WorkspaceClient, run_id: int, until: Callable[[jobs.Run], bool] | None = None, timeout: float = 60
 ) -> jobs.Run:
     """Polls runs/get every few milliseconds until the run is terminal (or `until` holds)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        run = client.jobs.get_run(run_id)
-        state = run.state.life_cycle_state.value if run.state and run.state.life_cycle_state else ""
-        if (until(run) if until else state in TERMINAL) or time.monotonic() > deadline:
-            return run
-        time.sleep(0.01)
+    return eventually(
+        lambda: client.jobs.get_run(run_id),
+        until or _terminal,
+        timeout=timeout,
+        interval=0.01,
+        what=f"run {run_id}",
+    )
 
 
-def result_of(run: jobs.Run) -> str:
+def _terminal(run: jobs.Run) -> bool:
+    state = run.state.life_cycle_state.value if run.state and run.state.life_cycle_state else ""
+    return state in TERMINAL
+
+
+def result_of(run: jobs.Run | jobs.RunTask) -> str:
     """The run's result state name ('' while it has none)."""
     return run.state.result_state.value if run.state and run.state.result_state else ""
 
@@ -49,24 +56,24 @@ def script(tmp_path: Path) -> Callable[[str, str], str]:
     return write
 
 
-def python_task(key: str, path: str, *params: str, **extra: object) -> jobs.Task:
+def python_task(key: str, path: str, *params: str, **extra: Any) -> jobs.Task:
     """A spark_python_task running a local file."""
     return jobs.Task(
         task_key=key,
         spark_python_task=jobs.SparkPythonTask(python_file=path, parameters=list(params)),
         **extra,
-    )  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture
-def start_workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
+def start_workspace(tmp_path: Path):
     """Starts local workspaces with a custom configuration (faults, limits); all stopped after the test."""
     from lakerun.local.config import WorkspaceConfig
     from lakerun.local.server import free_port, start_in_thread
 
     started = []
 
-    def start(root: Path | None = None, **settings: object):  # type: ignore[no-untyped-def]
+    def start(root: Path | None = None, **settings: object):
         config = WorkspaceConfig(root=root or tmp_path / "custom-ws", port=free_port(), **settings)  # type: ignore[arg-type]
         started.append(start_in_thread(config))
         return started[-1]

@@ -13,7 +13,7 @@ from tests.local.conftest import python_task, result_of, wait_for
 
 def _get(workspace, version: str, path: str, **params: object) -> httpx.Response:
     headers = {"Authorization": f"Bearer {workspace.token}"}
-    return httpx.get(f"{workspace.url}/api/{version}/{path}", params=params, headers=headers)
+    return httpx.get(f"{workspace.url}/api/{version}/{path}", params=params, headers=headers)  # type: ignore[arg-type]
 
 
 def _latest_repair_id(workspace, run_id: int) -> int | None:
@@ -29,12 +29,12 @@ def test_repair_history_is_there_before_any_repair(local_workspace, ws_client, s
     job_id = ws_client.jobs.create(name="repairable", tasks=[python_task("t", path)]).job_id
     run = wait_for(ws_client, ws_client.jobs.run_now(job_id=job_id).run_id)
     assert result_of(run) == "FAILED"
-    assert _latest_repair_id(local_workspace, run.run_id) is None
+    assert _latest_repair_id(local_workspace, run.run_id) is None  # type: ignore[arg-type]
     original = _get(local_workspace, "2.1", "jobs/runs/get", run_id=run.run_id).json()["repair_history"]
     assert [item["type"] for item in original] == ["ORIGINAL"]
     repair_id = ws_client.jobs.repair_run(run_id=run.run_id, rerun_all_failed_tasks=True).response.repair_id
-    wait_for(ws_client, run.run_id)
-    assert _latest_repair_id(local_workspace, run.run_id) == repair_id
+    wait_for(ws_client, run.run_id)  # type: ignore[arg-type]
+    assert _latest_repair_id(local_workspace, run.run_id) == repair_id  # type: ignore[arg-type]
 
 
 def test_submit_runs_report_a_job_id(local_workspace, ws_client, script) -> None:

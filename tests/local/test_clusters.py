@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 
 import httpx
 import pytest
@@ -11,6 +10,7 @@ from databricks.sdk.errors import InvalidParameterValue, ResourceDoesNotExist
 from databricks.sdk.service.compute import Library, LibraryInstallStatus, PythonPyPiLibrary, State
 
 from lakerun.local.environments import python_for
+from tests.support.eventually import eventually
 
 
 def test_local_cluster_is_listed_and_running(ws_client) -> None:
@@ -41,13 +41,12 @@ def test_curl_style_get_on_2_0_with_a_get_body(local_workspace) -> None:
 def test_installed_library_reaches_tasks_on_the_cluster(ws_client, local_workspace, make_wheel) -> None:
     wheel = make_wheel("clusterlibpkg", "2.0", "WHERE = 'cluster library'\n")
     ws_client.libraries.install("local", [Library(whl=str(wheel))])
-    deadline = time.monotonic() + 120
-    while True:
-        statuses = list(ws_client.libraries.cluster_status("local"))
-        if statuses[0].status in (LibraryInstallStatus.INSTALLED, LibraryInstallStatus.FAILED):
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    statuses = eventually(
+        lambda: list(ws_client.libraries.cluster_status("local")),
+        lambda found: found[0].status in (LibraryInstallStatus.INSTALLED, LibraryInstallStatus.FAILED),
+        timeout=120,
+        interval=0.2,
+    )
     assert statuses[0].status == LibraryInstallStatus.INSTALLED
     assert statuses[0].library.whl == str(wheel)
     python = python_for(local_workspace.config.root, "local", [])
@@ -74,11 +73,9 @@ def test_missing_wheel_is_refused_at_once(ws_client, tmp_path) -> None:
 
 def test_failed_library_build_is_reported(ws_client) -> None:
     ws_client.libraries.install("local", [Library(pypi=PythonPyPiLibrary(package="./no-such-project-dir"))])
-    deadline = time.monotonic() + 60
-    while True:
-        status = next(iter(ws_client.libraries.cluster_status("local")))
-        if status.status == LibraryInstallStatus.FAILED:
-            break
-        assert time.monotonic() < deadline, status
-        time.sleep(0.2)
+    status = eventually(
+        lambda: next(iter(ws_client.libraries.cluster_status("local"))),
+        lambda found: found.status == LibraryInstallStatus.FAILED,
+        interval=0.2,
+    )
     assert "Failed to install" in status.messages[0]

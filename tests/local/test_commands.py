@@ -6,13 +6,14 @@ import io
 import json
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 from databricks.sdk.errors import InvalidParameterValue, ResourceDoesNotExist
 from databricks.sdk.service import jobs
 from databricks.sdk.service.compute import CommandStatus, ContextStatus, Language, ResultType
+
+from tests.support.eventually import eventually
 
 
 @pytest.fixture
@@ -29,15 +30,14 @@ def run(ws_client, context_id: str, command: str):
 
 
 def wait_for(ws_client, command_id: str, context_id: str, wanted: set[CommandStatus]):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        status = ws_client.command_execution.command_status(
+    return eventually(
+        lambda: ws_client.command_execution.command_status(
             cluster_id="local", context_id=context_id, command_id=command_id
-        )
-        if status.status in wanted:
-            return status
-        time.sleep(0.1)
-    raise AssertionError(f"command {command_id} never reached {wanted}")
+        ),
+        lambda status: status.status in wanted,
+        interval=0.1,
+        what=f"command {command_id} in {wanted}",
+    )
 
 
 def test_context_keeps_variables_between_commands(ws_client, context) -> None:
@@ -181,15 +181,13 @@ def test_form_encoded_1_2_calls(local_workspace) -> None:
         f"{base}/contexts/create", headers=auth, data={"language": "python", "clusterId": "local"}
     )
     context_id = created.json()["id"]
-    deadline = time.monotonic() + 60
-    while (
-        httpx.get(
+    eventually(
+        lambda: httpx.get(
             f"{base}/contexts/status", headers=auth, params={"clusterId": "local", "contextId": context_id}
-        ).json()["status"]
-        != "Running"
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+        ).json()["status"],
+        lambda status: status == "Running",
+        interval=0.1,
+    )
     executed = httpx.post(
         f"{base}/commands/execute",
         headers=auth,
@@ -201,18 +199,17 @@ def test_form_encoded_1_2_calls(local_workspace) -> None:
 
 
 def poll_http(base: str, headers: dict[str, str], cluster: str, command_id: str) -> dict:
-    deadline = time.monotonic() + 120
-    while True:
-        status = httpx.request(
+    return eventually(
+        lambda: httpx.request(
             "GET",
             f"{base}/commands/status",
             headers=headers,
             params={"clusterId": cluster, "commandId": command_id},
-        ).json()
-        if status["status"] in ("Finished", "Error", "Cancelled"):
-            return status
-        assert time.monotonic() < deadline, status
-        time.sleep(0.1)
+        ).json(),
+        lambda status: status["status"] in ("Finished", "Error", "Cancelled"),
+        timeout=120,
+        interval=0.1,
+    )
 
 
 @pytest.mark.slow

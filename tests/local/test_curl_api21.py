@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 
 import pytest
+
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 
@@ -41,12 +42,11 @@ def test_seed_style_calls_with_string_ids_and_get_bodies(local_workspace, script
     run_id = curl(local_workspace, "POST", "jobs/run-now", {"job_id": str(job_id)}, content_type="text/json")[
         "run_id"
     ]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        run = curl(local_workspace, "GET", "jobs/runs/get", {"run_id": str(run_id)})
-        if run["state"]["life_cycle_state"] == "TERMINATED":
-            break
-        time.sleep(0.02)
+    run = eventually(
+        lambda: curl(local_workspace, "GET", "jobs/runs/get", {"run_id": str(run_id)}),
+        lambda run: run["state"]["life_cycle_state"] == "TERMINATED",
+        interval=0.02,
+    )
     assert run["state"]["result_state"] == "SUCCESS"
     assert run["status"]["termination_details"]["code"] == "SUCCESS"
     output = curl(local_workspace, "GET", "jobs/runs/get-output", {"run_id": str(run_id)})

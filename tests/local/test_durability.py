@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,21 +16,24 @@ from databricks.sdk.service import jobs
 
 from lakerun.local.server import free_port
 from tests.local.conftest import python_task, result_of, wait_for
+from tests.support.eventually import eventually
 
 SERVE = [sys.executable, "-c", "import typer; from lakerun.cli.workspace import serve; typer.run(serve)"]
 
 
 def _serve(root: Path, port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen([*SERVE, "--root", str(root), "--port", str(port)], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz")
-            return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("workspace did not start")
+    try:
+        eventually(
+            lambda: httpx.get(f"http://127.0.0.1:{port}/healthz"),
+            interval=0.1,
+            ignoring=(httpx.TransportError,),
+            what="the workspace listening",
+        )
+    except AssertionError:
+        server.kill()
+        raise
+    return server
 
 
 def _gone(pid: int) -> bool:
@@ -52,10 +54,10 @@ def test_crash_then_restart_keeps_jobs_and_finished_runs(tmp_path: Path, script,
         quick = client.jobs.create(
             name="quick", tasks=[python_task("t", script("quick.py", "print('kept')\n"))]
         ).job_id
-        finished = wait_for(client, client.jobs.run_now(job_id=quick).run_id)
+        finished = wait_for(client, client.jobs.run_now(job_id=quick).run_id)  # type: ignore[arg-type]
         slow_body = f"import os, time, pathlib\npathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))\ntime.sleep(120)\n"
         slow = client.jobs.create(name="slow", tasks=[python_task("t", script("slow.py", slow_body))]).job_id
-        in_flight = client.jobs.run_now(job_id=slow).run_id
+        in_flight = client.jobs.run_now(job_id=slow).run_id  # type: ignore[arg-type]
         wait_for(client, in_flight, until=lambda r: pid_file.exists() and pid_file.read_text() != "")
     finally:
         server.send_signal(signal.SIGKILL)
@@ -66,17 +68,14 @@ def test_crash_then_restart_keeps_jobs_and_finished_runs(tmp_path: Path, script,
     ws = start_workspace(root=root)
     client = WorkspaceClient(host=ws.url, token=ws.token)
     assert [j.settings.name for j in client.jobs.list()] == ["quick", "slow"]
-    again = client.jobs.get_run(finished.run_id)
+    again = client.jobs.get_run(finished.run_id)  # type: ignore[arg-type]
     assert result_of(again) == "SUCCESS"
-    assert client.jobs.get_run_output(again.tasks[0].run_id).logs.strip() == "kept"
+    assert client.jobs.get_run_output(again.tasks[0].run_id).logs.strip() == "kept"  # type: ignore[arg-type]
     lost = client.jobs.get_run(in_flight)
     assert lost.state.life_cycle_state == jobs.RunLifeCycleState.INTERNAL_ERROR
-    assert "restart" in lost.state.state_message
+    assert "restart" in lost.state.state_message  # type: ignore[operator]
     assert lost.status.termination_details.type == jobs.TerminationTypeType.INTERNAL_ERROR
     with pytest.raises(OperationFailed, match="INTERNAL_ERROR"):
         client.jobs.wait_get_run_job_terminated_or_skipped(in_flight)
-    deadline = time.monotonic() + 5
-    while not _gone(orphan) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _gone(orphan), "the restarted workspace ends the orphaned task process"
-    assert result_of(wait_for(client, client.jobs.run_now(job_id=quick).run_id)) == "SUCCESS"
+    eventually(lambda: _gone(orphan), what="the restarted workspace ends the orphaned task process")
+    assert result_of(wait_for(client, client.jobs.run_now(job_id=quick).run_id)) == "SUCCESS"  # type: ignore[arg-type]

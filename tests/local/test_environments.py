@@ -11,6 +11,8 @@ import pytest
 from lakerun.local.cluster_libraries import add_cluster_libraries, known_clusters
 from lakerun.local.environments import LibraryInstallationError, python_for
 
+pytestmark = pytest.mark.slow  # builds virtual environments
+
 
 def run(python: str, code: str) -> str:
     return subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

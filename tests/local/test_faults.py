@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +15,7 @@ from databricks.sdk.service import jobs
 from lakerun.local.faults import FaultInjector, parse_fault, rules_from_cli
 from lakerun.local.server import free_port
 from tests.local.conftest import python_task, result_of, wait_for
+from tests.support.eventually import eventually
 
 
 def test_sdk_retries_an_injected_429_and_succeeds(start_workspace) -> None:
@@ -50,10 +50,10 @@ def test_slow_cluster_start_keeps_runs_pending(start_workspace, script) -> None:
     ws = start_workspace(faults=[{"kind": "cluster_start", "seconds": 1}])
     client = WorkspaceClient(host=ws.url, token=ws.token)
     job_id = client.jobs.create(name="slow-start", tasks=[python_task("t", script("noop.py", ""))]).job_id
-    run_id = client.jobs.run_now(job_id=job_id).run_id
+    run_id = client.jobs.run_now(job_id=job_id).run_id  # type: ignore[arg-type]
     pending = client.jobs.get_run(run_id)
     assert pending.state.life_cycle_state == jobs.RunLifeCycleState.PENDING
-    assert "cluster" in pending.state.state_message
+    assert "cluster" in pending.state.state_message  # type: ignore[operator]
     assert result_of(wait_for(client, run_id)) == "SUCCESS"
 
 
@@ -91,6 +91,7 @@ def test_cli_fault_specs_are_validated(tmp_path: Path) -> None:
 SERVE = [sys.executable, "-c", "import typer; from lakerun.cli.workspace import serve; typer.run(serve)"]
 
 
+@pytest.mark.slow  # starts `lakerun workspace serve`
 def test_serve_command_applies_fault_flags(tmp_path: Path) -> None:
     port = free_port()
     command = [
@@ -105,13 +106,7 @@ def test_serve_command_applies_fault_flags(tmp_path: Path) -> None:
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{url}/healthz")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        eventually(lambda: httpx.get(f"{url}/healthz"), interval=0.1, ignoring=(httpx.TransportError,))
         response = httpx.get(f"{url}/api/2.1/jobs/list", headers={"Authorization": "Bearer dapi-local"})
         assert response.status_code == 503 and response.headers["retry-after"] == "3"
         assert response.json()["error_code"] == "TEMPORARILY_UNAVAILABLE"

@@ -122,7 +122,7 @@ def test_continuous_back_off_grows_with_consecutive_failures_and_resets(tmp_path
 # -- through the SDK against the real local workspace ------------------------------------------------
 
 
-def fast_client(start_workspace, root: Path) -> tuple[Any, WorkspaceClient]:  # type: ignore[no-untyped-def]
+def fast_client(start_workspace, root: Path) -> tuple[Any, WorkspaceClient]:
     """A workspace over `root` that looks for new files every 0.1 s, and a client for it."""
     running = start_workspace(root=root, file_arrival_poll_seconds=0.1)
     return running, WorkspaceClient(host=running.url, token=running.token)
@@ -160,13 +160,13 @@ def confirm_polled(client: WorkspaceClient, witness: int, name: str) -> None:
 
 
 @pytest.fixture
-def hello(script) -> str:  # type: ignore[no-untyped-def]
+def hello(script) -> str:
     return str(script("hello.py", "print('files arrived')\n"))
 
 
 def test_a_new_file_fires_exactly_one_run_and_old_files_none(
     start_workspace, tmp_path: Path, hello: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _, client = fast_client(start_workspace, tmp_path / "ws")
     upload(client, f"{LANDING}/already-there.csv")
     job_id = watched_job(client, hello, f"{LANDING}/")
@@ -189,7 +189,7 @@ def test_a_new_file_fires_exactly_one_run_and_old_files_none(
 @pytest.mark.slow
 def test_files_written_within_the_quiet_period_give_one_run(
     start_workspace, tmp_path: Path, hello: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _, client = fast_client(start_workspace, tmp_path / "ws")
     job_id = watched_job(client, hello, LANDING, wait_after_last_change_seconds=2)
     upload(client, f"{LANDING}/part-1.csv")
@@ -204,7 +204,7 @@ def test_files_written_within_the_quiet_period_give_one_run(
 
 def test_min_time_between_triggers_holds_back_the_next_run(
     start_workspace, tmp_path: Path, hello: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _, client = fast_client(start_workspace, tmp_path / "ws")
     job_id = watched_job(client, hello, LANDING, min_time_between_triggers_seconds=3600)
     witness = watched_job(client, hello, WITNESS)
@@ -218,7 +218,7 @@ def test_min_time_between_triggers_holds_back_the_next_run(
 
 def test_a_paused_trigger_does_not_fire_and_resumes_on_new_files(
     start_workspace, tmp_path: Path, hello: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _, client = fast_client(start_workspace, tmp_path / "ws")
     job_id = watched_job(client, hello, LANDING, pause=jobs.PauseStatus.PAUSED)
     witness = watched_job(client, hello, WITNESS)
@@ -239,7 +239,7 @@ def test_a_paused_trigger_does_not_fire_and_resumes_on_new_files(
 
 def test_a_restart_does_not_fire_again_for_files_already_seen(
     start_workspace, tmp_path: Path, hello: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     root = tmp_path / "ws"
     first, client = fast_client(start_workspace, root)
     job_id = watched_job(client, hello, LANDING)
@@ -289,7 +289,7 @@ def test_bad_triggers_are_refused_naming_the_field(
 
 def test_a_cloud_url_is_accepted_and_kept(ws_client: WorkspaceClient, hello: str) -> None:
     job_id = watched_job(ws_client, hello, "s3://landing-bucket/incoming/", wait_after_last_change_seconds=60)
-    trigger = ws_client.jobs.get(job_id).settings.trigger  # type: ignore[union-attr]
+    trigger = ws_client.jobs.get(job_id).settings.trigger
     assert trigger is not None and trigger.file_arrival is not None
     assert trigger.file_arrival.url == "s3://landing-bucket/incoming/"
 
@@ -334,7 +334,7 @@ def test_a_continuous_job_always_has_a_run_until_paused(ws_client: WorkspaceClie
     pause_and_drain(ws_client, job_id)
 
 
-def test_a_failing_continuous_job_starts_again_after_a_back_off(ws_client: WorkspaceClient, script) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_continuous_job_starts_again_after_a_back_off(ws_client: WorkspaceClient, script) -> None:
     job_id = continuous_job(ws_client, script("fail.py", "raise SystemExit(1)\n"), "keeps-failing")
     wait_until(lambda: len(runs_of(ws_client, job_id)) >= 2, what="a run after the first failure")
     first = runs_of(ws_client, job_id)[-1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -14,10 +13,11 @@ from databricks.sdk.service import jobs
 
 from lakerun.local.server import free_port
 from tests.local.conftest import python_task, result_of, wait_for
+from tests.support.eventually import eventually
 
 
 @pytest.fixture
-def receiver():  # type: ignore[no-untyped-def]
+def receiver():
     """An HTTP server on loopback recording the JSON bodies POSTed to it."""
     received: list[dict] = []
 
@@ -34,6 +34,7 @@ def receiver():  # type: ignore[no-untyped-def]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/hook", received
     server.shutdown()
+    server.server_close()
 
 
 def test_webhooks_are_posted_and_emails_written(ws_client, script, receiver, workspace_root: Path) -> None:
@@ -48,9 +49,7 @@ def test_webhooks_are_posted_and_emails_written(ws_client, script, receiver, wor
     ).job_id
     run = wait_for(ws_client, ws_client.jobs.run_now(job_id=job_id).run_id)
     assert result_of(run) == "FAILED"
-    deadline = time.monotonic() + 10
-    while len(received) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: len(received) >= 2, interval=0.02, what="two notifications")
     assert sorted(body["event_type"] for body in received) == ["jobs.on_failure", "jobs.on_start"]
     assert all(body["run"]["run_id"] == run.run_id and body["job"]["job_id"] == job_id for body in received)
     outbox = (workspace_root / "notifications" / "emails.jsonl").read_text().splitlines()
@@ -71,9 +70,7 @@ def test_notification_settings_mute_skipped_but_not_cancelled_runs(ws_client, sc
     assert skipped.state.life_cycle_state == jobs.RunLifeCycleState.SKIPPED
     ws_client.jobs.cancel_run(running)
     assert result_of(wait_for(ws_client, running)) == "CANCELED"
-    deadline = time.monotonic() + 10
-    while not received and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: received, interval=0.02, what="a notification")
     assert [(body["event_type"], body["run"]["run_id"]) for body in received] == [
         ("jobs.on_failure", running)
     ]
@@ -99,9 +96,7 @@ def test_duration_warning_is_posted_once_the_health_threshold_passes(ws_client, 
     ).job_id
     run = wait_for(ws_client, ws_client.jobs.run_now(job_id=job_id).run_id)
     assert result_of(run) == "SUCCESS"
-    deadline = time.monotonic() + 10
-    while not received and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: received, interval=0.02, what="a notification")
     assert [body["event_type"] for body in received] == ["jobs.on_duration_warning_threshold_exceeded"]
 
 
@@ -110,11 +105,13 @@ def test_run_page_shows_the_run_and_links_task_logs(ws_client, script) -> None:
         name="page", tasks=[python_task("shown", script("p.py", "print('visible log line')\n"))]
     ).job_id
     run = wait_for(ws_client, ws_client.jobs.run_now(job_id=job_id).run_id)
+    assert run.run_page_url
     page = httpx.get(run.run_page_url)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "shown" in page.text and "SUCCESS" in page.text
-    logs = httpx.get(run.run_page_url.split("/jobs/")[0] + f"/runs/{run.tasks[0].run_id}/logs")
+    base = run.run_page_url.split("/jobs/")[0]
+    logs = httpx.get(base + f"/runs/{run.tasks[0].run_id}/logs")
     assert logs.text.strip() == "visible log line"
-    index = httpx.get(run.run_page_url.split("/jobs/")[0] + "/")
+    index = httpx.get(base + "/")
     assert index.status_code == 200 and f'href="/jobs/{job_id}/runs/{run.run_id}"' in index.text
     assert "<td>page</td>" in index.text

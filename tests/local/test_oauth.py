@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from databricks.sdk.service import jobs
 
 from lakerun.local.server import free_port
 from tests.local.conftest import python_task, result_of, wait_for
+from tests.support.eventually import eventually
 
 CLIENT_ID = "lakerun-sp"
 SECRET = "dose-local-4f1c2a9b7e"
@@ -38,18 +38,13 @@ def list_jobs(url: str, token: str) -> httpx.Response:
     return httpx.get(f"{url}/api/2.1/jobs/list", headers={"Authorization": f"Bearer {token}"})
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 30) -> bool:
-    """Checks `condition` until it holds or the deadline passes; returns its last answer."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return condition()
-        time.sleep(0.1)
-    return True
+def wait_until(condition: Callable[[], bool], timeout: float = 60) -> bool:
+    """Checks `condition` until it holds; fails the test with its last answer at the deadline."""
+    return eventually(condition, timeout=timeout, interval=0.1)
 
 
 @pytest.fixture
-def oauth_workspace(start_workspace) -> Any:  # type: ignore[no-untyped-def]
+def oauth_workspace(start_workspace) -> Any:
     return start_workspace(oauth_clients=CLIENTS)
 
 
@@ -58,10 +53,10 @@ def test_sdk_with_oauth_m2m_lists_jobs_and_runs_one_to_success(oauth_workspace, 
     path = script("ok.py", "print('hello over oauth')\n")
     job = client.jobs.create(name="oauth-job", tasks=[python_task("main", path)])
     assert [j.job_id for j in client.jobs.list()] == [job.job_id]
-    run = wait_for(client, client.jobs.run_now(job_id=job.job_id).run_id)
+    run = wait_for(client, client.jobs.run_now(job_id=job.job_id).run_id)  # type: ignore[arg-type]
     assert result_of(run) == "SUCCESS"
     assert run.tasks is not None
-    output = client.jobs.get_run_output(run.tasks[0].run_id)
+    output = client.jobs.get_run_output(run.tasks[0].run_id)  # type: ignore[arg-type]
     assert "hello over oauth" in (output.logs or "")
 
 
@@ -253,7 +248,7 @@ def test_job_created_over_oauth_is_visible_to_pat_callers(oauth_workspace) -> No
         tasks=[jobs.Task(task_key="t", spark_python_task=jobs.SparkPythonTask(python_file="x.py"))],
     )
     pat = WorkspaceClient(host=oauth_workspace.url, token=oauth_workspace.token)
-    assert pat.jobs.get(created.job_id).settings.name == "shared"  # type: ignore[union-attr]
+    assert pat.jobs.get(created.job_id).settings.name == "shared"  # type: ignore[arg-type]
 
 
 def test_cli_takes_tokens_from_the_environment(served_by_cli) -> None:

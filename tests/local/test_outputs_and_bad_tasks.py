@@ -47,10 +47,10 @@ def test_tasks_that_cannot_start_fail_with_a_clear_message(ws_client) -> None:
     ).job_id
     run = wait_for(ws_client, ws_client.jobs.run_now(job_id=job_id).run_id)
     assert result_of(run) == "FAILED"
-    assert "escapes its root" in task_of(run, "escape").state.state_message
-    assert "git_source" in task_of(run, "relative").state.state_message
+    assert "escapes its root" in task_of(run, "escape").state.state_message  # type: ignore[operator]
+    assert "git_source" in task_of(run, "relative").state.state_message  # type: ignore[operator]
     sql = task_of(run, "sql")
-    assert "sql_task is not supported" in sql.state.state_message
+    assert "sql_task is not supported" in sql.state.state_message  # type: ignore[operator]
     assert sql.status.termination_details.code == jobs.TerminationCodeCode.INVALID_RUN_CONFIGURATION
     assert ws_client.jobs.get_run_output(sql.run_id).error == sql.state.state_message
 
@@ -81,4 +81,4 @@ def test_git_source_runs_relative_paths_from_a_local_checkout(ws_client, tmp_pat
     ).job_id
     failed = wait_for(ws_client, ws_client.jobs.run_now(job_id=remote).run_id).tasks[0]
     assert failed.status.termination_details.code == jobs.TerminationCodeCode.REPOSITORY_CHECKOUT_FAILED
-    assert "does not clone" in failed.state.state_message
+    assert "does not clone" in failed.state.state_message  # type: ignore[operator]

@@ -17,6 +17,7 @@ from lakerun.local.db import StateDB
 from lakerun.local.job_schedules import CronCadence, JobSchedules, PeriodicCadence
 from lakerun.local.quartz_cron import QuartzCron, QuartzSyntaxError
 from tests.local.conftest import python_task, result_of, wait_for
+from tests.support.eventually import eventually
 
 EVERY_TWO_SECONDS = "*/2 * * * * ?"
 BASE = datetime(2026, 1, 14, 10, 0, 0, tzinfo=UTC)  # a Wednesday
@@ -29,7 +30,7 @@ def instants(expression: str, count: int, start: datetime = BASE) -> list[str]:
     """The next `count` fire instants after `start`, as 'Www YYYY-MM-DD HH:MM:SS'."""
     cron, found, moment = QuartzCron.parse(expression), [], start
     for _ in range(count):
-        moment = cron.next_after(moment)
+        moment = cron.next_after(moment)  # type: ignore[assignment]
         if moment is None:
             break
         found.append(moment.strftime("%a %Y-%m-%d %H:%M:%S"))
@@ -164,10 +165,7 @@ def test_pausing_forgets_the_stored_instant(tmp_path: Path) -> None:
 
 def wait_until(condition: Callable[[], bool], timeout: float = 60, what: str = "condition") -> None:
     """Polls `condition` until it holds; fails the test at the deadline."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+    eventually(condition, timeout=timeout, what=what)
 
 
 def runs_of(client: WorkspaceClient, job_id: int) -> list[jobs.BaseRun]:
@@ -194,7 +192,7 @@ def scheduled_job(
     return created.job_id
 
 
-def test_schedule_starts_runs_that_succeed(ws_client: WorkspaceClient, script) -> None:  # type: ignore[no-untyped-def]
+def test_schedule_starts_runs_that_succeed(ws_client: WorkspaceClient, script) -> None:
     path = script("hello.py", "print('scheduled hello')\n")
     job_id = scheduled_job(
         ws_client,
@@ -215,7 +213,7 @@ def test_schedule_starts_runs_that_succeed(ws_client: WorkspaceClient, script) -
 
 
 @pytest.mark.slow
-def test_paused_schedule_waits_until_unpaused(ws_client: WorkspaceClient, script) -> None:  # type: ignore[no-untyped-def]
+def test_paused_schedule_waits_until_unpaused(ws_client: WorkspaceClient, script) -> None:
     path = script("hello.py", "print('hello')\n")
     paused = scheduled_job(ws_client, path, "paused", pause=jobs.PauseStatus.PAUSED)
     running = scheduled_job(ws_client, path, "running")
@@ -238,7 +236,7 @@ def test_paused_schedule_waits_until_unpaused(ws_client: WorkspaceClient, script
 
 
 @pytest.mark.slow
-def test_deleting_a_job_stops_its_schedule(ws_client: WorkspaceClient, script) -> None:  # type: ignore[no-untyped-def]
+def test_deleting_a_job_stops_its_schedule(ws_client: WorkspaceClient, script) -> None:
     path = script("hello.py", "print('hello')\n")
     doomed = scheduled_job(ws_client, path, "doomed")
     witness = scheduled_job(ws_client, path, "witness")
@@ -253,7 +251,7 @@ def test_deleting_a_job_stops_its_schedule(ws_client: WorkspaceClient, script) -
 
 
 @pytest.mark.slow
-def test_update_that_removes_the_schedule_stops_it(ws_client: WorkspaceClient, script) -> None:  # type: ignore[no-untyped-def]
+def test_update_that_removes_the_schedule_stops_it(ws_client: WorkspaceClient, script) -> None:
     path = script("hello.py", "print('hello')\n")
     job_id = scheduled_job(ws_client, path, "unscheduled")
     witness = scheduled_job(ws_client, path, "witness")
@@ -308,7 +306,7 @@ def test_bad_schedules_are_refused_at_create_update_and_reset(
     ws_client: WorkspaceClient,
     script,
     settings: dict[str, object],
-    field: str,  # type: ignore[no-untyped-def]
+    field: str,
 ) -> None:
     task = {"task_key": "main", "spark_python_task": {"python_file": script("t.py", "print(1)\n")}}
     body = {"name": "bad-schedule", "tasks": [task], **settings}
@@ -322,12 +320,12 @@ def test_bad_schedules_are_refused_at_create_update_and_reset(
         )
     with pytest.raises(InvalidParameterValue, match=field):
         ws_client.api_client.do("POST", "/api/2.2/jobs/reset", body={"job_id": job_id, "new_settings": body})
-    assert ws_client.jobs.get(job_id).settings.schedule is None  # type: ignore[union-attr]
+    assert ws_client.jobs.get(job_id).settings.schedule is None  # type: ignore[arg-type]
 
 
 def test_periodic_trigger_is_kept_and_paused_triggers_are_accepted(
     ws_client: WorkspaceClient, script
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     trigger = jobs.TriggerSettings(
         periodic=jobs.PeriodicTriggerConfiguration(
             interval=12, unit=jobs.PeriodicTriggerConfigurationTimeUnit.HOURS
@@ -337,7 +335,7 @@ def test_periodic_trigger_is_kept_and_paused_triggers_are_accepted(
     job_id = ws_client.jobs.create(
         name="twice-a-day", tasks=[python_task("main", script("t.py", "print(1)\n"))], trigger=trigger
     ).job_id
-    assert ws_client.jobs.get(job_id).settings.trigger == trigger  # type: ignore[union-attr]
+    assert ws_client.jobs.get(job_id).settings.trigger == trigger  # type: ignore[arg-type]
 
 
 def exactly_at(moment: datetime, seconds: str | None = None) -> str:
@@ -353,7 +351,7 @@ def whole_seconds_from_now(seconds: int) -> datetime:
 @pytest.mark.slow
 def test_restart_neither_refires_nor_replays_every_missed_instant(
     start_workspace, tmp_path: Path, script
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     root = tmp_path / "restarted-ws"
     path = script("hello.py", "print('hello')\n")
     first = start_workspace(root=root)

@@ -86,6 +86,7 @@ def test_curl_style_calls_on_2_0_with_text_json(local_workspace) -> None:
     assert again.json()["error_code"] == "RESOURCE_ALREADY_EXISTS"
 
 
+@pytest.mark.slow  # starts a workspace twice
 def test_values_are_encrypted_at_rest_and_survive_a_restart(workspace_root) -> None:
     config = WorkspaceConfig(root=workspace_root, port=free_port())
     first = start_in_thread(config)
@@ -105,7 +106,7 @@ def test_values_are_encrypted_at_rest_and_survive_a_restart(workspace_root) -> N
     try:
         client = WorkspaceClient(host=second.url, token=second.token)
         value = client.secrets.get_secret("durable", "password").value
-        assert base64.b64decode(value).decode() == SECRET
+        assert base64.b64decode(value).decode() == SECRET  # type: ignore[arg-type]
     finally:
         second.stop()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from databricks.sdk.errors import InvalidParameterValue, NotFound
 from databricks.sdk.service.sql import (
@@ -12,6 +10,8 @@ from databricks.sdk.service.sql import (
     StatementState,
 )
 from deltalake import DeltaTable
+
+from tests.support.eventually import eventually
 
 HISTORY = """
 CREATE TABLE main.default.nifi_conversion_history (
@@ -29,13 +29,13 @@ CREATE TABLE main.default.nifi_conversion_history (
 """
 
 
-def run(client, sql: str, **kwargs):  # type: ignore[no-untyped-def]
+def run(client, sql: str, **kwargs):
     response = client.statement_execution.execute_statement(statement=sql, warehouse_id="local", **kwargs)
     assert response.status.state == StatementState.SUCCEEDED, response.status.error
     return response
 
 
-def rows(client, sql: str, **kwargs) -> list[list[str | None]]:  # type: ignore[no-untyped-def]
+def rows(client, sql: str, **kwargs) -> list[list[str | None]]:
     return run(client, sql, **kwargs).result.data_array or []
 
 
@@ -170,24 +170,21 @@ def test_wait_timeout_continue_then_poll_and_cancel(ws_client) -> None:
     started = ws_client.statement_execution.execute_statement(
         statement="SELECT 42 AS answer", warehouse_id="local", wait_timeout="0s"
     )
-    deadline = time.monotonic() + 30
-    state = started.status.state
-    while state in (StatementState.PENDING, StatementState.RUNNING) and time.monotonic() < deadline:
-        polled = ws_client.statement_execution.get_statement(started.statement_id)
-        state = polled.status.state
-        time.sleep(0.02)
-    assert state == StatementState.SUCCEEDED and polled.result.data_array == [["42"]]
+    polled = eventually(
+        lambda: ws_client.statement_execution.get_statement(started.statement_id),
+        lambda answer: answer.status.state not in (StatementState.PENDING, StatementState.RUNNING),
+        interval=0.02,
+    )
+    assert polled.status.state == StatementState.SUCCEEDED and polled.result.data_array == [["42"]]
 
     slow = ws_client.statement_execution.execute_statement(
         statement=SLOW, warehouse_id="local", wait_timeout="0s"
     )
     ws_client.statement_execution.cancel_execution(slow.statement_id)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        state = ws_client.statement_execution.get_statement(slow.statement_id).status.state
-        if state not in (StatementState.PENDING, StatementState.RUNNING):
-            break
-        time.sleep(0.05)
+    state = eventually(
+        lambda: ws_client.statement_execution.get_statement(slow.statement_id).status.state,
+        lambda answer: answer not in (StatementState.PENDING, StatementState.RUNNING),
+    )
     assert state == StatementState.CANCELED
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
-
 import pytest
 from databricks.sdk.service import compute, jobs
 
@@ -13,8 +10,7 @@ from tests.local.conftest import python_task, result_of, wait_for
 pytestmark = [
     pytest.mark.spark,
     pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="pyspark is not installed"),
-    pytest.mark.skipif(shutil.which("java") is None, reason="java is not installed"),
+    pytest.mark.usefixtures("spark_available"),
 ]
 
 

@@ -10,7 +10,7 @@ from databricks.sdk.service.catalog import VolumeType
 from databricks.sdk.service.sql import StatementState
 
 
-def sql(client, statement: str) -> None:  # type: ignore[no-untyped-def]
+def sql(client, statement: str) -> None:
     response = client.statement_execution.execute_statement(statement=statement, warehouse_id="local")
     assert response.status.state == StatementState.SUCCEEDED, response.status.error
 

@@ -136,6 +136,7 @@ def test_symlink_out_of_the_workspace_is_refused(ws_client, local_workspace, tmp
         ws_client.workspace.download("/link/secret.txt")
 
 
+@pytest.mark.slow  # starts a workspace twice
 def test_files_survive_a_restart(workspace_root) -> None:
     first = start_in_thread(WorkspaceConfig(root=workspace_root, port=free_port()))
     try:

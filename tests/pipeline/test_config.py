@@ -92,7 +92,7 @@ def test_an_unknown_variable_names_the_variable_and_the_path(write_config) -> No
 def test_secret_references_stay_unresolved_in_the_config(write_config) -> None:
     source = {**SOURCE, "options": {"secret": "{{secrets/lake/key}}"}}
     loaded = load_pipeline(str(write_config(one_layer(source))))
-    assert loaded.config.layers["raw"].source.options["secret"] == "{{secrets/lake/key}}"  # type: ignore[union-attr]
+    assert loaded.config.layers["raw"].source.options["secret"] == "{{secrets/lake/key}}"
 
 
 def test_a_lone_layer_file_is_a_one_layer_pipeline(write_config) -> None:

@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from lakerun.cli.main import app
 from lakerun.pipeline import commands, entrypoint
 from tests.pipeline.conftest import one_layer
+
+pytestmark = pytest.mark.slow  # runs the installed lakerun-layer command
 
 LAYER_SCRIPT = Path(sys.executable).with_name("lakerun-layer")
 

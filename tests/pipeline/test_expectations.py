@@ -41,7 +41,7 @@ def test_drop_removes_failing_rows(write_config, engine, people) -> None:
     runner, result = run_with(
         write_config, engine, people, [{"type": "range", "column": "age", "min": 0, "action": "drop"}]
     )
-    rows = open_table(runner.plan("raw").sink.uri).to_pyarrow_table().to_pylist()  # type: ignore[union-attr]
+    rows = open_table(runner.plan("raw").sink.uri).to_pyarrow_table().to_pylist()
     assert (result.rows_dropped, result.rows_out) == (1, 5)
     assert all(r["age"] is None or r["age"] >= 0 for r in rows) and len(rows) == 5
 
@@ -52,10 +52,10 @@ def test_quarantine_moves_rows_with_their_reasons(write_config, engine, people) 
         {"type": "range", "column": "age", "min": 0, "action": "quarantine", "name": "age_positive"},
         {"type": "not_null", "column": "city", "action": "drop"},
     ]
-    runner, result = run_with(write_config, engine, people, checks)
+    runner, result = run_with(write_config, engine, people, checks)  # type: ignore[arg-type]
     plan = runner.plan("raw")
     assert plan.quarantine is not None and plan.quarantine.uri.endswith("main/test/out_quarantine")
-    quarantined = open_table(plan.quarantine.uri).to_pyarrow_table().to_pylist()  # type: ignore[union-attr]
+    quarantined = open_table(plan.quarantine.uri).to_pyarrow_table().to_pylist()
     reasons = {r["name"]: r["_quarantine_reason"] for r in quarantined}
     assert reasons == {"bob": "age_present;", "dee": "age_positive;"}
     assert (result.rows_quarantined, result.rows_dropped, result.rows_out) == (2, 1, 3)

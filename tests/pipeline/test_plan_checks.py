@@ -123,5 +123,5 @@ def test_extends_resolves_the_base_files_paths_against_the_base(tmp_path: Path, 
     (child / "pipeline.yml").write_text("extends: ../../shared/base.yml\nname: child\n", encoding="utf-8")
     config = load_pipeline(str(child / "pipeline.yml")).config
     source = config.tables["t"].inputs["src"]
-    assert source.path == str(shared / "data" / "people")  # type: ignore[union-attr]
+    assert source.path == str(shared / "data" / "people")
     assert config.warehouse == str(shared / "lake") and config.name == "child"

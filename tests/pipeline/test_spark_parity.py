@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,24 +14,6 @@ from lakerun.engines.duckdb_engine import DuckDBEngine
 from tests.pipeline.conftest import EXAMPLE, load_generator, runner_for
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(900)]
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    if shutil.which("java") is None:
-        pytest.skip("no java on PATH for a local SparkSession")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .appName("lakerun-pipeline-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 GOLD_KEYS = {
@@ -57,14 +38,14 @@ def gold_rows(runner, name: str) -> dict[tuple, dict[str, object]]:
     }
 
 
-def test_gold_tables_match_between_duckdb_and_spark(spark, tmp_path: Path) -> None:
+def test_gold_tables_match_between_duckdb_and_spark(spark_session: Any, tmp_path: Path) -> None:
     from lakerun.engines.spark_tables import SparkTableEngine
 
     load_generator().main(["--rows", "500", "--files", "2", "--out", str(tmp_path / "spark" / "raw")])
     shutil.copytree(tmp_path / "spark" / "raw", tmp_path / "duck" / "raw")
     on_spark = runner_for(EXAMPLE / "pipeline.yml", data_root=str(tmp_path / "spark"))
     on_duck = runner_for(EXAMPLE / "pipeline.yml", data_root=str(tmp_path / "duck"))
-    spark_engine = SparkTableEngine(spark)
+    spark_engine = SparkTableEngine(spark_session)
     try:
         spark_results = on_spark.run_all(spark_engine)
     finally:

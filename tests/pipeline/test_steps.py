@@ -73,7 +73,7 @@ def test_a_sql_step_reads_the_previous_steps_rows(write_config, engine, people) 
         {"op": "cast", "columns": {"age": "int"}},
         {"op": "sql", "query": "SELECT name, age * 2 AS double_age FROM input_data WHERE age > 40"},
     ]
-    rows = run_steps(write_config, engine, people, steps)
+    rows = run_steps(write_config, engine, people, steps)  # type: ignore[arg-type]
     assert sorted((r["name"], r["double_age"]) for r in rows) == [("bob", 82), ("eve", 100)]
 
 
@@ -100,7 +100,7 @@ def test_spark_sql_is_transpiled_for_duckdb(write_config, engine, people) -> Non
     document = {**one_layer(source, transform={"sql": sql}), "sql_dialect": "spark"}
     runner = runner_for(write_config(document))
     runner.run("raw", engine)
-    rows = open_table(runner.plan("raw").sink.uri).to_pyarrow_table().to_pylist()  # type: ignore[union-attr]
+    rows = open_table(runner.plan("raw").sink.uri).to_pyarrow_table().to_pylist()
     assert {(r["name"], r["city"], r["month"]) for r in rows} >= {
         ("eve", "unknown", "2024-03"),
         ("ann", "Paris", "2024-03"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import pyarrow as pa
 import pytest
@@ -14,7 +14,7 @@ from lakerun.quality import ProfileOptions, QualityAssessment, TableProfile, eva
 
 RUN_DATE = dt.date(2025, 6, 15)
 
-TableData = Mapping[str, Any] | pa.Table
+TableData: TypeAlias = Mapping[str, Any] | pa.Table
 
 
 def as_arrow(data: TableData) -> pa.Table:

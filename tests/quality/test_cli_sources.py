@@ -25,7 +25,7 @@ def _profile(target: str, env: dict[str, str] | None = None) -> dict:
     return json.loads(result.stdout)
 
 
-def _s3(server: S3Server):  # type: ignore[no-untyped-def]
+def _s3(server: S3Server):
     import s3fs
 
     return s3fs.S3FileSystem(key="testing", secret="testing", client_kwargs={"endpoint_url": server.endpoint})

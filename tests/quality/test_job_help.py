@@ -10,7 +10,7 @@ import pytest
 
 from lakerun.quality import job
 
-pytestmark = pytest.mark.core
+pytestmark = [pytest.mark.core, pytest.mark.slow]  # runs the installed lakerun-profile command
 
 
 def test_help_prints_usage_and_exits_zero() -> None:

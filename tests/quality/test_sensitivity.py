@@ -120,7 +120,8 @@ def test_duplicate_rows_lower_uniqueness_monotonically(clean) -> None:
 
 def test_metric_drift_lowers_consistency_monotonically(clean) -> None:
     history = [
-        profile_tables({"t": planted("wind_speed", 0.5, lambda v, k=k: v + k * 0.01)}) for k in range(4)
+        profile_tables({"t": planted("wind_speed", 0.5, lambda v, k=k: v + k * 0.01)})  # type: ignore[misc]
+        for k in range(4)
     ]
     scores = []
     for shift in (5.0, 20.0, 80.0):

@@ -6,6 +6,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import httpx
 import pytest
 
 from lakerun.runtime import outbound
@@ -14,7 +15,7 @@ from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, si
 pytestmark = pytest.mark.core
 
 
-def post(url: str, waits: list[float], attempts: int = 4) -> object:
+def post(url: str, waits: list[float], attempts: int = 4) -> httpx.Response:
     body = b'{"event": 1}'
     return outbound.post(
         url,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +12,7 @@ import httpx
 from lakerun.control.plane import ControlPlane
 from lakerun.control.settings import ControlSettings
 from lakerun.control.workspaces import WorkspaceSpec
+from tests.support.eventually import eventually
 
 SERVER_KEY = "concurrency-key"
 
@@ -50,14 +50,12 @@ def serve_forever(url: str, home: str, port: int) -> None:
 
 
 def _wait_listening(url: str, process: multiprocessing.process.BaseProcess, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.is_alive():
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server process at {url} did not start")
+    def answers() -> bool:
+        if not process.is_alive():
+            raise AssertionError(f"server process at {url} exited before listening")
+        return bool(httpx.get(f"{url}/healthz", timeout=1))
+
+    eventually(answers, timeout=timeout, interval=0.1, ignoring=(httpx.HTTPError,), what=f"{url} listening")
 
 
 @contextmanager
@@ -70,11 +68,11 @@ def server_processes(url: str, home: Path, count: int) -> Iterator[list[str]]:
     try:
         for index in range(count):
             port = free_port()
-            process = context.Process(
+            spawned = context.Process(
                 target=serve_forever, args=(url, str(home / f"proc-{index}"), port), daemon=True
             )
-            process.start()
-            started.append((process, f"http://127.0.0.1:{port}"))
+            spawned.start()
+            started.append((spawned, f"http://127.0.0.1:{port}"))
         for process, base in started:
             _wait_listening(base, process)
         yield [base for _, base in started]

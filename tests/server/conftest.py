@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from lakerun.control.workspaces import WorkspaceSpec
 from lakerun.server.app import create_app
 from lakerun.server.serve import RunningServer, start_in_thread
 from tests.store.databases import database_url, postgres_database, sqlite_template
+from tests.support.eventually import eventually
 
 __all__ = ["database_url", "postgres_database", "sqlite_template"]
 TASK_SCRIPT = str(Path(__file__).with_name("task_script.py"))
@@ -46,12 +46,13 @@ class Stack:
     ) -> dict[str, Any]:
         """Polls the run detail until `until` holds (default: a terminal status)."""
         until = until or (lambda run: run["status"] in TERMINAL)
-        deadline = time.monotonic() + timeout
-        while True:
-            run = self.api.get(f"/v1/runs/{attempt_id}").json()
-            if until(run) or time.monotonic() > deadline:
-                return dict(run)
-            time.sleep(0.1)
+        return eventually(
+            lambda: dict(self.api.get(f"/v1/runs/{attempt_id}").json()),
+            until,
+            timeout=timeout,
+            interval=0.1,
+            what=f"attempt {attempt_id}",
+        )
 
 
 def python_task(mode: str = "ok", key: str = "main") -> dict[str, Any]:

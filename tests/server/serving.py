@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from lakerun.local.server import free_port
+from tests.support.eventually import eventually
 
 LAKERUN = shutil.which("lakerun", path=str(Path(sys.executable).parent)) or "lakerun"
 
@@ -57,18 +57,18 @@ def start(
         [LAKERUN, *args], cwd=cwd, env=dict(env), stdout=handle, stderr=subprocess.STDOUT
     )
     running = Process(url, process, log)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
         if process.poll() is not None:
-            raise AssertionError(f"lakerun {' '.join(args)} exited {process.returncode}:\n{running.output()}")
-        try:
-            if httpx.get(url + ready_path, timeout=2).status_code == 200:
-                return running
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    running.stop()
-    raise AssertionError(f"lakerun {' '.join(args)} never became ready:\n{running.output()}")
+            raise AssertionError(f"lakerun {' '.join(args)} exited {process.returncode}")
+        return httpx.get(url + ready_path, timeout=2).status_code == 200
+
+    try:
+        eventually(ready, timeout=120, interval=0.2, ignoring=(httpx.TransportError,), what=f"{url} ready")
+    except AssertionError as failure:
+        running.stop()
+        raise AssertionError(f"{failure}:\n{running.output()}") from None
+    return running
 
 
 @contextmanager

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from lakerun.control.callbacks import attempt_secret
 from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.store.db import make_engine
 from tests.server.conftest import Stack, python_task, running_stack, workspace_with_faults
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.slow
 SLOW_SUBMIT_MS = 2500
@@ -39,18 +41,13 @@ def slow_stack(
 
 
 def wait_for(check: Any, what: str, timeout: float = 120) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
+    """The first truthy value of `check()`, failing with `what` after `timeout` seconds."""
+    return eventually(check, timeout=timeout, what=what)
 
 
 def held_in_flight(stack: Stack, attempt_id: str) -> None:
     """Waits until a launcher holds the attempt's intent (its runs/submit is under way) with no run recorded."""
-    wait_for(lambda: stack.plane.runs.launcher.held() >= 1, "the launch never started")
+    eventually(lambda: stack.plane.runs.launcher.held() >= 1, timeout=120, what="the launch never started")
     assert stack.api.get(f"/v1/runs/{attempt_id}").json()["run_id"] is None
 
 
@@ -59,6 +56,12 @@ def run_state(client: WorkspaceClient, run_id: int) -> tuple[str, str]:
     life = state.life_cycle_state.value if state and state.life_cycle_state else ""
     result = state.result_state.value if state and state.result_state else ""
     return life, result
+
+
+def run_id_of(stack: Any, attempt_id: str) -> int | None:
+    """The run id the control plane has recorded for the attempt, if any."""
+    run_id: int | None = stack.api.get(f"/v1/runs/{attempt_id}").json()["run_id"]
+    return run_id
 
 
 def cancelled_remotely(client: WorkspaceClient, run_id: int) -> bool:
@@ -198,7 +201,7 @@ def test_a_cancel_queued_behind_the_recording_of_the_run_still_cancels_it(
         attempt = stack.trigger(subject_key=f"locked-{number}", tasks=[python_task("sleep")])
         held_in_flight(stack, attempt["id"])
         before = len(list(client.jobs.list_runs()))
-        with attempt_locked(stack.plane.ctx.settings.database_url, attempt["id"]):
+        with attempt_locked(stack.plane.ctx.settings.resolved_database_url(), attempt["id"]):
             wait_for(lambda b=before: len(list(client.jobs.list_runs())) > b, "runs/submit never answered")
             time.sleep(0.5)
             answers: list[httpx.Response] = []
@@ -209,6 +212,10 @@ def test_a_cancel_queued_behind_the_recording_of_the_run_still_cancels_it(
         assert answers and answers[0].status_code == 200, answers and answers[0].text
         final = stack.wait(attempt["id"], timeout=120)
         assert final["status"] == "CANCELLED", final
-        run_id = wait_for(lambda a=attempt["id"]: stack.api.get(f"/v1/runs/{a}").json()["run_id"], "no run")
+        run_id = eventually(
+            partial(run_id_of, stack, attempt["id"]),
+            timeout=120,
+            what="no run",
+        )
         wait_for(lambda r=run_id: cancelled_remotely(client, r), f"run {run_id} still runs")
         assert terminal_transitions(stack, attempt["id"]) == ["CANCELLED"]

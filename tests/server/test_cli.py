@@ -11,16 +11,17 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from lakerun.cli.main import app
 from lakerun.local.server import free_port
 from tests.server.conftest import TASK_SCRIPT, Stack
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
 
-def cli(stack: Stack, *args: str) -> object:
+def cli(stack: Stack, *args: str) -> Result:
     env = {"LAKERUN_URL": stack.server.url, "LAKERUN_API_TOKEN": stack.token}
     return CliRunner().invoke(app, ["runs", *args], env=env, catch_exceptions=False)
 
@@ -174,9 +175,7 @@ def test_wait_outlives_a_server_restart(stack: Stack, tmp_path: Path, outage_sec
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not stack.plane.bus.subscriber_count and time.monotonic() < deadline:
-            time.sleep(0.1)
+        eventually(lambda: stack.plane.bus.subscriber_count, what="the CLI's subscription")
         assert stack.plane.bus.subscriber_count == 1
         stack.server.stop()
         time.sleep(outage_seconds)

@@ -3,7 +3,6 @@ dismissed anomalies kept across runs, compare, and a job that crashes ending FAI
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.server.conftest import Stack
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.slow
 ROWS = 200
@@ -134,14 +134,15 @@ def workspace_run_state(stack: Stack, attempt_id: str) -> tuple[str, str]:
     """The life-cycle state the workspace ends the attempt's run in (the task process must be gone)."""
     run_id = stack.api.get(f"/v1/runs/{attempt_id}").json()["run_id"]
     client = stack.plane.ctx.client("local")
-    deadline = time.monotonic() + 30
-    while True:
+
+    def states() -> tuple[str, str]:
         state = client.jobs.get_run(run_id).state
         life_cycle = state.life_cycle_state.value if state and state.life_cycle_state else ""
-        result = state.result_state.value if state and state.result_state else ""
-        if life_cycle in {"TERMINATED", "INTERNAL_ERROR", "SKIPPED"} or time.monotonic() > deadline:
-            return life_cycle, result
-        time.sleep(0.1)
+        return life_cycle, state.result_state.value if state and state.result_state else ""
+
+    return eventually(
+        states, lambda seen: seen[0] in {"TERMINATED", "INTERNAL_ERROR", "SKIPPED"}, interval=0.1
+    )
 
 
 def test_bad_input_is_refused_with_the_reason(stack: Stack, tmp_path: Path) -> None:
@@ -165,12 +166,12 @@ def postgres_source(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from sqlalchemy import text
 
     from lakerun.store.db import make_engine
-    from tests.store.databases import _admin_engine, _unavailable
+    from tests.store.databases import _admin_engine
+    from tests.support.components import unavailable
 
     admin = _admin_engine()
     if admin is None:
-        _unavailable("no PostgreSQL server reachable at 127.0.0.1:5432 (db test, trust auth)")
-        return
+        unavailable("postgres", "no PostgreSQL server reachable at 127.0.0.1:5432 (db test, trust auth)")
     prefix = f"dq{uuid.uuid4().hex[:8]}"
     url = admin.url.render_as_string(hide_password=False).replace("+psycopg", "")
     admin.dispose()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.server.conftest import Stack, python_task
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -138,12 +139,11 @@ def test_an_attempt_past_its_deadline_is_timed_out_and_its_run_cancelled(stack: 
     assert done["status"] == "TIMEDOUT"
     assert terminal_transition(done)["reason"] == "deadline exceeded"
     client = stack.plane.ctx.client("local")
-    remote = client.jobs.get_run(run_id=done["run_id"])
-    for _ in range(100):
-        if remote.state.life_cycle_state.value in ("TERMINATED", "INTERNAL_ERROR", "SKIPPED"):
-            break
-        time.sleep(0.2)
-        remote = client.jobs.get_run(run_id=done["run_id"])
+    remote = eventually(
+        lambda: client.jobs.get_run(run_id=done["run_id"]),
+        lambda run: run.state.life_cycle_state.value in ("TERMINATED", "INTERNAL_ERROR", "SKIPPED"),
+        interval=0.2,
+    )
     assert remote.state.life_cycle_state.value == "TERMINATED"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +17,7 @@ from lakerun.control.settings import SmtpTarget, WebhookTarget
 from lakerun.local.server import free_port
 from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.server.conftest import Stack, build_stack, python_task
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -34,10 +34,9 @@ class Inbox:
         return "250 OK"
 
     def wait_for(self, count: int, attr: str, timeout: float = 20) -> list[Any]:
-        deadline = time.monotonic() + timeout
-        while len(getattr(self, attr)) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return list(getattr(self, attr))
+        return eventually(
+            lambda: list(getattr(self, attr)), lambda got: len(got) >= count, timeout=timeout, what=attr
+        )
 
 
 @pytest.fixture
@@ -62,6 +61,7 @@ def inbox() -> Iterator[tuple[Inbox, str, int]]:
     yield box, f"http://127.0.0.1:{http.server_address[1]}/hook", smtp_port
     smtp.stop()
     http.shutdown()
+    http.server_close()
 
 
 def test_failures_and_repeated_failure_are_notified(

@@ -26,6 +26,8 @@ from lakerun.client import Lakerun, LakerunError, RunEvent
 from lakerun.local.server import free_port
 from tests.server.serving import Process, clean_env, serve_process, workspace_process
 from tests.store.databases import _admin_engine
+from tests.support.components import unavailable
+from tests.support.eventually import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +40,7 @@ def fresh_postgres() -> Iterator[str]:
     """An empty PostgreSQL database (lakerun serve migrates it), dropped afterwards."""
     admin = _admin_engine()
     if admin is None:
-        pytest.skip("no PostgreSQL server reachable at 127.0.0.1:5432")
+        unavailable("postgres", "no PostgreSQL server reachable at 127.0.0.1:5432")
     name = f"lakerun_e2e_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -50,13 +52,12 @@ def fresh_postgres() -> Iterator[str]:
 
 def _workers(served: Process, count: int) -> list[int]:
     """The worker processes' ids, as each one announces itself."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        pids = sorted({int(pid) for pid in re.findall(r"worker (\d+) serving", served.output())})
-        if len(pids) >= count:
-            return pids
-        time.sleep(0.2)
-    raise AssertionError("workers never announced themselves:\n" + served.output())
+    return eventually(
+        lambda: sorted({int(pid) for pid in re.findall(r"worker (\d+) serving", served.output())}),
+        lambda pids: len(pids) >= count,
+        interval=0.2,
+        what="every worker announced",
+    )
 
 
 def _subscribers_by_pid(url: str, scrapes: int = 40) -> dict[int, float]:
@@ -101,25 +102,27 @@ def _backend(folder: Path, lakerun_url: str) -> Process:
     log = (folder / "backend.log").open("wb")
     process = subprocess.Popen(args, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     backend = Process(f"http://127.0.0.1:{port}", process, folder / "backend.log")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(backend.url + "/data-quality/table-groups", timeout=2).status_code == 200:
-                return backend
-        except httpx.TransportError:
-            time.sleep(0.2)
-    backend.stop()
-    raise AssertionError("the example backend did not start:\n" + backend.output())
+    try:
+        eventually(
+            lambda: httpx.get(backend.url + "/data-quality/table-groups", timeout=2).status_code == 200,
+            interval=0.2,
+            ignoring=(httpx.TransportError,),
+            what="the example backend",
+        )
+    except AssertionError as failure:
+        backend.stop()
+        raise AssertionError(f"{failure}:\n{backend.output()}") from None
+    return backend
 
 
 def _wait(api: httpx.Client, run_id: str, until: set[str]) -> dict[str, Any]:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        run = api.get(f"/data-quality/profile-runs/{run_id}").json()
-        if run["status"] in until:
-            return dict(run)
-        time.sleep(0.2)
-    raise AssertionError(f"{run_id} never reached {until}")
+    return eventually(
+        lambda: dict(api.get(f"/data-quality/profile-runs/{run_id}").json()),
+        lambda run: run["status"] in until,
+        timeout=120,
+        interval=0.2,
+        what=f"{run_id} in {until}",
+    )
 
 
 def _sse(api: httpx.Client, run_id: str) -> list[dict[str, Any]]:
@@ -156,9 +159,7 @@ token = "env:WORKSPACE_TOKEN"
             workers = _workers(served, 2)
             assert len(workers) == 2, served.output()
             subscriber = Subscriber(served.url, ["orders-dq", "customers-dq"])
-            deadline = time.monotonic() + 30
-            while not any(_subscribers_by_pid(served.url, 4).values()) and time.monotonic() < deadline:
-                time.sleep(0.2)
+            eventually(lambda: any(_subscribers_by_pid(served.url, 4).values()), interval=0.2)
             holders = [pid for pid, count in _subscribers_by_pid(served.url).items() if count >= 1]
             assert len(holders) == 1
             [victim] = [pid for pid in workers if pid != holders[0]]

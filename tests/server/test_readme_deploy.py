@@ -6,7 +6,6 @@ import json
 import os
 import re
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 from lakerun.local.server import free_port
 from tests.server.serving import clean_env
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -73,9 +73,4 @@ Done = subprocess.CompletedProcess[str]
 
 
 def _retry(run: Callable[[], Done], ok: Callable[[Done], bool], seconds: float = 60) -> Done:
-    deadline = time.monotonic() + seconds
-    while True:
-        done = run()
-        if ok(done) or time.monotonic() > deadline:
-            return done
-        time.sleep(0.3)
+    return eventually(run, ok, timeout=seconds, interval=0.3)

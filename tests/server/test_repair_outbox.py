@@ -77,4 +77,4 @@ def test_a_repair_the_workspace_made_but_no_attempt_recorded_is_adopted(
     run = ws_client.jobs.get_run(run_id=failed["run_id"], include_history=True)
     repairs = [h.id for h in run.repair_history or [] if h.type and h.type.value == "REPAIR"]
     assert repaired["status"] == "SUCCESS"
-    assert repairs == [unrecorded.repair_id] == [stack.plane.runs.get(repaired["id"]).repair_id]
+    assert repairs == [unrecorded.repair_id] == [stack.plane.runs.get(repaired["id"]).repair_id]  # type: ignore[attr-defined]

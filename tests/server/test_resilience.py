@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,17 +10,19 @@ import pytest
 from databricks.sdk import WorkspaceClient
 
 from tests.server.conftest import TERMINAL, build_stack, python_task, workspace_with_faults
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
 
 def all_runs(client: WorkspaceClient) -> list[Any]:
-    for _ in range(50):
-        try:
-            return list(client.jobs.list_runs())
-        except Exception:
-            time.sleep(0.1)
-    raise AssertionError("could not list runs")
+    return eventually(
+        lambda: list(client.jobs.list_runs()),
+        lambda runs: True,
+        interval=0.1,
+        ignoring=(Exception,),
+        what="a list of runs through the faulty workspace",
+    )
 
 
 @pytest.fixture

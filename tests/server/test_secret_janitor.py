@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +12,7 @@ from databricks.sdk import WorkspaceClient
 from lakerun.local.server import free_port
 from tests.server.conftest import TERMINAL, python_task, running_stack, workspace_with_faults
 from tests.server.serving import clean_env, serve_process
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -31,12 +31,12 @@ def test_a_failed_secret_deletion_is_retried_until_the_secret_is_gone(
         finished = [stack.wait(run["id"], timeout=90) for run in runs]
         client = WorkspaceClient(host=workspace.url, token=workspace.token)
         scopes = {stack.plane.ctx.secret_scope_of(run["id"]) for run in runs}
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            left = [s.key for scope in scopes for s in client.secrets.list_secrets(scope=scope)]
-            if not left:
-                break
-            time.sleep(0.2)
+        left = eventually(
+            lambda: [s.key for scope in scopes for s in client.secrets.list_secrets(scope=scope)],
+            lambda keys: not keys,
+            interval=0.2,
+            what="the callback secrets deleted",
+        )
         fired = sum(workspace.server.config.app.state.faults._fired)
     assert {run["status"] for run in finished} == {"SUCCESS"}
     assert fired == 3, "the workspace refused the first deletions"
@@ -100,16 +100,30 @@ def test_secret_deletions_left_pending_by_a_killed_server_are_done_after_its_res
                 api.post("/v1/runs", json={"subject_key": f"kept-{n}", **body}).json()["id"] for n in range(3)
             ]
             for attempt_id in ids:
-                wait_until(lambda a=attempt_id: api.get(f"/v1/runs/{a}").json()["status"] in TERMINAL)
-            wait_until(lambda: sum(faults._fired) >= 2 * len(ids), "the deletions were never tried twice")
+                eventually(
+                    partial(status_of, api, attempt_id), lambda status: status in TERMINAL, timeout=120
+                )
+            eventually(
+                lambda: sum(faults._fired) >= 2 * len(ids),
+                timeout=120,
+                what="the deletions were never tried twice",
+            )
             served.process.kill()
             served.process.wait(timeout=30)
         left = secret_keys(client)
         assert len(left) == len(ids), "the killed server could not delete them"
         faults.rules = []
         with serve_process(tmp_path / "cp", config, env=env):
-            wait_until(lambda: not secret_keys(client), "secrets left pending were never deleted")
+            eventually(
+                lambda: not secret_keys(client), timeout=120, what="secrets left pending were never deleted"
+            )
     assert {f"callback-{a}" for a in ids} == set(left)
+
+
+def status_of(api: httpx.Client, attempt_id: str) -> str:
+    """The attempt's status as the API answers it now."""
+    status: str = api.get(f"/v1/runs/{attempt_id}").json()["status"]
+    return status
 
 
 def secret_keys(client: WorkspaceClient) -> list[str]:
@@ -118,10 +132,3 @@ def secret_keys(client: WorkspaceClient) -> list[str]:
         for scope in client.secrets.list_scopes()
         for s in client.secrets.list_secrets(scope.name or "")
     ]
-
-
-def wait_until(check: Any, what: str = "timed out", timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,9 @@ from lakerun.store.db import make_engine
 from lakerun.store.models import JobRow
 from tests.server.conftest import TASK_SCRIPT, TERMINAL
 from tests.server.serving import LAKERUN, clean_env, serve_process, workspace_process
+from tests.support.eventually import eventually
+
+pytestmark = pytest.mark.slow  # starts `lakerun serve` processes
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -244,11 +246,12 @@ token = "env:LOCAL_WS_TOKEN"
             }
             created = api.post("/v1/runs", json=body)
             assert created.status_code == 201, created.text
-            attempt = created.json()
-            deadline = time.monotonic() + 90
-            while attempt["status"] not in TERMINAL and time.monotonic() < deadline:
-                time.sleep(0.3)
-                attempt = api.get(f"/v1/runs/{attempt['id']}").json()
+            attempt = eventually(
+                lambda: api.get(f"/v1/runs/{created.json()['id']}").json(),
+                lambda run: run["status"] in TERMINAL,
+                timeout=90,
+                interval=0.3,
+            )
             assert attempt["status"] == "SUCCESS", attempt
             sources = [t["source"] for t in api.get(f"/v1/runs/{attempt['id']}").json()["transitions"]]
             assert "callback" in sources

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from lakerun.store.db import make_engine, upgrade
 from lakerun.store.tables import metadata
+from tests.support.components import unavailable
 
 PG_SERVER = os.environ.get("LAKERUN_TEST_PG", "postgresql+psycopg://{user}@127.0.0.1:5432/test")
 
@@ -28,19 +29,12 @@ def _admin_engine() -> Engine | None:
     return None
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("LAKERUN_REQUIRE_POSTGRES") == "1":
-        pytest.fail(f"PostgreSQL is required (LAKERUN_REQUIRE_POSTGRES=1): {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, migrated to head and dropped afterwards."""
     admin = _admin_engine()
     if admin is None:
-        _unavailable("no PostgreSQL server reachable at 127.0.0.1:5432 (db test, trust auth)")
-        return
+        unavailable("postgres", "no PostgreSQL server reachable at 127.0.0.1:5432 (db test, trust auth)")
     name = f"lakerun_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -106,6 +107,7 @@ class ForkServer:
         if process is not None:
             process.kill()
             process.wait()
+            _close_stdin(process)
 
     def _ensure(self, python: str, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
         if python != sys.executable:
@@ -113,6 +115,8 @@ class ForkServer:
         if self._process is not None and self._process.poll() is None:
             same_path = env.get("PYTHONPATH") == self._env.get("PYTHONPATH")
             return self._process if same_path else None
+        if self._process is not None:
+            _close_stdin(self._process)  # the old server has exited: only its pipe is left to release
         self._env = env
         self._process = subprocess.Popen(
             [python, "-m", RUNTIME_MODULE, FORK_SERVER_FLAG],
@@ -128,14 +132,15 @@ class ForkServer:
     def _read(self, process: subprocess.Popen[bytes]) -> None:
         """Answers this fork server's own pending starts (a replaced server never takes a newer one's)."""
         assert process.stdout is not None
-        for line in process.stdout:
-            kind, *values = line.decode().split()
-            if kind == "started":
-                with self._lock:
-                    pending = self._starts[process.pid].popleft()
-                pending.set_result(int(values[0]))
-            elif kind == "exited":
-                self._exit(int(values[0])).set_result(int(values[1]))
+        with process.stdout:
+            for line in process.stdout:
+                kind, *values = line.decode().split()
+                if kind == "started":
+                    with self._lock:
+                        pending = self._starts[process.pid].popleft()
+                    pending.set_result(int(values[0]))
+                elif kind == "exited":
+                    self._exit(int(values[0])).set_result(int(values[1]))
         with self._lock:
             unanswered = self._starts.pop(process.pid, deque())
             orphans = [future for future in self._exits.values() if not future.done()]
@@ -147,6 +152,13 @@ class ForkServer:
     def _exit(self, pid: int) -> Future[int]:
         with self._lock:
             return self._exits.setdefault(pid, Future())
+
+
+def _close_stdin(process: subprocess.Popen[bytes]) -> None:
+    """Releases the pipe to an ended fork server (a write to it could only fail)."""
+    if process.stdin is not None:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
 
 
 def spawn(

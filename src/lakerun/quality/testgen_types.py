@@ -1,0 +1,473 @@
+"""TestGen's column hygiene types, one named record each: what is found, how likely it is real, its
+dimension and risk, the rule that finds it and the share of records it affects.
+
+A rule returns the evidence (detail) when the anomaly is present and None otherwise; multi-column, dates
+and table types have no column rule (they are evaluated in `group_rules`).
+"""
+
+from __future__ import annotations
+
+from lakerun.quality.anomaly_type import AnomalyType, is_text, name_like, per_record, real_values, share, when
+from lakerun.quality.column_rules import (
+    boolean_mismatch,
+    invalid_zip,
+    non_alpha_prefixed,
+    non_standard_blanks,
+    pattern_mismatch,
+    pii_risk,
+    standardized_matches,
+    top_pattern_ct,
+    unlikely_dates,
+)
+from lakerun.quality.semantics import NAME_ADDRESS_TYPES
+from lakerun.quality.variants import variant_set_hit, variant_share
+
+COLUMN_TYPES: tuple[AnomalyType, ...] = (
+    AnomalyType(
+        id="1001",
+        anomaly_type="Suggested_Type",
+        data_object="Column",
+        name="Suggested Data Type",
+        description="Text column whose values all fit a narrower type.",
+        likelihood="Likely",
+        dimension=None,
+        risk=None,
+        rule=lambda c: when(
+            bool(c.datatype_suggestion) and c.functional_data_type not in ("Flag", "Boolean"),
+            f"Suggested: {c.datatype_suggestion}",
+        ),
+    ),
+    AnomalyType(
+        id="1002",
+        anomaly_type="Non_Standard_Blanks",
+        data_object="Column",
+        name="Non-Standard Blank Values",
+        description="Empty strings or placeholder values standing in for nulls.",
+        likelihood="Definite",
+        dimension="Completeness",
+        risk=1.0,
+        rule=non_standard_blanks,
+        prevalence=per_record("filled_value_ct", "zero_length_ct"),
+    ),
+    AnomalyType(
+        id="1003",
+        anomaly_type="Invalid_Zip_USA",
+        data_object="Column",
+        name="Invalid USA Zip Code Format",
+        description="Zip column with non-zip patterns, dummies or a numeric type.",
+        likelihood="Definite",
+        dimension="Validity",
+        risk=1.0,
+        rule=invalid_zip,
+    ),
+    AnomalyType(
+        id="1004",
+        anomaly_type="Multiple_Types_Minor",
+        data_object="Multi-Col",
+        name="Multiple Data Types per Column Name - Minor",
+        description="Same column name, same general type, different exact types.",
+        likelihood="Possible",
+        dimension="Consistency",
+        risk=0.33,
+        rule=None,
+        prevalence=lambda c: 1.0,
+    ),
+    AnomalyType(
+        id="1005",
+        anomaly_type="Multiple_Types_Major",
+        data_object="Multi-Col",
+        name="Multiple Data Types per Column Name - Major",
+        description="Same column name, different general types.",
+        likelihood="Likely",
+        dimension="Consistency",
+        risk=0.66,
+        rule=None,
+        prevalence=lambda c: 1.0,
+    ),
+    AnomalyType(
+        id="1006",
+        anomaly_type="No_Values",
+        data_object="Column",
+        name="No Column Values Present",
+        description="Every record is null, empty or a placeholder.",
+        likelihood="Possible",
+        dimension="Completeness",
+        risk=0.33,
+        rule=lambda c: when(c.record_ct > 0 and real_values(c) <= 0, "No real values in any record"),
+        prevalence=lambda c: 1.0,
+    ),
+    AnomalyType(
+        id="1007",
+        anomaly_type="Column_Pattern_Mismatch",
+        data_object="Column",
+        name="Pattern Inconsistency Within Column",
+        description="A few values follow a different character pattern.",
+        likelihood="Likely",
+        dimension="Validity",
+        risk=0.66,
+        rule=pattern_mismatch,
+        prevalence=lambda c: (c.record_ct - top_pattern_ct(c)) / c.record_ct if c.record_ct else 0.0,
+    ),
+    AnomalyType(
+        id="1008",
+        anomaly_type="Table_Pattern_Mismatch",
+        data_object="Multi-Col",
+        name="Pattern Inconsistency Across Tables",
+        description="Same-named columns with different single patterns.",
+        likelihood="Likely",
+        dimension="Validity",
+        risk=None,
+    ),
+    AnomalyType(
+        id="1009",
+        anomaly_type="Leading_Spaces",
+        data_object="Column",
+        name="Leading Spaces Found in Column Values",
+        description="Values start with a space.",
+        likelihood="Likely",
+        dimension="Validity",
+        risk=0.66,
+        rule=lambda c: when(c.number("lead_space_ct") > 0, f"Cases found: {c.number('lead_space_ct'):.0f}"),
+        prevalence=per_record("lead_space_ct"),
+    ),
+    AnomalyType(
+        id="1010",
+        anomaly_type="Quoted_Values",
+        data_object="Column",
+        name="Quoted Values Found in Column Values",
+        description="Values wrapped in quotes.",
+        likelihood="Likely",
+        dimension="Validity",
+        risk=0.66,
+        rule=lambda c: when(
+            c.number("quoted_value_ct") > 0, f"Cases found: {c.number('quoted_value_ct'):.0f}"
+        ),
+        prevalence=per_record("quoted_value_ct"),
+    ),
+    AnomalyType(
+        id="1011",
+        anomaly_type="Char_Column_Number_Values",
+        data_object="Column",
+        name="Character Column with Mostly Numeric Values",
+        description="Text column holding numbers, with a few exceptions.",
+        likelihood="Likely",
+        dimension="Validity",
+        risk=0.66,
+        rule=lambda c: when(
+            is_text(c)
+            and not name_like(c, "zip")
+            and not c.functional_data_type.startswith("ID")
+            and 0.95 < share(c, "numeric_ct") < 1,
+            f"Numeric values: {c.number('numeric_ct'):.0f} of {c.number('value_ct'):.0f}",
+        ),
+        prevalence=per_record("numeric_ct"),
+    ),
+    AnomalyType(
+        id="1012",
+        anomaly_type="Char_Column_Date_Values",
+        data_object="Column",
+        name="Character Column with Mostly Date Values",
+        description="Text column holding dates, with a few exceptions.",
+        likelihood="Likely",
+        dimension="Validity",
+        risk=0.66,
+        rule=lambda c: when(
+            is_text(c) and 0.95 < share(c, "date_ct") < 1,
+            f"Date values: {c.number('date_ct'):.0f} of {c.number('value_ct'):.0f}",
+        ),
+        prevalence=per_record("date_ct"),
+    ),
+    AnomalyType(
+        id="1013",
+        anomaly_type="Small_Missing_Value_Ct",
+        data_object="Column",
+        name="Small Percentage of Missing Values Found",
+        description="A few records miss a value the others have.",
+        likelihood="Possible",
+        dimension="Completeness",
+        risk=0.33,
+        rule=lambda c: when(
+            c.record_ct > 0 and 0.97 < real_values(c) / c.record_ct < 1,
+            f"Missing: {c.record_ct - real_values(c):.0f} of {c.record_ct:.0f}",
+        ),
+        prevalence=lambda c: (c.record_ct - real_values(c)) / c.record_ct if c.record_ct else 0.0,
+    ),
+    AnomalyType(
+        id="1014",
+        anomaly_type="Small_Divergent_Value_Ct",
+        data_object="Column",
+        name="Small Percentage of Divergent Values Found",
+        description="Almost every value is the same; a few differ.",
+        likelihood="Possible",
+        dimension="Validity",
+        risk=0.33,
+        rule=lambda c: when(
+            c.general_type != "B"
+            and c.functional_data_type != "Flag"
+            and bool(c.top_values)
+            and 0.97 < share(c, "top_freq_ct") < 1,
+            f"Top value: {c.top_values[0][0] if c.top_values else ''} in {share(c, 'top_freq_ct'):.1%} of values",
+        ),
+        prevalence=lambda c: (c.record_ct - c.number("top_freq_ct")) / c.record_ct if c.record_ct else 0.0,
+    ),
+    AnomalyType(
+        id="1015",
+        anomaly_type="Boolean_Value_Mismatch",
+        data_object="Column",
+        name="Unexpected Boolean Values Found",
+        description="true without false (or yes without no) among the values.",
+        likelihood="Likely",
+        dimension="Validity",
+        risk=0.66,
+        rule=boolean_mismatch,
+    ),
+    AnomalyType(
+        id="1016",
+        anomaly_type="Potential_Duplicates",
+        data_object="Column",
+        name="Potential Duplicate Values Found",
+        description="A mostly unique column whose top value repeats 2-4 times.",
+        likelihood="Possible",
+        dimension="Uniqueness",
+        risk=0.33,
+        rule=lambda c: when(
+            is_text(c) and c.number("distinct_value_ct") > 1000 and 2 <= c.number("top_freq_ct") <= 4,
+            f"Top value occurs {c.number('top_freq_ct'):.0f} times",
+        ),
+        prevalence=lambda c: (
+            max(c.number("value_ct") - c.number("distinct_value_ct"), 0.0) / c.record_ct
+            if c.record_ct
+            else 0.0
+        ),
+    ),
+    AnomalyType(
+        id="1017",
+        anomaly_type="Standardized_Value_Matches",
+        data_object="Column",
+        name="Similar Values Match When Standardized",
+        description="Values differ only by case, spaces or punctuation.",
+        likelihood="Likely",
+        dimension="Uniqueness",
+        risk=0.66,
+        rule=standardized_matches,
+        prevalence=lambda c: share(c, "distinct_value_ct") - share(c, "distinct_std_value_ct"),
+    ),
+    AnomalyType(
+        id="1018",
+        anomaly_type="Unlikely_Date_Values",
+        data_object="Column",
+        name="Unlikely Dates out of Typical Range",
+        description="Dates before 1900 or more than 30 years ahead.",
+        likelihood="Likely",
+        dimension="Accuracy",
+        risk=0.66,
+        rule=unlikely_dates,
+        prevalence=per_record("before_100yr_date_ct", "distant_future_date_ct"),
+    ),
+    AnomalyType(
+        id="1019",
+        anomaly_type="Recency_One_Year",
+        data_object="Dates",
+        name="Recency - No Table Dates within 1 Year",
+        description="The latest event date of the table is more than a year old.",
+        likelihood="Possible",
+        dimension="Timeliness",
+        risk=0.66,
+        rule=None,
+        prevalence=lambda c: 1.0,
+    ),
+    AnomalyType(
+        id="1020",
+        anomaly_type="Recency_Six_Months",
+        data_object="Dates",
+        name="Recency - No Table Dates within 6 Months",
+        description="The latest event date of the table is 6-12 months old.",
+        likelihood="Possible",
+        dimension="Timeliness",
+        risk=0.33,
+        rule=None,
+        prevalence=lambda c: 1.0,
+    ),
+    AnomalyType(
+        id="1021",
+        anomaly_type="Unexpected_US_States",
+        data_object="Column",
+        name="Unexpected Column Contains US States",
+        description="US state codes in a column not named like a state.",
+        likelihood="Possible",
+        dimension="Consistency",
+        risk=0.33,
+        rule=lambda c: when(
+            share(c, "pattern_STATE_USA_ct") > 0.9
+            and c.number("distinct_value_ct") > 5
+            and not name_like(c, r"state|(^|_)st($|_)"),
+            f"US state values: {share(c, 'pattern_STATE_USA_ct'):.0%}",
+        ),
+        prevalence=per_record("pattern_STATE_USA_ct"),
+    ),
+    AnomalyType(
+        id="1022",
+        anomaly_type="Unexpected_Emails",
+        data_object="Column",
+        name="Unexpected Column Contains Emails",
+        description="Email addresses in a column not named like one.",
+        likelihood="Possible",
+        dimension="Consistency",
+        risk=0.33,
+        rule=lambda c: when(
+            share(c, "pattern_EMAIL_ct") > 0.9 and not name_like(c, "mail|addr"),
+            f"Email values: {share(c, 'pattern_EMAIL_ct'):.0%}",
+        ),
+        prevalence=per_record("pattern_EMAIL_ct"),
+    ),
+    AnomalyType(
+        id="1023",
+        anomaly_type="Small_Numeric_Value_Ct",
+        data_object="Column",
+        name="Unexpected Numeric Values Found",
+        description="A few numbers in a text column.",
+        likelihood="Likely",
+        dimension="Validity",
+        risk=0.66,
+        rule=lambda c: when(
+            is_text(c) and 0 < share(c, "numeric_ct") < 0.03, f"Numeric values: {c.number('numeric_ct'):.0f}"
+        ),
+        prevalence=per_record("numeric_ct"),
+    ),
+    AnomalyType(
+        id="1024",
+        anomaly_type="Invalid_Zip3_USA",
+        data_object="Column",
+        name="Invalid 3-Digit Zip Code Format",
+        description="A 3-digit zip column with other patterns.",
+        likelihood="Definite",
+        dimension="Validity",
+        risk=1.0,
+        rule=lambda c: when(
+            name_like(c, "zip|postal")
+            and c.number("distinct_pattern_ct") > 1
+            and bool(c.top_patterns)
+            and c.top_patterns[0][0] == "NNN"
+            and top_pattern_ct(c) / c.number("value_ct") > 0.5,
+            "Patterns: " + ", ".join(p for p, _ in c.top_patterns),
+        ),
+        prevalence=lambda c: (c.record_ct - top_pattern_ct(c)) / c.record_ct if c.record_ct else 0.0,
+    ),
+    AnomalyType(
+        id="1025",
+        anomaly_type="Delimited_Data_Embedded",
+        data_object="Column",
+        name="Delimited Data Embedded in Column",
+        description="Values hold lists separated by commas, pipes, carets or tabs.",
+        likelihood="Likely",
+        dimension="Validity",
+        risk=0.66,
+        rule=lambda c: when(
+            c.text("std_pattern_match") == "DELIMITED_DATA",
+            f"Delimited values: {c.number('pattern_DELIMITED_DATA_ct'):.0f}",
+        ),
+    ),
+    AnomalyType(
+        id="1026",
+        anomaly_type="Char_Column_Number_Units",
+        data_object="Column",
+        name="Character Column with Numbers and Units",
+        description="Numbers stored with their unit as text.",
+        likelihood="Possible",
+        dimension="Consistency",
+        risk=0.33,
+        rule=lambda c: when(
+            is_text(c) and share(c, "includes_digit_ct") > 0.5 and share(c, "number_unit_ct") > 0.5,
+            f"Values with units: {c.number('number_unit_ct'):.0f}",
+        ),
+        prevalence=per_record("number_unit_ct"),
+    ),
+    AnomalyType(
+        id="1027",
+        anomaly_type="Variant_Coded_Values",
+        data_object="Variant",
+        name="Variant Codings for Same Values",
+        description="Several codings of one value (e.g. M, Male).",
+        likelihood="Definite",
+        dimension="Consistency",
+        risk=0.66,
+        rule=lambda c: (
+            variant_set_hit([v for v, _ in c.top_values]) if 0 < c.number("distinct_value_ct") <= 20 else None
+        ),
+        prevalence=lambda c: variant_share(c.top_values, c.record_ct),
+    ),
+    AnomalyType(
+        id="1028",
+        anomaly_type="Inconsistent_Casing",
+        data_object="Column",
+        name="Inconsistent Casing",
+        description="Names or addresses both in mixed case and all upper case.",
+        likelihood="Definite",
+        dimension="Validity",
+        risk=1.0,
+        rule=lambda c: when(
+            c.functional_data_type in NAME_ADDRESS_TYPES
+            and c.number("mixed_case_ct") > 0
+            and c.number("upper_case_ct") > 0,
+            f"Mixed case: {c.number('mixed_case_ct'):.0f}, upper case: {c.number('upper_case_ct'):.0f}",
+        ),
+        prevalence=lambda c: (
+            min(c.number("mixed_case_ct"), c.number("upper_case_ct")) / c.record_ct if c.record_ct else 0.0
+        ),
+    ),
+    AnomalyType(
+        id="1029",
+        anomaly_type="Non_Alpha_Name_Address",
+        data_object="Column",
+        name="Non-Alpha Name or Address",
+        description="Names or addresses with no letters at all.",
+        likelihood="Definite",
+        dimension="Validity",
+        risk=1.0,
+        rule=lambda c: when(
+            c.functional_data_type in NAME_ADDRESS_TYPES
+            and c.number("non_alpha_ct") - c.number("zero_length_ct") > 0,
+            f"Non-alpha values: {c.number('non_alpha_ct') - c.number('zero_length_ct'):.0f}",
+        ),
+        prevalence=lambda c: (
+            (c.number("non_alpha_ct") - c.number("zero_length_ct")) / c.record_ct if c.record_ct else 0.0
+        ),
+    ),
+    AnomalyType(
+        id="1030",
+        anomaly_type="Non_Alpha_Prefixed_Name",
+        data_object="Column",
+        name="Non-Alpha Prefixed Name",
+        description="A name starting with a digit or symbol.",
+        likelihood="Definite",
+        dimension="Validity",
+        risk=1.0,
+        rule=non_alpha_prefixed,
+        prevalence=lambda c: 0.25,
+    ),
+    AnomalyType(
+        id="1031",
+        anomaly_type="Non_Printing_Chars",
+        data_object="Column",
+        name="Non-Printing Characters",
+        description="Invisible characters (NBSP, zero-width, BOM...) inside values.",
+        likelihood="Definite",
+        dimension="Validity",
+        risk=1.0,
+        rule=lambda c: when(
+            c.number("non_printing_ct") > 0, f"Cases found: {c.number('non_printing_ct'):.0f}"
+        ),
+        prevalence=per_record("non_printing_ct"),
+    ),
+    AnomalyType(
+        id="1100",
+        anomaly_type="Potential_PII",
+        data_object="Column",
+        name="Personally Identifiable Information",
+        description="The column probably holds personal data.",
+        likelihood="Potential PII",
+        dimension="Validity",
+        risk=None,
+        rule=lambda c: when(bool(c.pii_flag), f"PII: {c.pii_flag} (risk {pii_risk(c.pii_flag)})"),
+    ),
+)
