@@ -151,7 +151,8 @@ def test_up_exits_non_zero_with_a_clear_error_when_the_control_port_is_taken(tmp
 @pytest.mark.parametrize("outage_seconds", [2, 15], ids=["reconnects", "client-gives-up-then-polls"])
 def test_wait_outlives_a_server_restart(stack: Stack, tmp_path: Path, outage_seconds: float) -> None:
     """The event socket drops with the server; `--wait` reconnects (a short outage) or, once the client gives
-    the stream up (a long one), polls the API until it answers, follows again and still sees the attempt end."""
+    the stream up (a long one), polls the API until it answers, follows again and reports how the attempt ended
+    (a long outage may fail the task itself, whose callbacks could not reach the server)."""
     from lakerun.server.app import create_app
     from lakerun.server.serve import start_in_thread
 
@@ -186,8 +187,10 @@ def test_wait_outlives_a_server_restart(stack: Stack, tmp_path: Path, outage_sec
         out, err = waiting.communicate(timeout=120)
     finally:
         waiting.kill()
-    assert waiting.returncode == 0, out + err
-    assert "SUCCESS" in out
+    final = stack.plane.subject_history("default", "cli-restart")[1][0].status
+    assert final in out and waiting.returncode == (0 if final == "SUCCESS" else 1), out + err
+    if outage_seconds < 5:
+        assert final == "SUCCESS"
 
 
 def test_a_watch_never_moves_an_ended_attempt_back() -> None:
