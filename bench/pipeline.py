@@ -6,6 +6,9 @@ memory (resident set of the process tree, so Spark's JVM counts), plus lakerun's
 new (every table up to date). Never fails on time.
 
     .venv/bin/python bench/pipeline.py [--rows 1000000,10000000] [--contenders lakerun,sql,spark]
+
+Ratios compare contenders of the same run (the machine's load, printed by `uptime` before and after
+each size, weighs on all of them alike).
 """
 
 from __future__ import annotations
@@ -135,15 +138,25 @@ def prepare(directory: Path, rows: int, contenders: list[str]) -> dict[str, Path
 LABELS = {"lakerun": "lakerun (DuckDB)", "sql": "hand-written DuckDB SQL", "spark": "lakerun (local Spark)"}
 
 
-def _line(label: str, rows: int, result: dict, baseline: float | None) -> str:
+def _ratio(value: float, baseline: float | None) -> str:
+    return f"{value / baseline:>6.2f}x" if baseline else "      -"
+
+
+def _line(label: str, rows: int, result: dict, baseline: dict) -> str:
     if "error" in result:
         return f"{label:30} {rows:>11,} failed after {result['total']:.1f}s: {result['error']}"
-    ratio = f"{result['wall'] / baseline:>6.2f}x" if baseline else "      -"
     layers = "  ".join(f"{name} {seconds:.1f}" for name, seconds in result.get("layers", {}).items())
     return (
-        f"{label:30} {rows:>11,} {result['wall']:>8.2f} {ratio} {result['cpu']:>8.1f} "
-        f"{result['peak_mb']:>8.0f}  {layers}"
+        f"{label:30} {rows:>11,} {result['wall']:>8.2f} {_ratio(result['wall'], baseline.get('wall'))} "
+        f"{result['cpu']:>8.1f} {_ratio(result['cpu'], baseline.get('cpu'))} "
+        f"{result['peak_mb']:>8.0f} {_ratio(result['peak_mb'], baseline.get('peak_mb'))}  {layers}"
     )
+
+
+def uptime() -> str:
+    """The machine's load right now, as `uptime` prints it."""
+    done = subprocess.run(["uptime"], capture_output=True, text=True, check=False)
+    return done.stdout.strip()
 
 
 def main() -> None:
@@ -158,13 +171,16 @@ def main() -> None:
     args = parser.parse_args()
     contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
     header = (
-        f"{'contender':30} {'claims':>11} {'wall s':>8} {'vs SQL':>7} {'CPU s':>8} {'peak MB':>8}  layers (s)"
+        f"{'contender':30} {'claims':>11} {'wall s':>8} {'vs SQL':>7} {'CPU s':>8} {'vs SQL':>7} "
+        f"{'peak MB':>8} {'vs SQL':>7}  layers (s)"
     )
     for rows in [int(r) for r in args.rows.split(",")]:
         roots = prepare(args.dir, rows, contenders)
+        print(f"\nbefore {rows:,}: {uptime()}")
         results = {c: run_contender(c, roots[c], args.spark_driver_memory) for c in contenders}
-        baseline = results.get("sql", {}).get("wall")
-        print("\n" + header)
+        baseline = results.get("sql", {})
+        baseline = {} if "error" in baseline else baseline
+        print(header)
         for contender, result in results.items():
             print(_line(LABELS[contender], rows, result, baseline))
         if "lakerun" in results and "error" not in results["lakerun"]:
@@ -175,6 +191,7 @@ def main() -> None:
                 print(
                     f"  rerun: {rerun['skipped']}/{rerun['tables']} tables up to date, {share:.1%} of the full run"
                 )
+        print(f"after {rows:,}: {uptime()}", flush=True)
 
 
 if __name__ == "__main__":
