@@ -65,3 +65,37 @@ def test_unknown_pipelines_and_layers_are_refused(stack: Stack) -> None:
     assert stack.api.post("/v1/pipelines/nope/trigger", json={"layer": "platinum"}).status_code == 422
     bad = stack.api.post("/v1/pipelines", json={"config_path": "/does/not/exist.yml"})
     assert bad.status_code == 422 and "config file not found" in bad.text
+
+
+def test_a_layer_trigger_runs_the_upstream_layers_only_when_they_are_stale(
+    stack: Stack, lakerun_wheel: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    load_generator().main(["--rows", "300", "--files", "1", "--out", str(data / "raw")])
+    body = {
+        "config_path": str(EXAMPLE / "pipeline.yml"),
+        "wheel": str(lakerun_wheel),
+        "vars": {"data_root": str(data)},
+    }
+    assert stack.api.post("/v1/pipelines", json=body).status_code == 201
+
+    def trigger(layer: str) -> dict:
+        started = stack.api.post("/v1/pipelines/pet_claims/trigger", json={"layer": layer})
+        assert started.status_code == 201, started.text
+        run = stack.wait(started.json()["id"], timeout=600)
+        assert run["status"] == "SUCCESS", run
+        return run
+
+    trigger("all")
+    fresh = trigger("gold")
+    assert [t["task_key"] for t in fresh["tasks"]] == ["gold"]
+    assert all(m["skipped"] for m in layer_metrics(fresh).values())
+
+    claims = sorted((data / "raw" / "claims").glob("*.csv"))[0]
+    (claims.parent / "late_arrivals.csv").write_bytes(claims.read_bytes())
+    stale = trigger("silver")
+    assert {t["task_key"] for t in stale["tasks"]} == {"raw", "bronze", "silver"}
+    figures = layer_metrics(stale)
+    assert not figures["raw_claims"]["skipped"] and figures["raw_customers"]["skipped"]
+    assert not figures["claims_enriched"]["skipped"]
+    assert "claims_monthly" not in figures, "gold is downstream of the trigger, not upstream"
