@@ -97,5 +97,8 @@ def test_a_layer_trigger_runs_the_upstream_layers_only_when_they_are_stale(
     assert {t["task_key"] for t in stale["tasks"]} == {"raw", "bronze", "silver"}
     figures = layer_metrics(stale)
     assert not figures["raw_claims"]["skipped"] and figures["raw_customers"]["skipped"]
-    assert not figures["claims_enriched"]["skipped"]
+    assert not figures["claims"]["skipped"] and figures["claims"]["rows_in"] == 0, (
+        "no row above the watermark"
+    )
+    assert figures["claims_enriched"]["skipped"], "nothing new reached silver, so it read nothing"
     assert "claims_monthly" not in figures, "gold is downstream of the trigger, not upstream"

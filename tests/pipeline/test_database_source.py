@@ -173,3 +173,21 @@ def test_spark_reads_the_database_input_like_duckdb(
     assert results["orders"].rows_out == 40
     gold = open_table(str(tmp_path / "wh" / "main" / "gold" / "by_customer")).to_pyarrow_table()
     assert sum(gold["orders"].to_pylist()) == 40
+
+
+def test_a_full_refresh_reads_the_whole_table_again(
+    orders: tuple[Any, str, str], write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    from lakerun.pipeline.runner import RefreshRequest
+
+    _, name, url = orders
+    path = write_config(_pipeline(url, {"table": name, "watermark": "updated_at"}))
+    _run(path)
+    engine = DuckDBEngine()
+    try:
+        results = runner_for(path).run_all(engine, refresh=RefreshRequest(full_refresh=["orders"]))
+    finally:
+        engine.close()
+    assert results[0].rows_in == 40 and results[0].refresh == "full"
+    table = open_table(str(tmp_path / "wh" / "main" / "bronze" / "orders")).to_pyarrow_table()
+    assert table.num_rows == 40

@@ -9,7 +9,9 @@ a layer trigger runs every upstream layer (each task still skips the tables whos
 
 from __future__ import annotations
 
+import functools
 import itertools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,12 +60,24 @@ def task_arguments(settings: Mapping[str, Any]) -> tuple[str, list[str]] | None:
 
 
 def registered_config(settings: Mapping[str, Any]) -> LoadedPipeline | None:
-    """The pipeline the registered job runs, loaded here; None when this process cannot read it."""
+    """The pipeline the registered job runs, loaded here; None when this process cannot read it.
+
+    Loads are cached while the file's size and modification time stay the same (the page that draws
+    the graph is re-rendered on every event of a running pipeline)."""
     arguments = task_arguments(settings)
     if arguments is None:
         return None
     try:
-        return load_pipeline(arguments[0], parse_vars(arguments[1]))
+        stat = os.stat(arguments[0])
+    except OSError:
+        return None
+    return _load(arguments[0], tuple(arguments[1]), (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _load(path: str, variables: tuple[str, ...], stamp: tuple[int, int]) -> LoadedPipeline | None:
+    try:
+        return load_pipeline(path, parse_vars(list(variables)))
     except (PipelineError, OSError):
         return None
 
