@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lakerun.control.pipeline_graph import PipelineGraph, TableNode, config_graph
+from lakerun.control.pipeline_graph import PipelineGraph, TableNode, config_graph, reported_graph
 from lakerun.pipeline.config.loader import load_pipeline
 from lakerun.server.dashboard.graph_layout import COLUMN_WIDTH, layout
 from tests.pipeline.conftest import EXAMPLE
@@ -54,3 +54,14 @@ def test_edges_start_at_the_input_and_end_at_the_reader() -> None:
 def test_an_empty_graph_still_draws() -> None:
     drawn = layout(PipelineGraph(("raw",), ()))
     assert drawn.nodes == {} and drawn.edges == () and drawn.height > 0
+
+
+def test_without_the_config_the_graph_holds_the_tables_runs_reported() -> None:
+    graph = reported_graph(["raw", "bronze"], {"orders": "bronze", "landing": "raw", "extra": "adhoc"})
+    assert graph.layers == ("raw", "bronze", "adhoc")
+    assert [(t.name, t.layer) for t in graph.tables] == [
+        ("landing", "raw"),
+        ("orders", "bronze"),
+        ("extra", "adhoc"),
+    ]
+    assert graph.edges() == [] and len(layout(graph).nodes) == 3
