@@ -60,9 +60,14 @@ def test_layers_are_triggered_and_report_through_callbacks(
     assert open_table(str(tmp_path / "data" / "warehouse" / "main" / "bronze" / "claims")) is not None
 
 
-def test_unknown_pipelines_and_layers_are_refused(stack: Stack) -> None:
+def test_unknown_pipelines_and_layers_are_refused(stack: Stack, tmp_path: Path) -> None:
     assert stack.api.post("/v1/pipelines/nope/trigger", json={"layer": "gold"}).status_code == 404
-    assert stack.api.post("/v1/pipelines/nope/trigger", json={"layer": "platinum"}).status_code == 422
+    assert stack.api.post("/v1/pipelines/nope/trigger", json={"layer": "gold; drop"}).status_code == 422
+    body = {"config_path": str(EXAMPLE / "pipeline.yml"), "vars": {"data_root": str(tmp_path)}}
+    assert stack.api.post("/v1/pipelines", json=body).status_code == 201
+    platinum = stack.api.post("/v1/pipelines/pet_claims/trigger", json={"layer": "platinum"})
+    assert platinum.status_code == 422 and "layer `platinum` is not in this pipeline" in platinum.text
+    assert stack.api.get("/v1/runs").json()["total"] == 0
     bad = stack.api.post("/v1/pipelines", json={"config_path": "/does/not/exist.yml"})
     assert bad.status_code == 422 and "config file not found" in bad.text
 
