@@ -162,6 +162,7 @@ def test_a_password_in_the_url_stays_out_of_the_plan_and_of_errors(
 
 
 @pytest.mark.spark
+@pytest.mark.timeout(900)
 def test_spark_reads_the_database_input_like_duckdb(
     orders: tuple[Any, str, str], write_config: Callable[..., Path], tmp_path: Path, spark: Any
 ) -> None:
