@@ -6,6 +6,10 @@ memory (resident set of the process tree, so Spark's JVM counts), plus lakerun's
 new (every table up to date). Never fails on time.
 
     .venv/bin/python bench/pipeline.py [--rows 1000000,10000000] [--contenders lakerun,sql,spark]
+
+The hand-written SQL runs first, each line is printed as soon as it is measured, and ratios compare
+contenders of the same run (the machine's load, printed by `uptime` before and after
+each size, weighs on all of them alike).
 """
 
 from __future__ import annotations
@@ -48,29 +52,41 @@ print(json.dumps({"wall": time.perf_counter() - started, "layers": layers,
 """
 
 
-def tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+def _tree(root: int) -> list[Path]:
+    """The /proc entries of a process and all its descendants."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            status = (entry / "status").read_text()
-        except OSError:
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        parents[int(entry.name)] = int(stat[1])
-        rss[int(entry.name)] = next(
-            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
-        )
     family, frontier = {root}, [root]
     while frontier:
         current = frontier.pop()
         children = [pid for pid, parent in parents.items() if parent == current and pid not in family]
         family.update(children)
         frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in family)
+    return [Path("/proc") / str(pid) for pid in family]
+
+
+def tree_sample(root: int) -> tuple[int, dict[int, float]]:
+    """Resident memory (kB) of a process tree and each member's CPU seconds so far, from /proc.
+
+    CPU is sampled too because a JVM that Spark starts is not always waited for by its parent, so
+    `getrusage(RUSAGE_CHILDREN)` can miss it."""
+    rss, cpu = 0, {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in _tree(root):
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        cpu[int(entry.name)] = (int(stat[11]) + int(stat[12])) / ticks
+        rss += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return rss, cpu
 
 
 def _measured(command: list[str], env: dict[str, str]) -> dict:
@@ -79,10 +95,13 @@ def _measured(command: list[str], env: dict[str, str]) -> dict:
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = [0]
+    seen_cpu: dict[int, float] = {}
 
     def sample() -> None:
         while child.poll() is None:
-            peak[0] = max(peak[0], tree_rss_kb(child.pid))
+            rss, cpu = tree_sample(child.pid)
+            peak[0] = max(peak[0], rss)
+            seen_cpu.update(cpu)
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -91,7 +110,8 @@ def _measured(command: list[str], env: dict[str, str]) -> dict:
     sampler.join()
     total = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    waited = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = max(waited, sum(seen_cpu.values()))
     if child.returncode != 0:
         tail = err.strip().splitlines()[-1] if err.strip() else f"exit {child.returncode}"
         return {"error": tail, "total": total}
@@ -135,15 +155,25 @@ def prepare(directory: Path, rows: int, contenders: list[str]) -> dict[str, Path
 LABELS = {"lakerun": "lakerun (DuckDB)", "sql": "hand-written DuckDB SQL", "spark": "lakerun (local Spark)"}
 
 
-def _line(label: str, rows: int, result: dict, baseline: float | None) -> str:
+def _ratio(value: float, baseline: float | None) -> str:
+    return f"{value / baseline:>6.2f}x" if baseline else "      -"
+
+
+def _line(label: str, rows: int, result: dict, baseline: dict) -> str:
     if "error" in result:
         return f"{label:30} {rows:>11,} failed after {result['total']:.1f}s: {result['error']}"
-    ratio = f"{result['wall'] / baseline:>6.2f}x" if baseline else "      -"
     layers = "  ".join(f"{name} {seconds:.1f}" for name, seconds in result.get("layers", {}).items())
     return (
-        f"{label:30} {rows:>11,} {result['wall']:>8.2f} {ratio} {result['cpu']:>8.1f} "
-        f"{result['peak_mb']:>8.0f}  {layers}"
+        f"{label:30} {rows:>11,} {result['wall']:>8.2f} {_ratio(result['wall'], baseline.get('wall'))} "
+        f"{result['cpu']:>8.1f} {_ratio(result['cpu'], baseline.get('cpu'))} "
+        f"{result['peak_mb']:>8.0f} {_ratio(result['peak_mb'], baseline.get('peak_mb'))}  {layers}"
     )
+
+
+def uptime() -> str:
+    """The machine's load right now, as `uptime` prints it."""
+    done = subprocess.run(["uptime"], capture_output=True, text=True, check=False)
+    return done.stdout.strip()
 
 
 def main() -> None:
@@ -158,23 +188,29 @@ def main() -> None:
     args = parser.parse_args()
     contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
     header = (
-        f"{'contender':30} {'claims':>11} {'wall s':>8} {'vs SQL':>7} {'CPU s':>8} {'peak MB':>8}  layers (s)"
+        f"{'contender':30} {'claims':>11} {'wall s':>8} {'vs SQL':>7} {'CPU s':>8} {'vs SQL':>7} "
+        f"{'peak MB':>8} {'vs SQL':>7}  layers (s)"
     )
     for rows in [int(r) for r in args.rows.split(",")]:
         roots = prepare(args.dir, rows, contenders)
-        results = {c: run_contender(c, roots[c], args.spark_driver_memory) for c in contenders}
-        baseline = results.get("sql", {}).get("wall")
-        print("\n" + header)
-        for contender, result in results.items():
-            print(_line(LABELS[contender], rows, result, baseline))
-        if "lakerun" in results and "error" not in results["lakerun"]:
-            rerun = run_contender("lakerun", roots["lakerun"], args.spark_driver_memory)
-            print(_line("lakerun rerun, nothing new", rows, rerun, baseline))
-            if "error" not in rerun:
-                share = rerun["wall"] / results["lakerun"]["wall"]
-                print(
-                    f"  rerun: {rerun['skipped']}/{rerun['tables']} tables up to date, {share:.1%} of the full run"
-                )
+        print(f"\nbefore {rows:,}: {uptime()}")
+        print(header, flush=True)
+        results: dict[str, dict] = {}
+        for contender in sorted(contenders, key=lambda c: c != "sql"):
+            results[contender] = run_contender(contender, roots[contender], args.spark_driver_memory)
+            baseline = {} if "error" in results.get("sql", {"error": ""}) else results["sql"]
+            print(_line(LABELS[contender], rows, results[contender], baseline), flush=True)
+            if contender == "lakerun" and "error" not in results[contender]:
+                rerun = run_contender("lakerun", roots["lakerun"], args.spark_driver_memory)
+                print(_line("lakerun rerun, nothing new", rows, rerun, baseline), flush=True)
+                if "error" not in rerun:
+                    share = rerun["wall"] / results["lakerun"]["wall"]
+                    print(
+                        f"  rerun: {rerun['skipped']}/{rerun['tables']} tables up to date, "
+                        f"{share:.1%} of the full run",
+                        flush=True,
+                    )
+        print(f"after {rows:,}: {uptime()}", flush=True)
 
 
 if __name__ == "__main__":

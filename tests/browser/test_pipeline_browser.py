@@ -1,4 +1,5 @@
-"""The pipeline page in a real browser: the demo's bronze layer triggered from its button goes running, then success, live."""
+"""The pipeline page in a real browser: the demo's graph of tables with each table's status after the demo run,
+and the bronze layer triggered from its button going running, then success, live."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from lakerun.cli.demo_pipeline import run_demo_pipeline
+from lakerun.pipeline.config.loader import load_pipeline
 from tests.browser.conftest import screenshot
 from tests.pipeline.conftest import EXAMPLE, load_generator
 from tests.server.conftest import Stack
@@ -47,9 +50,40 @@ def test_demo_bronze_layer_runs_from_its_button_and_updates_live(
     states = page.evaluate("window.__bronzeStates")
     assert "RUNNING" in states and states[-1] == "SUCCESS", states
     assert page.evaluate("window.__noReload === true"), "the page reloaded"
-    bronze = page.locator("li[data-layer=bronze]")
-    figures = bronze.inner_text().lower()
-    bronze_checks = ("not_null_claim_amount", "valid_values_species", "valid_values_network")
-    assert "rows in" in figures and "rows out" in figures
+    claims = page.locator("svg.pipeline-graph g.node[data-table=claims]")
+    figures = (claims.text_content() or "").lower()
+    bronze_checks = ("not_null_claim_amount", "range_claim_amount", "not_null_service_date")
+    assert "in " in figures and "out " in figures and "quar." in figures, figures
     assert any(check in figures for check in bronze_checks), figures
+
+
+def test_the_demo_run_shows_every_table_and_input_with_its_status(
+    page: Any, dash: Stack, lakerun_wheel: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "home"
+    (root / "wheels").mkdir(parents=True, exist_ok=True)
+    (root / "wheels" / lakerun_wheel.name).symlink_to(lakerun_wheel)
+    outcome = run_demo_pipeline(dash.plane, root, rows=300, timeout=600)
+    assert "SUCCESS" in outcome, outcome
+    config = load_pipeline(str(EXAMPLE / "pipeline.yml"), {"data_root": str(root / "demo-data")}).config
+    edges = {(up, name) for name in config.ordered_tables() for up in config.graph.upstream[name]}
+    page.goto("/pipelines")
+    graph = page.locator("svg.pipeline-graph")
+    graph.wait_for()
+    nodes = graph.locator("g.node")
+    assert nodes.count() == 13
+    statuses = {
+        nodes.nth(i).get_attribute("data-table"): nodes.nth(i).get_attribute("data-status") for i in range(13)
+    }
+    assert statuses == dict.fromkeys(config.ordered_tables(), "SUCCESS")
+    drawn = graph.locator("path.edge")
+    assert {
+        (drawn.nth(i).get_attribute("data-from"), drawn.nth(i).get_attribute("data-to"))
+        for i in range(drawn.count())
+    } == edges
+    box = graph.bounding_box()
+    assert box is not None and box["width"] > 600 and box["height"] > 200
+    gold = graph.locator("g.node[data-table=customer_value]")
+    assert gold.is_visible() and "out " in (gold.text_content() or "")
+    assert page.locator("li.layer[data-layer=gold][data-status=SUCCESS]").count() == 1
     screenshot(page, "pipelines")

@@ -3,7 +3,8 @@
 Registering keeps the exported multi-task job (one task per layer, running that layer's tables) in the
 job registry under `pipeline:<name>`. A layer
 trigger starts an attempt (subject `pipeline_layer`, key `<name>:<layer>`) that runs the registered job
-with run-now's `only` set to that layer's task (every task for `all`); the signed-callback arguments
+with run-now's `only` set to that layer's task and the upstream layers holding a stale table it reads
+(every task for `all`); the signed-callback arguments
 reach the tasks as job parameters, so the layer's progress and figures arrive as callback events.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lakerun.control.attempts import TriggerRequest
+from lakerun.control.pipeline_graph import stale_upstream_layers
 from lakerun.control.plane import ControlPlane
 from lakerun.control.registry import EnsureOutcome
 from lakerun.errors import InvalidInputError, NotFoundError
@@ -75,6 +77,33 @@ def layer_selection(settings: Mapping[str, Any], layer: str) -> list[str]:
     return [] if layer == ALL_LAYERS else [layer]
 
 
+def _task_ancestors(settings: Mapping[str, Any], layer: str) -> set[str]:
+    """Every task `layer`'s task depends on, directly or not."""
+    depends = {
+        task["task_key"]: [d["task_key"] for d in task.get("depends_on") or []]
+        for task in settings.get("tasks", [])
+    }
+    found: set[str] = set()
+    pending = list(depends.get(layer, []))
+    while pending:
+        key = pending.pop()
+        if key not in found:
+            found.add(key)
+            pending.extend(depends.get(key, []))
+    return found
+
+
+def trigger_selection(settings: Mapping[str, Any], layer: str) -> list[str]:
+    """The task keys a trigger of `layer` runs: that layer's task and the upstream layers' tasks holding a
+    stale table it reads (all upstream tasks when staleness cannot be judged here); none for `all`."""
+    only = layer_selection(settings, layer)
+    if not only:
+        return []
+    upstream = stale_upstream_layers(settings, layer)
+    wanted = _task_ancestors(settings, layer) if upstream is None else set(upstream)
+    return [task["task_key"] for task in settings["tasks"] if task["task_key"] in wanted | {layer}]
+
+
 def trigger_layer(
     plane: ControlPlane, name: str, layer: str, workspace: str = "local", triggered_by: str = "api"
 ) -> AttemptRow:
@@ -86,7 +115,7 @@ def trigger_layer(
         workspace=workspace,
         strategy="shared_job",
         job_key=row.key,
-        only=layer_selection(row.settings, layer),
+        only=trigger_selection(row.settings, layer),
         triggered_by=triggered_by,
     )
     return plane.runs.trigger(request)

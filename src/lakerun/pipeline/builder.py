@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
@@ -19,7 +19,7 @@ from lakerun.pipeline import column_types, sql_checks, sql_lint
 from lakerun.pipeline.config.expectations import Range, Regex, Unique, expectation_label
 from lakerun.pipeline.config.layers import PipelineConfig
 from lakerun.pipeline.config.sinks import DeltaSink
-from lakerun.pipeline.config.sources import FileSource, TableSource
+from lakerun.pipeline.config.sources import DatabaseSource, FileSource, TableSource
 from lakerun.pipeline.config.tables import Input, TableConfig
 from lakerun.pipeline.config.transforms import CastStep, DedupeStep, DeriveStep, RenameStep, SqlStep
 from lakerun.pipeline.errors import PlanError
@@ -75,6 +75,15 @@ def source_plan(config: PipelineConfig, spec: Input) -> SourcePlan:
             options=dict(spec.options),
             infer_types=spec.infer_types,
             delimiter=spec.delimiter,
+        )
+    if isinstance(spec, DatabaseSource):
+        return SourcePlan(
+            kind="database",
+            uri=spec.url,
+            format="postgres",
+            table_name=spec.table,
+            query=spec.query,
+            watermark=spec.watermark,
         )
     if isinstance(spec, TableSource):
         return SourcePlan(
@@ -224,6 +233,30 @@ def _check_sink_columns(sink: DeltaSink, columns: Sequence[str], where: str) -> 
         check_columns(exp.column(name), columns, where)
 
 
+def _input_plans(
+    config: PipelineConfig, name: str, inputs: Mapping[str, InputShape], marks: Mapping[str, str]
+) -> tuple[InputPlan, ...]:
+    """Each input resolved; a database input with a watermark reads from its last mark, into a table
+    that keeps earlier rows."""
+    plans = []
+    for alias, spec in config.tables[name].inputs.items():
+        source = source_plan(config, spec)
+        if source.watermark:
+            if config.sink_of(name).mode == "overwrite":
+                raise PlanError(
+                    f"tables.{name}.inputs.{alias}.watermark: reading only new rows needs the table's "
+                    "`sink.mode` to be append or merge (overwrite would keep only the new rows)"
+                )
+            if source.watermark not in inputs[alias].columns:
+                raise PlanError(
+                    f"tables.{name}.inputs.{alias}.watermark: column `{source.watermark}` is not among "
+                    f"the source's columns ({', '.join(inputs[alias].columns)})"
+                )
+            source = replace(source, since=marks.get(alias))
+        plans.append(InputPlan(alias, source, inputs[alias].columns))
+    return tuple(plans)
+
+
 def build_table_plan(
     config: PipelineConfig,
     name: str,
@@ -232,8 +265,11 @@ def build_table_plan(
     config_hash: str,
     watermark_value: str | None = None,
     refresh: Refresh = Refresh(),
+    source_marks: Mapping[str, str] | None = None,
 ) -> TablePlan:
-    """The plan of table `name` reading inputs of the given shapes; raises PlanError naming what is wrong."""
+    """The plan of table `name` reading inputs of the given shapes; raises PlanError naming what is wrong.
+
+    `source_marks` holds, by input name, the highest watermark the last commit read from a database input."""
     table = config.tables[name]
     sink = config.sink_of(name)
     where = f"tables.{name}" if config.layers is None else f"layers.{name}"
@@ -253,10 +289,7 @@ def build_table_plan(
         config_hash=config_hash,
         definition_hash=definition_hash(config, name),
         sql_dialect=config.sql_dialect,
-        inputs=tuple(
-            InputPlan(alias, source_plan(config, spec), inputs[alias].columns)
-            for alias, spec in table.inputs.items()
-        ),
+        inputs=_input_plans(config, name, inputs, {} if refresh.full else dict(source_marks or {})),
         transform=query,
         output_columns=relation.columns,
         output_types=tuple(types.items()),

@@ -17,16 +17,18 @@ from typing import Any
 
 from sqlglot import exp
 
+from lakerun.engines import database_source
 from lakerun.engines.file_sources import delta_dataset, open_dataset
 from lakerun.engines.sql import SqlEngine, materialize, sql_text, stream
 from lakerun.pipeline import faults, secrets
 from lakerun.pipeline.errors import ExpectationFailedError, PlanError
-from lakerun.pipeline.fingerprint import input_fingerprint
+from lakerun.pipeline.fingerprint import input_fingerprint, is_current
 from lakerun.pipeline.plan import (
     BATCH_COLUMN,
     FLAGGED_PREFIX,
     FLAGGED_VIEW,
     INPUTS_KEY,
+    SOURCE_MARK_PREFIX,
     TABLE_VERSION_KEY,
     WATERMARK_KEY,
     SourcePlan,
@@ -37,13 +39,24 @@ from lakerun.pipeline.writer import PREDICATE_DIALECT, DeltaRsWriter, TableWrite
 
 
 def open_source(source: SourcePlan, secret_getter: secrets.SecretGetter = secrets.default_getter) -> Any:
-    """The source's rows as a lazy Arrow dataset, its secret references resolved just for the open."""
+    """The source's rows as a lazy Arrow dataset (an Arrow table for a database), its secret references
+    resolved just for the open."""
     options = secrets.resolve_options(source.options, secret_getter)
+    if source.kind == "database":
+        return database_source.read_rows(secrets.resolve(source.uri, secret_getter), source.database_query())
     if source.kind == "table":
         return delta_dataset(source.uri, options, source.version)
     return open_dataset(
         source.uri, source.format, options, infer_types=source.infer_types, delimiter=source.delimiter
     )
+
+
+def source_schema(source: SourcePlan, secret_getter: secrets.SecretGetter = secrets.default_getter) -> Any:
+    """The source's Arrow schema (a database is asked for its columns without reading a row)."""
+    if source.kind == "database":
+        url = secrets.resolve(source.uri, secret_getter)
+        return database_source.read_schema(url, source.database_query())
+    return open_source(source, secret_getter).schema
 
 
 class PlanEvaluator:
@@ -60,6 +73,7 @@ class PlanEvaluator:
         self.writer = writer or DeltaRsWriter(secret_getter)
         self.readers: Counter[str] = Counter()
         self.retained: dict[str, exp.Query] = {}
+        self.source_marks: dict[str, str] = {}
 
     def expect_readers(self, plans: Sequence[TablePlan]) -> None:
         """Announce the plans about to run: a table whose batch is the whole table (overwritten, or just
@@ -106,6 +120,7 @@ class PlanEvaluator:
         if self._up_to_date(plan, fingerprint, result):
             return
         swaps = self._retained_inputs(plan)
+        self.source_marks = {}
         for item in plan.inputs:
             if item.name not in swaps:
                 self._register(item.name, item.source)
@@ -130,9 +145,7 @@ class PlanEvaluator:
         faults.reached(plan.name, "after_table")
 
     def _up_to_date(self, plan: TablePlan, fingerprint: str, result: LayerResult) -> bool:
-        if plan.refresh.kind != "incremental":
-            return False
-        if self.writer.latest_metadata(plan.sink, INPUTS_KEY) != fingerprint:
+        if not is_current(plan, fingerprint, self.writer):
             return False
         result.skipped = True
         result.table_version = self.writer.current_version(plan.sink)
@@ -164,8 +177,15 @@ class PlanEvaluator:
         materialize(self.engine, view, exp.select(exp.Literal.number(0).as_("released")))
 
     def _register(self, name: str, source: SourcePlan) -> None:
-        """Expose an input as the view `name`: read natively when the engine can, else as an Arrow dataset."""
+        """Expose an input as the view `name`: read natively when the engine can, else as an Arrow dataset
+        (a database's rows as an Arrow table, noting the highest watermark read)."""
         native = getattr(self.engine, "register_files", None)
+        if source.kind == "database":
+            rows = open_source(source, self.secret_getter)
+            mark = database_source.high_watermark(rows, source.watermark) if source.watermark else None
+            self.source_marks[name] = mark or source.since or ""
+            self.engine.register(name, rows)
+            return
         if not callable(native):
             self.engine.register(name, open_source(source, self.secret_getter))
             return
@@ -254,6 +274,7 @@ class PlanEvaluator:
 
     def _write_sink(self, plan: TablePlan, result: LayerResult, fingerprint: str, batch: int) -> None:
         metadata = {INPUTS_KEY: fingerprint, TABLE_VERSION_KEY: str(batch)}
+        metadata |= {SOURCE_MARK_PREFIX + name: mark for name, mark in self.source_marks.items() if mark}
         if plan.watermark_column and result.watermark:
             metadata[WATERMARK_KEY] = result.watermark
         replace = (

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from lakerun.engines.database_source import DatabaseQuery, masked_url
 from lakerun.pipeline import sql_checks
 
 FLAGGED_VIEW = "__lakerun_flagged"
@@ -21,6 +22,8 @@ FLAGGED_PREFIX = "__lakerun_flagged_"
 PLAN_DIALECTS = ("duckdb", "spark")
 WATERMARK_KEY = "lakerun.watermark"
 INPUTS_KEY = "lakerun.inputs"
+SOURCE_MARK_PREFIX = "lakerun.source_watermark."
+"""Commit metadata key (plus the input's name) holding the highest watermark read from a database input."""
 TABLE_VERSION_KEY = "lakerun.table_version"
 BATCH_COLUMN = "_lakerun_table_version"
 """Quarantine rows carry the sink version their batch commits as, so a batch cut short is recognised."""
@@ -39,6 +42,16 @@ class SourcePlan:
     version: int | None = None
     table_name: str | None = None
     upstream_table: str | None = None
+    query: str | None = None
+    """A database source's query (kind `database`; `table_name` names its table otherwise)."""
+    watermark: str | None = None
+    """A database source's watermark column: only rows above `since` are read."""
+    since: str | None = None
+    """The highest watermark value the table's last commit read from this source."""
+
+    def database_query(self) -> DatabaseQuery:
+        """What a database source reads."""
+        return DatabaseQuery(self.table_name, self.query, self.watermark, self.since)
 
 
 @dataclass(frozen=True)
@@ -198,12 +211,17 @@ def _count_if(condition: exp.Expr) -> exp.Expr:
 def _source_dict(source: SourcePlan) -> dict[str, Any]:
     return {
         "kind": source.kind,
-        "uri": source.uri,
+        "uri": masked_url(source.uri) if source.kind == "database" else source.uri,
         "format": source.format,
         "table": source.table_name,
         "version": source.version,
         "upstream_table": source.upstream_table,
         "options": sorted(source.options),
+        **(
+            {"query": source.query, "watermark": source.watermark, "since": source.since}
+            if source.kind == "database"
+            else {}
+        ),
     }
 
 

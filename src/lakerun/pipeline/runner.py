@@ -21,8 +21,8 @@ from lakerun.pipeline.config.layers import PipelineConfig
 from lakerun.pipeline.config.loader import LoadedPipeline
 from lakerun.pipeline.config.sources import TableSource
 from lakerun.pipeline.errors import ConfigError, PlanError
-from lakerun.pipeline.evaluator import PlanEvaluator, open_source
-from lakerun.pipeline.plan import WATERMARK_KEY, Refresh, TablePlan
+from lakerun.pipeline.evaluator import PlanEvaluator, source_schema
+from lakerun.pipeline.plan import SOURCE_MARK_PREFIX, WATERMARK_KEY, Refresh, TablePlan
 from lakerun.pipeline.report import LayerResult, Progress
 from lakerun.pipeline.writer import DeltaRsWriter
 
@@ -93,21 +93,28 @@ class PipelineRunner:
             return InputShape(upstream.output_columns, upstream.types())
         assert not isinstance(spec, str)
         try:
-            schema = open_source(source_plan(self.config, spec), self.secret_getter).schema
+            schema = source_schema(source_plan(self.config, spec), self.secret_getter)
         except SourceMissingError as exc:
             where = "layers" if self.config.layers else "tables"
             raise PlanError(f"{where}.{name}.inputs.{alias}: {exc}") from None
         return InputShape(tuple(schema.names), schema_types(schema))
 
-    def _stored_watermark(self, name: str) -> str | None:
-        sink_config = self.config.sink_of(name)
-        if sink_config.watermark is None:
-            return None
-        sink = sink_plan(sink_config, self.config.warehouse)
+    def _stored_watermark(self, name: str, key: str = WATERMARK_KEY) -> str | None:
+        sink = sink_plan(self.config.sink_of(name), self.config.warehouse)
         try:
-            return DeltaRsWriter(self.secret_getter).last_metadata(sink, WATERMARK_KEY)
+            return DeltaRsWriter(self.secret_getter).last_metadata(sink, key)
         except TableIOError as exc:
             raise PlanError(f"tables.{name}.sink: cannot read the watermark: {exc}") from None
+
+    def _source_marks(self, name: str) -> dict[str, str]:
+        """The highest watermark the table's last commits read from each of its database inputs."""
+        marks = {}
+        for alias, spec in self.config.tables[name].inputs.items():
+            if getattr(spec, "type", None) == "database" and getattr(spec, "watermark", None):
+                mark = self._stored_watermark(name, SOURCE_MARK_PREFIX + alias)
+                if mark:
+                    marks[alias] = mark
+        return marks
 
     def plan_all(
         self, selection: str | Sequence[str] | None = None, refresh: RefreshRequest | None = None
@@ -124,8 +131,11 @@ class PipelineRunner:
                 name,
                 inputs,
                 config_hash=self.loaded.config_hash,
-                watermark_value=self._stored_watermark(name),
+                watermark_value=self._stored_watermark(name)
+                if self.config.sink_of(name).watermark is not None
+                else None,
                 refresh=self._refresh(name, request),
+                source_marks=self._source_marks(name),
             )
         return [self.planned[name] for name in selected]
 

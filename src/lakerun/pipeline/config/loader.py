@@ -161,6 +161,8 @@ def _anchor_node(node: Any, anchor: str) -> Any:
 
 
 def _anchor_source(source: Any, anchor: str) -> Any:
+    if isinstance(source, dict) and source.get("type") == "database":
+        return source
     return _anchor_part(_anchor_part(source, "path", anchor), "table", anchor)
 
 

@@ -1,10 +1,11 @@
-"""Where a table reads its rows from: files, an existing Delta table, or (single-chain form) another layer."""
+"""Where a table reads its rows from: files, an existing Delta table, a database, or (single-chain form)
+another layer."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from lakerun.pipeline.config.base import LayerName, StrictModel
 from lakerun.pipeline.tables import check_table_name
@@ -47,6 +48,37 @@ class TableSource(StrictModel):
         return check_table_name(value)
 
 
+class DatabaseSource(StrictModel):
+    """A table or query of a database (PostgreSQL), read through its DB-API driver (psycopg)."""
+
+    type: Literal["database"]
+    """Discriminator: read a database."""
+    url: str = Field(min_length=1)
+    """Connection URL, e.g. `postgresql://reader:{{secrets/crm/password}}@db.internal:5432/crm`; put the
+    password (or the whole URL) in a secret reference, never in the file."""
+    table: str | None = None
+    """The table to read (`schema.table` or `table`); give `table` or `query`."""
+    query: str | None = None
+    """A SELECT in the database's own SQL; give `table` or `query`."""
+    watermark: str | None = None
+    """A column that grows with new rows (an id or an update time): each run reads only the rows above the
+    highest value the last run read, and the table must append or merge them."""
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
+        if scheme not in ("postgresql", "postgres"):
+            raise ValueError("use a `postgresql://user:password@host:port/database` URL")
+        return value
+
+    @model_validator(mode="after")
+    def _table_or_query(self) -> DatabaseSource:
+        if (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of `table` and `query`")
+        return self
+
+
 class LayerOutputSource(StrictModel):
     """The table another layer of the same pipeline writes (single-chain `layers:` form only)."""
 
@@ -56,8 +88,10 @@ class LayerOutputSource(StrictModel):
     """The layer whose sink table is read."""
 
 
-Source = Annotated[FileSource | TableSource, Field(discriminator="type")]
-"""An external source of a table: files or a Delta table, chosen by `type`."""
+Source = Annotated[FileSource | TableSource | DatabaseSource, Field(discriminator="type")]
+"""An external source of a table: files, a Delta table or a database, chosen by `type`."""
 
-LayerSource = Annotated[FileSource | TableSource | LayerOutputSource, Field(discriminator="type")]
+LayerSource = Annotated[
+    FileSource | TableSource | DatabaseSource | LayerOutputSource, Field(discriminator="type")
+]
 """A source in the single-chain `layers:` form, which may also name another layer."""

@@ -1,26 +1,30 @@
-"""The pipeline page's model: each registered pipeline's layers with the state and figures of their latest run."""
+"""The pipeline page's model: each registered pipeline's graph of tables, each table with its latest run's state
+and figures, and each layer (a column of the graph) with the state of the run that last touched it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from lakerun.control.pipeline_graph import config_graph, registered_config, reported_graph
+from lakerun.control.pipeline_state import TableState, reported_layers, run_tasks, table_states
 from lakerun.control.pipelines import ALL_LAYERS, SUBJECT_KIND, registered_pipelines
 from lakerun.control.plane import ControlPlane
-from lakerun.control.reads import AttemptFilter, layer_figures, task_statuses
+from lakerun.control.reads import AttemptFilter
 from lakerun.control.records import Job
+from lakerun.server.dashboard.graph_layout import GraphLayout, layout
 from lakerun.server.dashboard.views import AttemptView, attempt_views
 
 
 @dataclass
 class LayerState:
-    """One layer as the chain shows it: the run that last touched it, its state there, and its figures."""
+    """One layer (a column of the graph): the run that last touched it and its state there."""
 
     name: str
     view: AttemptView | None = None
     status: str | None = None
-    result: dict[str, Any] | None = None
     own: bool = True
+    scope: str | None = None
+    """What the run touching it was triggered for: this layer, another one (whose upstream it is) or `all`."""
 
     @property
     def live(self) -> bool:
@@ -30,13 +34,17 @@ class LayerState:
 
 @dataclass
 class PipelineView:
-    """A registered pipeline: its layers in order and its latest whole-pipeline run."""
+    """A registered pipeline: its layers in order, its graph of tables and its latest whole-pipeline run."""
 
     name: str
     workspace: str
     job_id: int
     layers: list[LayerState] = field(default_factory=list)
     all_run: AttemptView | None = None
+    graph: GraphLayout | None = None
+    tables: dict[str, TableState] = field(default_factory=dict)
+    from_config: bool = True
+    """False when the config could not be read here: the graph then holds the tables runs reported."""
 
 
 def _latest(plane: ControlPlane, name: str, layer: str) -> AttemptView | None:
@@ -49,19 +57,23 @@ def _latest(plane: ControlPlane, name: str, layer: str) -> AttemptView | None:
 
 
 def _layer_state(
-    plane: ControlPlane, layer: str, own: AttemptView | None, whole: AttemptView | None
+    layer: str, runs: list[tuple[str, AttemptView]], tasks: dict[str, dict[str, str]]
 ) -> LayerState:
-    """The newer of the layer's own run and the whole-pipeline run decides what the layer shows."""
-    newest = max((v for v in (own, whole) if v), key=lambda v: v.attempt.created_at, default=None)
+    """The newest run that ran (or runs) the layer's task decides what the layer shows: its own run, the
+    whole-pipeline run, or another layer's run that included it as a stale upstream layer."""
+    touching = [
+        (scope, view)
+        for scope, view in runs
+        if scope in (layer, ALL_LAYERS) or layer in tasks.get(view.attempt.id, {})
+    ]
+    newest = max(touching, key=lambda pair: pair[1].attempt.created_at, default=None)
     if newest is None:
         return LayerState(layer)
-    state = LayerState(
-        layer, newest, newest.attempt.status, layer_figures(plane.ctx, newest.attempt.id).get(layer)
-    )
-    if newest is whole:
-        state.own = False
-        tasks = task_statuses(plane.ctx, newest.attempt.id)
-        state.status = tasks.get(layer, "PENDING" if newest.active else newest.attempt.status)
+    scope, view = newest
+    state = LayerState(layer, view, view.attempt.status, own=scope == layer, scope=scope)
+    if scope != layer:
+        fallback = "PENDING" if view.active else view.attempt.status
+        state.status = tasks.get(view.attempt.id, {}).get(layer, fallback)
     return state
 
 
@@ -73,7 +85,18 @@ def pipeline_views(plane: ControlPlane) -> list[PipelineView]:
 def _pipeline_view(plane: ControlPlane, row: Job) -> PipelineView:
     name = row.key.split(":", 1)[1]
     view = PipelineView(name, row.workspace_name, row.job_id, all_run=_latest(plane, name, ALL_LAYERS))
-    for task in row.settings.get("tasks", []):
-        layer = task["task_key"]
-        view.layers.append(_layer_state(plane, layer, _latest(plane, name, layer), view.all_run))
+    layers = [task["task_key"] for task in row.settings.get("tasks", [])]
+    runs = [(scope, run) for scope in [ALL_LAYERS, *layers] if (run := _latest(plane, name, scope))]
+    tasks = run_tasks(plane, [run.attempt.id for _, run in runs])
+    view.layers = [_layer_state(layer, runs, tasks) for layer in layers]
+    loaded = registered_config(row.settings)
+    view.from_config = loaded is not None
+    attempts = [(scope, run.attempt) for scope, run in runs]
+    graph = (
+        config_graph(loaded.config)
+        if loaded is not None
+        else reported_graph(layers, reported_layers(plane, [attempt for _, attempt in attempts]))
+    )
+    view.graph = layout(graph)
+    view.tables = table_states(plane, graph, attempts)
     return view

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,7 +50,12 @@ class LayerTriggerBody(BaseModel):
     """Which layer to run (seed 002's `layer`)."""
 
     model_config = ConfigDict(extra="forbid")
-    layer: Literal["raw", "bronze", "silver", "gold", "all"] = "all"
+    layer: str = Field(
+        "all",
+        max_length=100,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="A layer of the pipeline (its upstream layers holding stale tables run too), or `all`.",
+    )
     workspace: str = Field("local", max_length=100)
     triggered_by: str = Field("api", max_length=100)
 
