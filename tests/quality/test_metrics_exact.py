@@ -225,11 +225,28 @@ def test_no_column_cap() -> None:
 
 
 def test_large_distinct_counts_are_hash_sampled_within_a_percent() -> None:
-    """Over 500,000 distinct numbers DuckDB counts a hash residue class (labelled approximate); below, exactly."""
+    """Over 500,000 distinct spread-out numbers DuckDB counts a hash residue class (labelled approximate);
+    integers of a compact range are counted exactly in a bitmap, few values exactly."""
     values = pa.array(range(700_000), pa.int64())
-    profile = profile_tables({"t": pa.table({"big": values, "small": pc.divide(values, 100)})})[0]
-    big, small = profile.column("big"), profile.column("small")
-    assert not big.metrics["distinct_is_exact"]
-    assert abs(big.number("distinct_value_ct") - 700_000) / 700_000 < 0.01
+    spread = pc.multiply(values, 1_000_003)
+    table = pa.table(
+        {"big": spread, "dense": values, "fraction": pc.divide(pc.cast(spread, pa.float64()), 7.0)}
+    )
+    profile = profile_tables({"t": table.append_column("small", pc.divide(values, 100))})[0]
+    for name in ("big", "fraction"):
+        column = profile.column(name)
+        assert not column.metrics["distinct_is_exact"], name
+        assert abs(column.number("distinct_value_ct") - 700_000) / 700_000 < 0.01, name
+    dense, small = profile.column("dense"), profile.column("small")
+    assert dense.metrics["distinct_is_exact"] and dense.number("distinct_value_ct") == 700_000
     assert small.metrics["distinct_is_exact"] and small.number("distinct_value_ct") == 7000
     assert profile.duplicate_row_ct == 0
+
+
+def test_dense_integers_with_a_repeat_are_counted_exactly() -> None:
+    """The bitmap count sees a single repeated value among 700,000 (a hash estimate could not)."""
+    values = list(range(700_000))
+    values[123_456] = 654_321
+    profile = profile_tables({"t": {"n": values}})[0]
+    column = profile.column("n")
+    assert column.metrics["distinct_is_exact"] and column.number("distinct_value_ct") == 699_999
