@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+from collections import Counter
 
 import pandas as pd
 import pyarrow as pa
@@ -250,3 +251,32 @@ def test_dense_integers_with_a_repeat_are_counted_exactly() -> None:
     profile = profile_tables({"t": {"n": values}})[0]
     column = profile.column("n")
     assert column.metrics["distinct_is_exact"] and column.number("distinct_value_ct") == 699_999
+
+
+def test_large_unique_text_samples_its_regex_work_and_keeps_the_rest_exact() -> None:
+    """A large, mostly unique text column: lengths, blanks and min/max exact over every row; placeholder and
+    case counts from a row sample (scaled, the share recorded); duplicates found on one hash class."""
+    rows = 600_000
+    values = [f"key{i:07d}z" for i in range(rows)]
+    for i in range(0, rows, 50):  # 2% placeholders
+        values[i] = "N/A"
+    for i in range(1, 6001, 3):  # 2,000 values repeated three times
+        values[i] = values[i + 1] = values[i + 2] = f"twin{i}"
+    values[7] = ""
+    profile = profile_tables({"t": {"v": values}})[0]
+    column = profile.column("v")
+    ratio = column.number("text_sample_ratio")
+    assert 0.1 < ratio < 0.25, ratio
+    assert column.number("zero_length_ct") == 1
+    assert column.number("max_length") == 11
+    assert column.text("max_text") == max(values)
+    assert column.number("filled_value_ct") == pytest.approx(rows / 50, rel=0.15)
+    assert column.number("lower_case_ct") == pytest.approx(rows - rows / 50 - 1, rel=0.01)
+    top = max(Counter(values).values())
+    assert 3 <= column.number("top_freq_ct") <= top, "a lower bound: exact for the values of the class"
+    assert column.number("top_freq_sample_ratio") == 0.5
+    expected_distinct = len(set(values))
+    assert not column.metrics["distinct_is_exact"]
+    assert abs(column.number("distinct_value_ct") - expected_distinct) / expected_distinct < 0.02
+    assert "distinct_std_value_ct" not in column.metrics
+    assert sum(n for _, n in column.top_patterns) == pytest.approx(rows - 1, rel=0.02)

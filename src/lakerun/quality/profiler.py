@@ -397,7 +397,7 @@ class _Profiler:
 
     def _text_sample(self, column: ColumnProfile) -> exp.Expression:
         """A repeatable row sample of about TEXT_SAMPLE_ROWS rows for the costly text work of a large column."""
-        percent = min(100.0, 100.0 * TEXT_SAMPLE_ROWS / max(column.number("record_ct"), 1))
+        percent = min(100.0, 100.0 * TEXT_SAMPLE_ROWS / max(column.number("value_ct"), 1))
         return row_sample(self.source, [self._column_expr(column)], percent, SEED)
 
     def _sampled_text_metrics(self, column: ColumnProfile, reference: exp.Column) -> dict[str, Any]:
