@@ -43,9 +43,9 @@ def in_hash_class(value: exp.Expression, row_hash: str, factor: int) -> exp.Expr
     return exp.EQ(this=hashed, expression=exp.Literal.number(0))
 
 
-def class_factor(record_ct: int) -> int:
-    """k for a hash class of at most about SAMPLED_TARGET values out of `record_ct` (1: every value)."""
-    return max(record_ct // SAMPLED_TARGET, 1)
+def class_factor(record_ct: int, target: int = SAMPLED_TARGET) -> int:
+    """k for a hash class of at most about `target` values out of `record_ct` (1: every value)."""
+    return max(record_ct // target, 1)
 
 
 def sampling_factor(estimate: float) -> int:
