@@ -53,17 +53,23 @@ def sampling_factor(estimate: float) -> int:
     return 1 if estimate < EXACT_BELOW else max(int(estimate // SAMPLED_TARGET), 2)
 
 
+def _integer_bounds(column: ColumnProfile) -> tuple[int, int] | None:
+    """An integer column's scanned min and max, or None."""
+    low, high = column.metrics.get("min_value"), column.metrics.get("max_value")
+    if column.db_data_type.startswith(("int", "uint")) and isinstance(low, int) and isinstance(high, int):
+        return low, high
+    return None
+
+
 def plan(column: ColumnProfile, sample: tuple[int, int] | None) -> DistinctPlan:
     """The cheapest count that is exact or within about 0.2%, from the scan's metrics and the row sample's
     (values, distinct values) of the column (None when not sampled)."""
     if sample is not None and sample[0] and sample[1] <= REPEATING_SHARE * sample[0]:
         return DistinctPlan()  # few values: hashing them is cheapest
-    low, high = column.metrics.get("min_value"), column.metrics.get("max_value")
-    integer = (
-        column.db_data_type.startswith(("int", "uint")) and isinstance(low, int) and isinstance(high, int)
-    )
-    if integer and _BIGINT[0] <= low <= high <= _BIGINT[1] and high - low < BITMAP_MAX_RANGE:
-        return DistinctPlan(bitmap=(low, high))
+    bounds = _integer_bounds(column)
+    dense = bounds is not None and _BIGINT[0] <= bounds[0] <= bounds[1] <= _BIGINT[1]
+    if bounds is not None and dense and bounds[1] - bounds[0] < BITMAP_MAX_RANGE:
+        return DistinctPlan(bitmap=bounds)
     return DistinctPlan(factor=sampling_factor(column.number("value_ct")))
 
 
