@@ -1,20 +1,24 @@
-"""Benchmark: lakerun's full profile vs DuckDB SUMMARIZE vs one count/min/max scan vs pandas describe (and
-ydata-profiling minimal if installed).
+"""Benchmark: lakerun's full profile vs DuckDB SUMMARIZE vs one count/min/max scan vs pandas describe vs
+ydata-profiling minimal.
 
 Generates a 10M-row x 20-column parquet with realistic dirt (and a 1M-row one), then runs each tool in its
 own process and prints wall time, CPU time (user + system of the process, all threads) and peak RSS side
-by side, the median of `--repeat` runs. Imports are included for every tool. Never fails on time.
+by side, the median of `--repeat` runs, then lakerun's ratio to each baseline and the load average (the
+ratios of one run hold better than absolute times on a shared machine). Imports are included for every
+tool. Never fails on time.
 
     .venv/bin/python bench/profile.py [--rows 10000000] [--dir .lakerun/bench] [--repeat 3] [--ydata-python PATH]
 
-ydata-profiling needs pandas < 3 and its own environment, e.g.
-    python3.11 -m venv .lakerun/ydata-venv && .lakerun/ydata-venv/bin/pip install ydata-profiling==4.18.4 pyarrow
+ydata-profiling needs pandas < 3, so it runs from its own environment, created on first use with the
+pinned versions below under ~/.cache/lakerun/bench-ydata (`--no-ydata` skips it). It is run at the small
+size only: at 10M rows it needs more memory than the machine has.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -22,7 +26,8 @@ import time
 from pathlib import Path
 
 ROW_GROUP = 122_880
-YDATA_VENV = Path(".lakerun/ydata-venv/bin/python")
+YDATA_VENV = Path.home() / ".cache" / "lakerun" / "bench-ydata"
+YDATA_REQUIREMENTS = ("ydata-profiling==4.18.4", "pandas==2.3.3", "pyarrow==21.0.0")
 
 
 GENERATOR_SQL = """
@@ -126,17 +131,50 @@ def _has_module(python: str, module: str) -> bool:
     )
 
 
+def ydata_python(venv: Path) -> str | None:
+    """The interpreter of the ydata-profiling environment, created with the pinned versions when missing
+    (None when it cannot be built, e.g. offline)."""
+    python = venv / "bin" / "python"
+    if python.exists() and _has_module(str(python), "ydata_profiling"):
+        return str(python)
+    print(f"creating {venv} with {', '.join(YDATA_REQUIREMENTS)} ...", flush=True)
+    steps = [
+        [sys.executable, "-m", "venv", "--clear", str(venv)],
+        [str(python), "-m", "pip", "install", "-q", *YDATA_REQUIREMENTS],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"   could not build the ydata environment: {done.stderr.strip()[-300:]}")
+            return None
+    return str(python)
+
+
+def _ratio(mine: float, theirs: float) -> str:
+    return f"{theirs / mine:.2f}x" if mine else "-"
+
+
+def print_ratios(results: dict[tuple[str, int], dict[str, float]]) -> None:
+    """How many times less wall, CPU and memory lakerun uses than each baseline at each size."""
+    print(f"\n{'lakerun vs (baseline / lakerun)':32} {'rows':>12} {'wall':>8} {'CPU':>8} {'peak RSS':>9}")
+    for (tool, rows), theirs in results.items():
+        mine = results.get(("lakerun profile", rows))
+        if tool == "lakerun profile" or mine is None:
+            continue
+        print(
+            f"{tool:32} {rows:>12,} {_ratio(mine['wall'], theirs['wall']):>8}"
+            f" {_ratio(mine['cpu'], theirs['cpu']):>8} {_ratio(mine['rss_mb'], theirs['rss_mb']):>9}"
+        )
+
+
 def main() -> None:
-    """Generate the files if needed, then print the comparison table."""
+    """Generate the files if needed, then print the comparison table and lakerun's ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--small", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=Path(".lakerun/bench"))
-    parser.add_argument(
-        "--ydata-python",
-        default=str(YDATA_VENV) if YDATA_VENV.exists() else sys.executable,
-        help="interpreter of an env with ydata-profiling (needs pandas < 3; default .lakerun/ydata-venv if present)",
-    )
+    parser.add_argument("--ydata-venv", type=Path, default=YDATA_VENV, help="where the ydata env lives")
+    parser.add_argument("--no-ydata", action="store_true", help="skip ydata-profiling")
     parser.add_argument(
         "--tools", default=",".join(TOOLS), help="comma-separated subset of: " + ", ".join(TOOLS)
     )
@@ -153,24 +191,29 @@ def main() -> None:
             start = time.perf_counter()
             generate(path, rows)
             print(f"generated {path} ({rows:,} rows) in {time.perf_counter() - start:.1f}s")
-    has_ydata = _has_module(args.ydata_python, "ydata_profiling")
+    wants_ydata = any(t.startswith("ydata") for t in chosen) and not args.no_ydata
+    ydata = ydata_python(args.ydata_venv) if wants_ydata else None
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
     print(f"{'tool':26} {'rows':>12} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12}")
+    results: dict[tuple[str, int], dict[str, float]] = {}
     for rows, path in sorted(files.items()):
         for tool, code in chosen.items():
-            python = args.ydata_python if tool.startswith("ydata") else sys.executable
-            if tool.startswith("ydata") and (not has_ydata or rows > args.small):
-                print(
-                    f"{tool:26} {rows:>12,} {'skipped: not installed' if not has_ydata else 'skipped (> 1M rows)':>21}"
-                )
+            if tool.startswith("ydata") and (ydata is None or rows > args.small):
+                reason = "not available" if ydata is None else f"skipped (> {args.small:,} rows: memory)"
+                print(f"{tool:26} {rows:>12,} {reason}")
                 continue
+            python = ydata if tool.startswith("ydata") and ydata else sys.executable
             result = median_of(python, code, path, args.repeat)
             if isinstance(result, str):
                 print(f"{tool:26} {rows:>12,} failed: {result[:80]}")
-            else:
-                print(
-                    f"{tool:26} {rows:>12,} {result['wall']:>8.2f} {result['cpu']:>8.2f} {result['rss_mb']:>12.0f}",
-                    flush=True,
-                )
+                continue
+            results[(tool, rows)] = result
+            print(
+                f"{tool:26} {rows:>12,} {result['wall']:>8.2f} {result['cpu']:>8.2f} {result['rss_mb']:>12.0f}",
+                flush=True,
+            )
+    print_ratios(results)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

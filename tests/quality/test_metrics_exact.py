@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+from collections import Counter
 
 import pandas as pd
 import pyarrow as pa
@@ -225,11 +226,59 @@ def test_no_column_cap() -> None:
 
 
 def test_large_distinct_counts_are_hash_sampled_within_a_percent() -> None:
-    """Over 500,000 distinct numbers DuckDB counts a hash residue class (labelled approximate); below, exactly."""
+    """Over 500,000 distinct spread-out numbers DuckDB counts a hash residue class (labelled approximate);
+    integers of a compact range are counted exactly in a bitmap, few values exactly."""
     values = pa.array(range(700_000), pa.int64())
-    profile = profile_tables({"t": pa.table({"big": values, "small": pc.divide(values, 100)})})[0]
-    big, small = profile.column("big"), profile.column("small")
-    assert not big.metrics["distinct_is_exact"]
-    assert abs(big.number("distinct_value_ct") - 700_000) / 700_000 < 0.01
+    spread = pc.multiply(values, 1_000_003)
+    table = pa.table(
+        {"big": spread, "dense": values, "fraction": pc.divide(pc.cast(spread, pa.float64()), 7.0)}
+    )
+    profile = profile_tables({"t": table.append_column("small", pc.divide(values, 100))})[0]
+    for name in ("big", "fraction"):
+        column = profile.column(name)
+        assert not column.metrics["distinct_is_exact"], name
+        assert abs(column.number("distinct_value_ct") - 700_000) / 700_000 < 0.01, name
+    dense, small = profile.column("dense"), profile.column("small")
+    assert dense.metrics["distinct_is_exact"] and dense.number("distinct_value_ct") == 700_000
     assert small.metrics["distinct_is_exact"] and small.number("distinct_value_ct") == 7000
     assert profile.duplicate_row_ct == 0
+
+
+def test_dense_integers_with_a_repeat_are_counted_exactly() -> None:
+    """The bitmap count sees a single repeated value among 700,000 (a hash estimate could not)."""
+    values = list(range(700_000))
+    values[123_456] = 654_321
+    profile = profile_tables({"t": {"n": values}})[0]
+    column = profile.column("n")
+    assert column.metrics["distinct_is_exact"] and column.number("distinct_value_ct") == 699_999
+
+
+def test_large_unique_text_samples_its_regex_work_and_keeps_the_rest_exact() -> None:
+    """A large, mostly unique text column: lengths, blanks and min/max exact over every row; placeholder and
+    case counts from a row sample (scaled, the share recorded); duplicates found on one hash class."""
+    rows = 600_000
+    values = [f"key{i:07d}z" for i in range(rows)]
+    for i in range(0, rows, 50):  # 2% placeholders
+        values[i] = "N/A"
+    for i in range(1, 6001, 3):  # 2,000 values repeated three times
+        values[i] = values[i + 1] = values[i + 2] = f"twin{i}"
+    values[7] = ""
+    profile = profile_tables({"t": {"v": values}})[0]
+    column = profile.column("v")
+    ratio = column.number("text_sample_ratio")
+    assert 0.1 < ratio < 0.25, ratio
+    assert column.number("zero_length_ct") == 1
+    assert column.number("max_length") == 11
+    assert column.text("max_text") == max(values)
+    assert column.number("filled_value_ct") == pytest.approx(rows / 50, rel=0.15)
+    assert column.number("lower_case_ct") == pytest.approx(rows - rows / 50 - 1, rel=0.01)
+    top = max(Counter(values).values())
+    assert 3 <= column.number("top_freq_ct") <= top, "a lower bound: exact for the values of the class"
+    from lakerun.quality.profiler import TEXT_CLASS_VALUES
+
+    assert column.number("top_freq_sample_ratio") == round(1 / (rows // TEXT_CLASS_VALUES), 6)
+    expected_distinct = len(set(values))
+    assert not column.metrics["distinct_is_exact"]
+    assert abs(column.number("distinct_value_ct") - expected_distinct) / expected_distinct < 0.02
+    assert "distinct_std_value_ct" not in column.metrics
+    assert sum(n for _, n in column.top_patterns) == pytest.approx(rows - 1, rel=0.02)

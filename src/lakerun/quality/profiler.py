@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from lakerun.engines.sql import Capabilities, EngineError, SqlEngine, capabilities_of, materialize
 from lakerun.errors import InvalidInputError
-from lakerun.quality.distinct import apply_refined, refine_query
+from lakerun.quality.distinct import apply_refined, class_factor, in_hash_class, plan, refine_query
 from lakerun.quality.duplicates import duplicate_rows, scalar
 from lakerun.quality.frequencies import (
     counts_of,
@@ -37,13 +37,26 @@ from lakerun.quality.profile import ColumnProfile, TableProfile
 from lakerun.quality.sampling import SEED, sampled_source
 from lakerun.quality.semantics import enrich
 from lakerun.quality.shape import measure_shape, skewness
-from lakerun.quality.text_scan import text_query, weighted_text_query
+from lakerun.quality.text_scan import (
+    SAMPLED_VALUES,
+    class_counts_query,
+    exact_text_query,
+    row_sample,
+    sampled_text_query,
+    text_query,
+    weighted_text_query,
+)
 
 REPEAT_RATIO = 0.9
 """Text columns with at most this many distinct values per value are scanned over their distinct values."""
 ROW_WISE_MIN_VALUES = 100_000
 """Below this many values grouping is always cheap, so every text column is scanned over its value counts."""
 RECORDS = "__records"
+TEXT_CLASS_VALUES = 50_000
+"""Text columns are judged (repeating or mostly unique) on a hash class of about this many of their rows
+(relative error of the distinct estimate about 1/sqrt(class distinct values): under 0.5%)."""
+TEXT_SAMPLE_ROWS = 100_000
+"""Large, mostly unique text gets its case, regex and pattern counts from a row sample of about this size."""
 PATTERN_SAMPLE_DISTINCT = 50_000
 """Above this many distinct values, patterns are computed on a sample of about this many of them."""
 
@@ -100,6 +113,8 @@ class _Profiler:
         self.run_date = options.run_date or dt.datetime.now(dt.UTC).date()
         self.timer = _Timer()
         self._counts: dict[str, exp.Expression] = {}
+        self.class_factor = 1
+        """k of the text columns' hash class (1: every value)."""
         self.columns: list[ColumnProfile] = []
 
     def run(self) -> TableProfile:
@@ -165,15 +180,24 @@ class _Profiler:
             groups = [rest[start : start + size] for start in range(0, len(rest), size)] + (
                 [text] if text else []
             )
+        by_class = self.caps.text_by_value and self.caps.row_hash
+        if by_class:  # text is counted by hash class once the row count is known
+            groups = [g for g in groups if g[0].general_type != "A"]
         counted = [self._scan_group(group, with_text) for group in groups]
         record_ct = next((n for n in counted if n is not None), None)
         if record_ct is None:
             record_ct = self._scalar(exp.select(exp.Count(this=exp.Star())).from_(self.source.copy()))
-        self._refine_distinct(columns)
+        if by_class:
+            self._class_counts([c for c in columns if c.general_type == "A"], record_ct)
+        sample: dict[str, tuple[int, int]] = {}
         if self.caps.quantile_sample_rows:
-            self._sampled_quantiles(
-                [c for c in columns if c.general_type == "N" and not c.query_error], record_ct
+            sample = self._sampled_quantiles(
+                [c for c in columns if c.general_type == "N" and not c.query_error],
+                record_ct,
+                self._refined(columns) if self._distinct_after_scan else [],
             )
+        if self._distinct_after_scan:
+            self._refine_distinct(columns, sample)
         if not with_text:
             self._text_scans([c for c in columns if c.general_type == "A" and not c.query_error])
         for column in columns:
@@ -184,41 +208,106 @@ class _Profiler:
             column.metrics["null_value_ct"] = record_ct - int(column.number("value_ct"))
         return record_ct
 
+    def _class_counts(self, columns: list[ColumnProfile], record_ct: int) -> None:
+        """Every text column's value count and the distinct values of one hash class, in one light scan:
+        the class's distinct count times k estimates the column's (exact when k is 1, i.e. small tables or
+        exact distinct asked) and decides whether the column is grouped or scanned row by row."""
+        if not columns:
+            return
+        self.class_factor = 1 if self.options.exact_distinct else class_factor(record_ct, TEXT_CLASS_VALUES)
+        references = [self._column_expr(c) for c in columns]
+        query = class_counts_query(self.source, references, self.caps.row_hash, self.class_factor)
+        try:
+            row = self.engine.query(query).to_pylist()[0]
+        except EngineError:
+            for column in columns:
+                self._class_counts_one(column)
+            return
+        for alias, value in row.items():
+            index, name = alias.split("__", 1)
+            _store(columns[int(index[1:])], name, value)
+        for column in columns:
+            self._estimate_distinct(column)
+
+    def _class_counts_one(self, column: ColumnProfile) -> None:
+        """The class counts of one column, its error recorded when it cannot be read."""
+        query = class_counts_query(
+            self.source, [self._column_expr(column)], self.caps.row_hash, self.class_factor
+        )
+        try:
+            row = self.engine.query(query).to_pylist()[0]
+        except EngineError as error:
+            column.query_error = str(error).splitlines()[0]
+            return
+        for alias, value in row.items():
+            _store(column, alias.split("__", 1)[1], value)
+        self._estimate_distinct(column)
+
+    def _estimate_distinct(self, column: ColumnProfile) -> None:
+        """distinct_value_ct from the hash class: exact when the class holds every value."""
+        column.metrics["distinct_value_ct"] = int(column.number("class_distinct_ct")) * self.class_factor
+        column.metrics["distinct_is_exact"] = int(self.class_factor == 1)
+
     def _exact_distinct(self, column: ColumnProfile) -> bool:
         """Whether this column's distinct count is computed exactly in the aggregate scan."""
         return self.options.exact_distinct or not self.caps.approx_distinct
 
-    def _refine_distinct(self, columns: list[ColumnProfile]) -> None:
-        """Replace a coarse engine estimate for numbers, dates and booleans (see quality/distinct.py)."""
-        chosen = [c for c in columns if c.general_type != "A" and not c.query_error]
-        if (
-            not chosen
-            or self._exact_distinct(chosen[0])
-            or not (self.caps.refine_distinct and self.caps.row_hash)
-        ):
+    @property
+    def _distinct_after_scan(self) -> bool:
+        """Whether numbers, dates and booleans get their distinct count after the scan instead of the engine's
+        coarse estimate in it (see quality/distinct.py)."""
+        return (
+            self.caps.refine_distinct
+            and bool(self.caps.row_hash)
+            and bool(self.caps.quantile_sample_rows)
+            and not self.options.exact_distinct
+        )
+
+    def _refined(self, columns: list[ColumnProfile]) -> list[ColumnProfile]:
+        """The columns whose distinct count is refined: numbers and timestamps (dates and booleans have theirs
+        exactly from the scan)."""
+        return [
+            c
+            for c in columns
+            if c.general_type in "ND" and not c.query_error and "distinct_value_ct" not in c.metrics
+        ]
+
+    def _refine_distinct(self, columns: list[ColumnProfile], sample: dict[str, tuple[int, int]]) -> None:
+        """Distinct counts of booleans and dates from their scanned counts, then of the rest in one query."""
+        for column in columns:
+            if column.query_error:
+                continue
+            if column.general_type == "B":
+                present = (column.number("boolean_true_ct") > 0, column.number("boolean_false_ct") > 0)
+                column.metrics["distinct_value_ct"] = sum(present)
+                column.metrics["distinct_is_exact"] = 1
+            elif column.general_type == "D" and column.db_data_type.startswith("date"):
+                column.metrics["distinct_value_ct"] = column.metrics.get("date_days_present") or 0
+                column.metrics["distinct_is_exact"] = 1
+        chosen = self._refined(columns)
+        if not chosen:
             return
-        query, factors = refine_query(self.source, chosen, self.caps.row_hash)
+        plans = [plan(column, sample.get(column.column_name)) for column in chosen]
+        query = refine_query(self.source, chosen, plans, self.caps.row_hash)
         try:
-            apply_refined(chosen, self.engine.query(query).to_pylist()[0], factors)
+            apply_refined(chosen, self.engine.query(query).to_pylist()[0], plans)
         except EngineError as error:
             for column in chosen:
                 column.query_error = str(error).splitlines()[0]
 
-    def _sampled_quantiles(self, columns: list[ColumnProfile], record_ct: int) -> None:
+    def _sampled_quantiles(
+        self, columns: list[ColumnProfile], record_ct: int, counted: list[ColumnProfile]
+    ) -> dict[str, tuple[int, int]]:
         """Every numeric column's quantiles, exact over one shared Bernoulli sample of about
-        `quantile_sample_rows` rows (the whole table when it is smaller); the share sampled is recorded."""
-        if not columns:
-            return
+        `quantile_sample_rows` rows (the whole table when it is smaller); the share sampled is recorded.
+        Returns the (values, distinct values) the sample holds of each `counted` column."""
+        if not columns and not counted:
+            return {}
         percent = min(100.0, 100.0 * self.caps.quantile_sample_rows / max(record_ct, 1))
         source: exp.Expression = self.source.copy()
         if percent < 100:
-            source = exp.select("*").from_(source).subquery("quantile_sample")
-            sample = exp.TableSample(
-                method="BERNOULLI",
-                percent=exp.Literal.number(round(percent, 6)),
-                seed=exp.Literal.number(SEED),
-            )
-            source.set("sample", sample)
+            sampled = {c.column_name: self._column_expr(c) for c in [*columns, *counted]}
+            source = row_sample(source, list(sampled.values()), percent, SEED)
         exact = replace(self.caps, approx_quantile=False, quantile_function="")
         selects = [
             exp.alias_(quantiles(self._column_expr(column), exact), f"q{index}")
@@ -226,17 +315,26 @@ class _Profiler:
         ]
         skews = {index: skewness(column) for index, column in enumerate(columns)}
         selects += [exp.alias_(e, f"s{index}") for index, e in skews.items() if e is not None]
+        for index, column in enumerate(counted):
+            reference = self._column_expr(column)
+            selects += [
+                exp.alias_(exp.Count(this=reference), f"m{index}"),
+                exp.alias_(exp.Count(this=exp.Distinct(expressions=[reference.copy()])), f"u{index}"),
+            ]
         try:
             row = self.engine.query(exp.select(*selects).from_(source)).to_pylist()[0]
         except EngineError as error:
             for column in columns:
                 column.metrics["quantile_error"] = str(error).splitlines()[0]
-            return
+            return {}
         for index, column in enumerate(columns):
             _store(column, "percentiles", row[f"q{index}"])
             column.metrics["quantile_sample_ratio"] = round(percent / 100, 6)
             if row.get(f"s{index}") is not None:
                 column.metrics["skewness"] = round(float(row[f"s{index}"]), 6)
+        return {
+            c.column_name: (int(row[f"m{i}"] or 0), int(row[f"u{i}"] or 0)) for i, c in enumerate(counted)
+        }
 
     def _scan_group(self, group: list[ColumnProfile], with_text: bool = True) -> int | None:
         """One aggregate query over a group of columns plus COUNT(*); on error, retry column by column."""
@@ -250,6 +348,7 @@ class _Profiler:
                 exact_distinct=self._exact_distinct(column),
                 with_text=with_text,
                 with_quantiles=not self.caps.quantile_sample_rows,
+                with_distinct=column.general_type == "A" or not self._distinct_after_scan,
             )
             selects += [exp.alias_(e, f"c{index}__{name}", quoted=True) for name, e in metrics.items()]
         try:
@@ -268,20 +367,26 @@ class _Profiler:
 
     def _text_scans(self, columns: list[ColumnProfile]) -> None:
         """Text metrics per column: over its value counts (grouped once, kept for the frequencies) when
-        values repeat, else row by row."""
+        values repeat, else row by row (the costly part on one hash class of a large column)."""
         for index, column in enumerate(columns):
             values = column.number("value_ct")
             repeats = (
                 values < ROW_WISE_MIN_VALUES or column.number("distinct_value_ct") <= REPEAT_RATIO * values
             )
+            by_class = not repeats and self.class_factor > 1
             reference = self._column_expr(column)
             try:
                 if repeats:
                     counts = self._materialized_counts(column, reference, index)
-                    query: exp.Expression = weighted_text_query(counts, self.caps)
+                    row = self._row(weighted_text_query(counts, self.caps))
+                elif by_class:
+                    row = self._row(exact_text_query(self.source, reference, self.caps))
+                    row.update(self._sampled_text_metrics(column, reference))
+                    self._class_top_frequency(column)
                 else:
-                    query = text_query(self.source, reference, self.caps, self.options.exact_distinct)
-                row = self.engine.query(query).to_pylist()[0]
+                    row = self._row(
+                        text_query(self.source, reference, self.caps, self.options.exact_distinct)
+                    )
             except EngineError as error:
                 column.query_error = str(error).splitlines()[0]
                 continue
@@ -289,6 +394,41 @@ class _Profiler:
                 _store(column, name, value)
             if repeats:
                 column.metrics["distinct_is_exact"] = 1
+
+    def _row(self, query: exp.Expression) -> dict[str, Any]:
+        """The single row an aggregate query returns."""
+        return dict(self.engine.query(query).to_pylist()[0])
+
+    def _text_sample(self, column: ColumnProfile) -> exp.Expression:
+        """A repeatable row sample of about TEXT_SAMPLE_ROWS rows for the costly text work of a large column."""
+        percent = min(100.0, 100.0 * TEXT_SAMPLE_ROWS / max(column.number("value_ct"), 1))
+        return row_sample(self.source, [self._column_expr(column)], percent, SEED)
+
+    def _sampled_text_metrics(self, column: ColumnProfile, reference: exp.Column) -> dict[str, Any]:
+        """Case, regex and pattern counts of a large, mostly unique column over a row sample, scaled to its
+        values; the share of values seen is kept as `text_sample_ratio`."""
+        row = self._row(sampled_text_query(self._text_sample(column), reference, self.caps))
+        values, seen = column.number("value_ct"), row.pop(SAMPLED_VALUES) or 0
+        for name, value in row.items():
+            if name.endswith("_ct") and value is not None:
+                row[name] = round(int(value) * values / seen) if seen else 0
+        column.metrics["text_sample_ratio"] = round(seen / values, 6) if values else 1.0
+        return row
+
+    def _class_top_frequency(self, column: ColumnProfile) -> None:
+        """The top frequency among the values of the hash class (exact for them: a value's rows are all in
+        it or all out): 1 when the class holds no repeat, else one grouped query over the class."""
+        column.metrics["top_freq_sample_ratio"] = round(1 / self.class_factor, 6)
+        if column.number("class_value_ct") <= column.number("class_distinct_ct"):
+            column.metrics["top_freq_ct"] = 1
+            return
+        column.metrics["top_freq_ct"] = self._scalar(top_frequency_query(self._class_value_counts(column)))
+
+    def _class_value_counts(self, column: ColumnProfile) -> exp.Expression:
+        """The value counts (v, n) of the column's hash class, as a subquery."""
+        reference = self._column_expr(column)
+        in_class = in_hash_class(reference, self.caps.row_hash, self.class_factor)
+        return value_counts(self.source, reference).where(in_class, append=True).subquery("vc")
 
     def _materialized_counts(
         self, column: ColumnProfile, reference: exp.Column, index: int
@@ -307,7 +447,9 @@ class _Profiler:
         """Top values, patterns and the top frequency where the aggregates say they are worth it."""
         distinct, value_ct = column.number("distinct_value_ct"), column.number("value_ct")
         low, high = self.options.pattern_lengths
-        counts = self._counts_for(column)
+        sampled_rows = "text_sample_ratio" in column.metrics
+        reference = self._column_expr(column)
+        counts = counts_of(self._text_sample(column), reference) if sampled_rows else self._counts_for(column)
         try:
             if column.general_type in "AB" and 0 < distinct <= self.options.top_values_max_distinct:
                 rows = self.engine.query(top_values_query(counts, self.options.top_n)).to_pylist()
@@ -315,6 +457,8 @@ class _Profiler:
                 column.metrics["top_freq_ct"] = column.top_values[0][1] if column.top_values else 0
             if column.general_type == "A" and low <= column.number("max_length") <= high:
                 self._patterns(column, counts)
+            elif column.general_type == "A" and "top_freq_sample_ratio" in column.metrics:
+                pass  # measured on the hash class with the text metrics
             elif column.general_type == "A" and distinct > self.options.top_values_max_distinct:
                 exact_unique = column.metrics.get("distinct_is_exact") and distinct >= value_ct
                 column.metrics["top_freq_ct"] = (
@@ -340,7 +484,8 @@ class _Profiler:
         source = sampled_counts(counts, 100 * PATTERN_SAMPLE_DISTINCT / distinct, SEED) if sampled else counts
         rows = self.engine.query(pattern_query(source, 5)).to_pylist()
         seen = float(rows[0]["counted_n"]) if rows else 0.0
-        scale = column.number("value_ct") / seen if sampled and seen else 1.0
+        partial = sampled or "text_sample_ratio" in column.metrics  # a sample or the hash class
+        scale = column.number("value_ct") / seen if partial and seen else 1.0
         column.top_patterns = [(str(r["pattern"]), round(int(r["n"]) * scale)) for r in rows]
         column.metrics["distinct_pattern_ct"] = int(rows[0]["distinct_pattern_ct"]) if rows else 0
         column.metrics["pattern_sample_ratio"] = round(1 / scale, 6) if scale else 1.0

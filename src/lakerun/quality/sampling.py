@@ -13,7 +13,7 @@ from lakerun.errors import InvalidInputError
 from lakerun.quality.profile import ColumnProfile, Metric
 
 UNSCALED_COUNTS = {"distinct_value_ct", "distinct_std_value_ct", "distinct_pattern_ct", "date_days_present",
-                   "date_weeks_present", "date_months_present", "top_freq_ct"}  # fmt: skip
+                   "date_weeks_present", "date_months_present", "top_freq_ct", "class_distinct_ct"}  # fmt: skip
 
 
 SEED = 20240601

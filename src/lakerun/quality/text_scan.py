@@ -2,7 +2,9 @@
 
 The helpers every text metric needs (LOWER(TRIM(v)), LENGTH(v)) are projected once per row in a
 subquery. A column with repeated values is first grouped, so the string work runs once per distinct
-value, weighted by its count; its distinct counts then come out exact.
+value, weighted by its count; its distinct counts then come out exact. A large, mostly unique column
+gets its cheap metrics (lengths, blanks, min/max) from every row and the case, regex and pattern work
+from one hash class of its values (all rows of about 1/k of the values), its counts scaled back.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from lakerun.engines.sql import Capabilities
+from lakerun.quality.distinct import in_hash_class
 from lakerun.quality.metrics import (
     LENGTH,
     LOWER,
@@ -23,6 +26,19 @@ from lakerun.quality.metrics import (
 
 WEIGHT = "n"
 VALUE = "v"
+FULL = "f"
+EXACT_TEXT_METRICS = (
+    "min_length",
+    "max_length",
+    "avg_length",
+    "zero_length_ct",
+    "lead_space_ct",
+    "quoted_value_ct",
+    "min_text",
+    "max_text",
+)
+"""Text metrics cheap enough to take from every row even where the rest is taken from a hash class."""
+SAMPLED_VALUES = "class_value_ct"
 
 
 def _weighted(node: exp.Expr) -> exp.Expr:
@@ -96,3 +112,64 @@ def weighted_text_query(counts: exp.Expression, caps: Capabilities) -> exp.Selec
     selects = [exp.alias_(e, name, quoted=True) for name, e in metrics.items()]
     rows = exp.select(exp.column(VALUE), exp.column(WEIGHT)).from_(counts.copy())
     return exp.select(*selects).from_(_with_helpers(rows, [WEIGHT]))
+
+
+def class_counts_query(
+    source: exp.Expression, columns: list[exp.Column], row_hash: str, factor: int
+) -> exp.Select:
+    """Per text column, in one scan: its values, and the values and distinct values of its hash class
+    (every value when `factor` is 1), named c<i>__value_ct, c<i>__class_value_ct, c<i>__class_distinct_ct.
+    The class's distinct count times `factor` estimates the column's (exactly when `factor` is 1)."""
+    projected: list[exp.Expr] = []
+    selects: list[exp.Expr] = []
+    for index, column in enumerate(columns):
+        value, sampled = exp.column(f"v{index}"), exp.column(f"s{index}")
+        kept = (
+            column.copy()
+            if factor == 1
+            else exp.Case(ifs=[exp.If(this=in_hash_class(column, row_hash, factor), true=column.copy())])
+        )
+        projected += [exp.alias_(column.copy(), value.name), exp.alias_(kept, sampled.name)]
+        selects += [
+            exp.alias_(exp.Count(this=value), f"c{index}__value_ct", quoted=True),
+            exp.alias_(exp.Count(this=sampled.copy()), f"c{index}__{SAMPLED_VALUES}", quoted=True),
+            exp.alias_(
+                exp.Count(this=exp.Distinct(expressions=[sampled.copy()])),
+                f"c{index}__class_distinct_ct",
+                quoted=True,
+            ),
+        ]
+    return exp.select(*selects).from_(exp.select(*projected).from_(source.copy()).subquery("tv"))
+
+
+def row_sample(source: exp.Expression, columns: list[exp.Column], percent: float, seed: int) -> exp.Subquery:
+    """A repeatable Bernoulli sample of the source's rows, as a subquery of `columns` (naming them keeps
+    DuckDB from reading every column: SELECT * under a sample is not pruned)."""
+    sampled = exp.select(*[c.copy() for c in columns]).from_(source.copy()).subquery("row_sample")
+    sample = exp.TableSample(
+        method="BERNOULLI", percent=exp.Literal.number(round(percent, 6)), seed=exp.Literal.number(seed)
+    )
+    sampled.set("sample", sample)
+    return sampled
+
+
+def exact_text_query(source: exp.Expression, column: exp.Expression, caps: Capabilities) -> exp.Select:
+    """EXACT_TEXT_METRICS of one column over every row: lengths, blanks, min and max (no per-row helpers)."""
+    value = exp.column(VALUE)
+    metrics = text_metrics(value, caps, True, {**_helper_columns(), LENGTH: exp.Length(this=value.copy())})
+    selects = [exp.alias_(metrics[name], name, quoted=True) for name in EXACT_TEXT_METRICS]
+    return exp.select(*selects).from_(
+        exp.select(exp.alias_(column.copy(), VALUE)).from_(source.copy()).subquery("r")
+    )
+
+
+def sampled_text_query(source: exp.Expression, column: exp.Expression, caps: Capabilities) -> exp.Select:
+    """The other text metrics of one column over `source` (a row sample), with the values seen as
+    SAMPLED_VALUES (scale counts by value_ct / SAMPLED_VALUES)."""
+    query = text_query(source, column, caps, True)
+    metric_names = [e.alias for e in query.expressions]
+    kept = [
+        e for e, name in zip(query.expressions, metric_names, strict=True) if name not in EXACT_TEXT_METRICS
+    ]
+    seen = exp.alias_(exp.Count(this=exp.column(VALUE)), SAMPLED_VALUES, quoted=True)
+    return query.select(*kept, seen, append=False)
