@@ -52,10 +52,10 @@ def start(
     args: list[str], url: str, log: Path, env: Mapping[str, str], cwd: Path, ready_path: str = "/healthz"
 ) -> Process:
     """Starts `lakerun ARGS` and returns once `url + ready_path` answers 200 (raises with its output if not)."""
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        [LAKERUN, *args], cwd=cwd, env=dict(env), stdout=handle, stderr=subprocess.STDOUT
-    )
+    with log.open("wb") as handle:  # the child keeps its own copy of the file descriptor
+        process = subprocess.Popen(
+            [LAKERUN, *args], cwd=cwd, env=dict(env), stdout=handle, stderr=subprocess.STDOUT
+        )
     running = Process(url, process, log)
 
     def ready() -> bool:

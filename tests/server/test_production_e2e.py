@@ -99,8 +99,8 @@ def _backend(folder: Path, lakerun_url: str) -> Process:
         "--port",
         str(port),
     ]
-    log = (folder / "backend.log").open("wb")
-    process = subprocess.Popen(args, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with (folder / "backend.log").open("wb") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(args, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     backend = Process(f"http://127.0.0.1:{port}", process, folder / "backend.log")
     try:
         eventually(

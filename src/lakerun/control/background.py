@@ -57,6 +57,7 @@ class LoopThread:
 
     def __init__(self) -> None:
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -68,8 +69,13 @@ class LoopThread:
     def stop(self) -> None:
         """Asks the thread to stop and waits for its current step to end."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+    def wake(self) -> None:
+        """Runs the next step now instead of after the rest of the interval."""
+        self._wake.set()
 
     @property
     def stopping(self) -> bool:
@@ -81,9 +87,15 @@ class LoopThread:
         raise NotImplementedError
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
+        while not self._waited():
             try:
                 self.step()
             except Exception:
                 log.exception("%s failed a turn; trying again", self.thread_name)
                 self._stop.wait(self.retry_seconds)
+
+    def _waited(self) -> bool:
+        """Waits out the interval (or a wake-up); True when the loop should end."""
+        self._wake.wait(self.interval)
+        self._wake.clear()
+        return self._stop.is_set()

@@ -8,10 +8,10 @@ restart (even a kill -9) picks up where the last process stopped.
 from __future__ import annotations
 
 import logging
-import threading
 
 from databricks.sdk import errors
 
+from lakerun.control.background import LoopThread
 from lakerun.control.context import ControlContext
 from lakerun.control.errors import describe
 from lakerun.control.events import DomainEvent
@@ -26,43 +26,25 @@ SWEEP_INTERVAL = 1.0
 """Seconds between looks at the pending deletions when no attempt ended meanwhile."""
 
 
-class SecretJanitor:
+class SecretJanitor(LoopThread):
     """Deletes the secrets of ended attempts queued in the store, on its own daemon thread, with backoff."""
 
     thread_name = "lakerun-janitor"
+    interval = SWEEP_INTERVAL
+    retry_seconds = SWEEP_INTERVAL
 
     def __init__(self, ctx: ControlContext) -> None:
+        super().__init__()
         self.ctx = ctx
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Starts the sweeping thread (it first takes up deletions an earlier process left pending)."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stops sweeping; pending deletions stay in the store for the next process."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
 
     def on_event(self, event: DomainEvent) -> None:
         """Sweeps now when an attempt has just ended (its deletion was queued with its end)."""
         if event.type in FINAL_EVENTS:
-            self._wake.set()
+            self.wake()
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.sweep()
-            except Exception:
-                log.exception("secret janitor could not read its queue; trying again")
-            self._wake.wait(SWEEP_INTERVAL)
-            self._wake.clear()
+    def step(self) -> None:
+        """One sweep (pending deletions an earlier process left are taken up by the first)."""
+        self.sweep()
 
     def sweep(self) -> int:
         """Tries every due deletion once; returns how many are done."""
@@ -70,7 +52,7 @@ class SecretJanitor:
             due = SecretDeletionRepository(session).due()
         done = 0
         for attempt_id in due:
-            if self._stop.is_set():
+            if self.stopping:
                 break
             done += self._try(attempt_id)
         return done
