@@ -27,5 +27,11 @@ APPROXIMATE = {
 }
 """Quantiles (and the outlier fences built on them): approximate on Spark (percentile_approx), so compared within
 tolerance instead of exactly."""
-ENGINE_ONLY = {"quantile_sample_ratio"}
+ENGINE_ONLY = {
+    "quantile_sample_ratio",
+    "class_value_ct",
+    "class_distinct_ct",
+    "text_sample_ratio",
+    "top_freq_sample_ratio",
+}
 """Bookkeeping an engine records about how it measured, not a property of the data."""
