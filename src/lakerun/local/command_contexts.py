@@ -8,6 +8,7 @@ is a Finished command whose result has `resultType: error`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -232,9 +233,15 @@ class CommandContexts:
     def _stop(self, context: Context) -> None:
         self._drain(context, "The context was destroyed")
         context.pending.put(None)
-        if context.process and context.process.poll() is None:
-            os.killpg(context.process.pid, signal.SIGKILL)
-            context.process.wait(timeout=10)
+        process = context.process
+        if process and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        if process:
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError, ValueError):  # a reader may still hold it; EOF ends it
+                        pipe.close()
         shutil.rmtree(context.folder, ignore_errors=True)
 
 
