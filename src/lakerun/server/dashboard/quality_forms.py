@@ -24,6 +24,7 @@ from lakerun.control.profiling.sources import (
     source_type,
     source_type_of,
 )
+from lakerun.errors import ConflictError
 from lakerun.server.dashboard.session import Session, SessionPost
 from lakerun.server.dashboard.templating import render
 
@@ -84,7 +85,7 @@ async def _submit(
     values = await _fields(request)
     try:
         return save(values)
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return form(request, plane, values, _errors_of(exc, values), action)
 
 
@@ -169,7 +170,7 @@ def remove_connection(connection_id: int, plane: SessionPost) -> RedirectRespons
     """Delete a connection no group uses; otherwise say which groups use it and keep it."""
     try:
         catalog.delete_connection(plane, connection_id)
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return _back(str(exc), bad=True)
     return _back("Connection deleted.")
 
@@ -235,6 +236,6 @@ def remove_group(group_id: int, plane: SessionPost) -> RedirectResponse:
     """Delete the group with its stored results (the page asked first); refused while it is being profiled."""
     try:
         name = catalog.delete_group(plane, group_id)
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, ConflictError) as exc:
         return _back(str(exc), bad=True)
     return _back(f"Table group {name} deleted with its stored results.")
