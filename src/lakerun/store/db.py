@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import lakerun.store.tables  # noqa: F401  (every table registered before a session flushes)
 from lakerun.errors import LakerunError
 from lakerun.store.private import private_file, private_folder
+from lakerun.store.sqlite_writers import connection_factory
 
 MIGRATIONS = "lakerun.store:migrations"
 
@@ -34,13 +35,15 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine tuned per backend: WAL and a busy timeout on SQLite, pre-ping on PostgreSQL."""
+    """An engine tuned per backend: WAL, a busy timeout and queued writers on SQLite, pre-ping on PostgreSQL."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         database = make_url(url).database
+        connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 30}
         if database and database != ":memory:" and not database.startswith("file:"):
             private_file(Path(database))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+            connect_args["factory"] = connection_factory(database)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
