@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, UniqueConstraint, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lakerun.store.base import Base, utcnow
-from lakerun.store.inserts import add_once
+from lakerun.store.inserts import add_once, upsert
 
 
 class MetadataBatchRow(Base):
@@ -66,13 +65,6 @@ class TenantSummary:
     last_received_at: datetime | None = None
 
 
-_INSERTS: dict[str, Callable[[type[Base]], postgresql.Insert | sqlite.Insert]] = {
-    "sqlite": sqlite.insert,
-    "postgresql": postgresql.insert,
-}
-"""`INSERT ... ON CONFLICT` has the same API in both backends the store supports."""
-
-
 class MetadataRepository:
     """Received batches and the records they carried."""
 
@@ -104,7 +96,7 @@ class MetadataRepository:
             }
             for r in records
         ]
-        insert = _INSERTS[self.session.get_bind().dialect.name](MetadataRecordRow)
+        insert = upsert(self.session, MetadataRecordRow)
         statement = insert.on_conflict_do_update(
             index_elements=["tenant_id", "kind", "record_key"],
             set_={name: insert.excluded[name] for name in ("data", "run_id", "updated_at")},

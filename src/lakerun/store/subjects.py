@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lakerun.store.inserts import add_once
+from lakerun.store.inserts import insert_once
 from lakerun.store.models import SubjectRow
 
 
@@ -25,17 +25,15 @@ class SubjectRepository:
         ).one_or_none()
 
     def get_or_create(self, kind: str, key: str) -> SubjectRow:
-        """The subject row, inserted under a savepoint so a concurrent insert of the same key wins cleanly."""
+        """The subject row; a concurrent insert of the same key is absorbed by `ON CONFLICT DO NOTHING`."""
         found = self.find(kind, key)
-        if found is not None:
-            return found
-        row = SubjectRow(kind=kind, key=key, total_attempts=0, successful_attempts=0)
-        if add_once(self.session, row):
-            return row
-        existing = self.find(kind, key)
-        if existing is None:
+        if found is None:
+            values = {"kind": kind, "key": key, "total_attempts": 0, "successful_attempts": 0}
+            insert_once(self.session, SubjectRow, values)
+            found = self.find(kind, key)
+        if found is None:
             raise LookupError(f"subject {kind}/{key} could neither be inserted nor found")
-        return existing
+        return found
 
     def next_attempt_number(self, subject: SubjectRow, at: datetime, attempt_id: str) -> int:
         """Atomically counts a new attempt and returns its number (1, 2, ...), race-free across processes;
