@@ -46,6 +46,7 @@ def create_group(page: Any) -> None:
     page.get_by_role("button", name="Create table group").click()
     page.wait_for_url("**/quality/groups/*")
     assert "Never profiled" in page.locator("#group-runs").inner_text()
+    assert page.locator("svg.line-chart").count() == 0, "no trend before the first run"
 
 
 def test_create_profile_and_read_a_table_group_from_the_page(page: Any, dash: Stack, tmp_path: Path) -> None:
@@ -56,6 +57,8 @@ def test_create_profile_and_read_a_table_group_from_the_page(page: Any, dash: St
     page.get_by_role("button", name="Profile now").click()
     page.locator("section.latest").wait_for(timeout=180_000)
     assert page.locator("table.profile-runs tr[data-status=SUCCESS]").count() == 1
+    trend = page.get_by_role("img", name="Quality score of each stored run, oldest first")
+    assert trend.is_visible() and trend.locator("circle.dot").count() == 1, "the first run is on the trend"
     assert sorted(page.locator("section.latest tr[data-table]").evaluate_all(
         "rows => rows.map(r => r.dataset.table)"
     )) == ["contacts", "customers", "orders"]  # fmt: skip

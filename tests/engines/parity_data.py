@@ -15,6 +15,18 @@ TABLE = pa.table(
         + [None, dt.date(2030, 1, 1), dt.date(1800, 1, 1), dt.date(2025, 6, 1), None, None],
         "flag": [True, False, None, True, True, True, False, True, True, True],
         "qty": list(range(10)),
+        "seen": [
+            "25/03/2024",
+            "01/03/2024",
+            "2024-03-05T10:00:00Z",
+            None,
+            "x",
+            "10/03/2024",
+            "",
+            "31/03/2024",
+            "02/03/2024",
+            "n/a",
+        ],
     }
 )
 APPROXIMATE = {

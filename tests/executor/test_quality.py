@@ -107,3 +107,22 @@ def test_quality_assessment_alone_writes_complete_rows_with_column_counts(
         ("amount", "double", 3, 1, 4, False),
         ("ordered_on", "date32[day]", 4, 0, 5, False),
     ]
+
+
+@pytest.mark.parametrize("job_type", ["metadata_extraction", "quality_assessment"])
+def test_one_file_named_as_the_source_is_counted_and_stored_as_a_source(
+    job_type: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    path = sample_data.write_parquet(tmp_path / "orders.parquet", sample_data.ORDERS)
+    db = tmp_path / "m.duckdb"
+    assert run([job_type, str(path), "parquet", "t1", "--metadata-db", str(db)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["files_found"], result["datasets_found"]) == (1, 1)
+    with duckdb.connect(str(db)) as connection:
+        stored = connection.execute(
+            "SELECT s.files_found, t.table_name FROM _executor_metadata.sources s"
+            " JOIN _executor_metadata.tables t USING (source_id)"
+        ).fetchall()
+    assert stored == [(1, "orders.parquet")], "the job alone leaves a source its tables belong to"

@@ -137,3 +137,41 @@ def test_the_same_rows_score_the_same_as_parquet_and_as_json_text(tmp_path: Path
         scores.append(json.loads(out)["dimensions"])
     assert scores[0] == scores[1]
     assert scores[0]["timeliness"] < 1.0 and scores[0]["accuracy"] < 1.0
+
+
+def test_iso_timestamps_in_json_are_timestamps_as_in_csv_and_parquet(tmp_path: Path) -> None:
+    """JSON text such as `2024-03-01T10:00:00.000Z` (JavaScript, pandas) or `...+02:00` is typed like the
+    CSV reader and a parquet timestamp type it, so the same rows get the same profile and score."""
+    import datetime as dt
+
+    import pyarrow.parquet as pq
+
+    start = dt.datetime(2024, 3, 1, 10, tzinfo=dt.UTC)
+    stamps = [start + dt.timedelta(hours=6 * i) for i in range(40)] * 2
+    origins = ["JFK"] * 40 + ["EWR"] * 40
+    pq.write_table(pa.table({"origin": origins, "seen_at": stamps}), tmp_path / "typed.parquet")
+    csv_lines = [
+        f"{o},{s.isoformat(timespec='milliseconds').replace('+00:00', 'Z')}"
+        for o, s in zip(origins, stamps, strict=True)
+    ]
+    (tmp_path / "text.csv").write_text("origin,seen_at\n" + "\n".join(csv_lines) + "\n")
+    json_lines = [
+        json.dumps({"origin": o, "seen_at": s.isoformat(timespec="milliseconds").replace("+00:00", "Z")})
+        for o, s in zip(origins, stamps, strict=True)
+    ]
+    (tmp_path / "text.jsonl").write_text("\n".join(json_lines) + "\n")
+    offsets = [json.dumps({"origin": o, "seen_at": s.astimezone(dt.timezone(dt.timedelta(hours=2))).isoformat()})
+               for o, s in zip(origins, stamps, strict=True)]  # fmt: skip
+    (tmp_path / "offsets.jsonl").write_text("\n".join(offsets) + "\n")
+    results = {}
+    for name in ("typed.parquet", "text.csv", "text.jsonl", "offsets.jsonl"):
+        code, out, err = _profile(str(tmp_path / name))
+        assert code == 0, err
+        result = json.loads(out)
+        seen_at = next(c for c in result["profiles"][0]["columns"] if c["column_name"] == "seen_at")
+        results[name] = (
+            seen_at["general_type"],
+            (seen_at["metrics"].get("min_date") or "")[:19],
+            result["score"],
+        )
+    assert set(results.values()) == {("D", "2024-03-01T10:00:00", results["typed.parquet"][2])}, results

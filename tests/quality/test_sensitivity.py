@@ -74,9 +74,17 @@ PLANTS: dict[str, tuple[str, Callable[[float], Table], tuple[float, ...]]] = {
     "outliers": ("accuracy", lambda s: planted("wind_speed", s, lambda v: 1048.0), (0.01, 0.05, 0.1, 0.2)),
     "sentinels": ("accuracy", lambda s: planted("seats", s, lambda v: 99999), (0.01, 0.05, 0.1, 0.2)),
     "negative counts": ("accuracy", lambda s: planted("seats", s, lambda v: -5), (0.01, 0.05, 0.1, 0.2)),
+    "emails in a label column": (
+        "consistency", lambda s: planted("label", s, lambda v: f"{v.split()[1]}@example.com"), (0.92, 0.96, 1.0)
+    ),
     "leading spaces": ("validity", lambda s: planted("label", s, lambda v: " " + v), (0.01, 0.1, 0.5)),
     "staleness (days)": ("timeliness", lambda days: _aged(int(days)), (200, 400, 800)),
 }  # fmt: skip
+
+
+def _others(result: QualityAssessment, dimension: str) -> dict[str, float]:
+    """Every dimension's score but `dimension`'s."""
+    return {k: v for k, v in result.dimensions.items() if k != dimension}
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +122,7 @@ def test_duplicate_rows_lower_uniqueness_monotonically(clean) -> None:
         table = {k: v[: ROWS - copies] + v[:copies] for k, v in table.items()}
         result = _assess(table)
         scores.append(result.dimensions["uniqueness"])
-        assert result.dimensions["completeness"] == 1.0
+        assert _others(result, "uniqueness") == _others(clean, "uniqueness"), share
     assert all(a > b for a, b in itertools.pairwise(scores)), scores
 
 
@@ -129,7 +137,7 @@ def test_metric_drift_lowers_consistency_monotonically(clean) -> None:
         table["wind_speed"] = [v + shift for v in table["wind_speed"]]
         result = _assess(table, history=history)
         assert any(a.anomaly_type == "Metric_Drift" for a in result.anomalies)
-        assert result.dimensions["accuracy"] == clean.dimensions["accuracy"]
+        assert _others(result, "consistency") == _others(clean, "consistency"), shift
         scores.append(result.dimensions["consistency"])
     assert 1.0 > scores[0] > scores[1] > scores[2], scores
 
@@ -141,3 +149,17 @@ def test_birth_dates_never_cost_timeliness() -> None:
     result = _assess(table)
     recency = [a for a in result.anomalies if a.anomaly_type.startswith("Recency")]
     assert [a.column_name for a in recency] == ["departed_on"]
+
+
+def test_schema_drift_lowers_consistency_with_each_changed_column(clean) -> None:
+    previous = profile_tables({"t": clean_table()})
+    scores = []
+    for dropped in (1, 2, 3):
+        table = clean_table()
+        for column in ("label", "rating", "origin")[:dropped]:
+            table[f"{column}_v2"] = table.pop(column)
+        result = _assess(table, previous=previous)
+        assert any(a.anomaly_type == "Schema_Drift" for a in result.anomalies)
+        assert _others(result, "consistency") == _others(clean, "consistency"), dropped
+        scores.append(result.dimensions["consistency"])
+    assert 1.0 > scores[0] > scores[1] > scores[2], scores

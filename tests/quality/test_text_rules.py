@@ -40,6 +40,19 @@ def test_dates_as_text_in_iso_and_day_first_forms() -> None:
     assert _column(["2024-13-45", "99/99/2024", "hello"]).number("date_ct") == 0
 
 
+def test_a_day_first_column_reads_every_date_day_first() -> None:
+    """`01/03/2024` in a column that also holds `25/03/2024` is the 1st of March, not the 3rd of January."""
+    day_first = _column([f"{day:02d}/03/2024" for day in range(1, 29)])
+    assert (day_first.text("text_min_date"), day_first.text("text_max_date")) == ("2024-03-01", "2024-03-28")
+    month_first = _column([f"03/{day:02d}/2024" for day in range(1, 29)])
+    assert (month_first.text("text_min_date"), month_first.text("text_max_date")) == (
+        "2024-03-01",
+        "2024-03-28",
+    )
+    ambiguous = _column(["01/03/2024", "02/03/2024"])
+    assert ambiguous.text("text_min_date") == "2024-01-03", "TestGen reads an ambiguous column month first"
+
+
 def test_text_event_dates_are_charged_like_typed_dates() -> None:
     days = [dt.date(2023, 1, 1) + dt.timedelta(days=i) for i in range(60)]
     typed = evaluate(profile_tables({"t": {"departed_at": days}}))

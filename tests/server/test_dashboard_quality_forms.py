@@ -290,3 +290,37 @@ def test_a_group_being_profiled_is_not_deleted(
         assert stack.wait(run_id, timeout=240)["status"] == "SUCCESS"
         assert client.post(f"/quality/groups/{group_id}/delete").status_code == 303
         assert stored_groups(stack) == []
+
+
+def trend_dots(page: str) -> list[float]:
+    """The scores the group page's trend chart shows, one per dot, oldest first."""
+    section = re.search(r'<h2 id="sor">Score trend over runs</h2>(.*?)</section>', page, re.S)
+    if not section:
+        return []
+    return [
+        float(score) for score in re.findall(r'class="dot"><title>[^<]*: ([\d.]+)</title>', section.group(1))
+    ]
+
+
+@pytest.mark.slow
+def test_the_score_trend_shows_from_the_first_run(stack: Stack, client: httpx.Client, tmp_path: Path) -> None:
+    from tests.server.test_data_quality import write_tables
+
+    write_tables(tmp_path / "shop")
+    make_connection(client, tmp_path / "shop")
+    assert client.post("/quality/groups", data=group_form()).status_code == 303
+    group_id = stored_groups(stack)[0]["id"]
+    never = client.get(f"/quality/groups/{group_id}")
+    assert never.status_code == 200 and "Never profiled" in never.text and trend_dots(never.text) == []
+
+    scores = []
+    for runs in (1, 2):
+        assert client.post(f"/quality/groups/{group_id}/profile").status_code == 303
+        run_id = stack.api.get(f"/v1/data-quality/table-groups/{group_id}/profile-runs").json()[0]["id"]
+        assert stack.wait(run_id, timeout=180)["status"] == "SUCCESS"
+        scores.append(
+            round(stack.api.get(f"/v1/data-quality/profile-runs/{run_id}").json()["score"] * 100, 1)
+        )
+        for url in (f"/quality/groups/{group_id}", f"/ui/quality/groups/{group_id}"):
+            page = client.get(url)
+            assert page.status_code == 200 and trend_dots(page.text) == scores, (runs, url)

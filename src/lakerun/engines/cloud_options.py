@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-AZURE_SCHEMES = ("abfs", "abfss", "az", "wasb", "wasbs")
+from lakerun.engines.locations import AZURE_SCHEMES, S3_SCHEMES
 
 
 def split_azure_url(url: str) -> tuple[str, str | None, str]:
@@ -31,7 +31,7 @@ def parse_connection_string(value: str) -> dict[str, str]:
 def fsspec_options(protocol: str, url: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Keyword arguments for the fsspec filesystem of `protocol`, built from the environment."""
     env = os.environ if env is None else env
-    if protocol in ("s3", "s3a"):
+    if protocol in S3_SCHEMES:
         return _s3_fsspec(env)
     if protocol in AZURE_SCHEMES:
         return _azure_fsspec(url, env)
@@ -67,7 +67,7 @@ def delta_storage_options(url: str, env: Mapping[str, str] | None = None) -> dic
     """delta-rs (object_store) options for a table URL, built from the same environment."""
     env = os.environ if env is None else env
     protocol = url.split("://", 1)[0] if "://" in url else "file"
-    if protocol in ("s3", "s3a"):
+    if protocol in S3_SCHEMES:
         return _s3_delta(env)
     if protocol in AZURE_SCHEMES:
         return _azure_delta(url, env)

@@ -15,8 +15,8 @@ from typing import Any
 
 import fsspec
 
-from lakerun.engines.cloud_options import AZURE_SCHEMES, fsspec_options, split_azure_url
-from lakerun.engines.locations import localize
+from lakerun.engines.cloud_options import fsspec_options, split_azure_url
+from lakerun.engines.locations import AZURE_SCHEMES, READABLE_SCHEMES, localize, unreadable_scheme
 from lakerun.errors import LakerunError
 
 
@@ -72,6 +72,12 @@ class FileSource:
         if not url or not url.strip():
             raise SourceError("data source path is empty")
         local = localize(url.strip())
+        scheme = unreadable_scheme(local)
+        if scheme:
+            raise SourceError(
+                f"cannot open {url!r}: {scheme}:// is not read here (readable: {', '.join(READABLE_SCHEMES)}, "
+                "local paths, dbfs:/ and /Volumes)"
+            )
         target = _normalise_azure(local)
         protocol = target.split("://", 1)[0] if "://" in target else "file"
         merged = {**fsspec_options(protocol, local), **(options or {})}
@@ -143,8 +149,9 @@ def modified_time(info: dict[str, Any]) -> datetime | None:
 
 
 def _normalise_azure(url: str) -> str:
-    """`wasbs://c@acct.blob...` and `abfss://c@acct.dfs...` become adlfs's `abfs://c/path`."""
-    if url.startswith(("wasbs://", "wasb://", "abfss://", "abfs://")) and "@" in url.split("/", 3)[2]:
+    """`wasbs://c@acct.blob...`, `wasbs://c/path` and `abfss://c@acct.dfs...` become adlfs's `abfs://c/path`."""
+    spelled_with_account = url.startswith(("abfss://", "abfs://")) and "@" in url.split("/", 3)[2]
+    if spelled_with_account or url.startswith(("wasbs://", "wasb://")):
         container, _account, path = split_azure_url(url)
         return f"abfs://{container}/{path}".rstrip("/")
     return url

@@ -144,6 +144,7 @@ class Discovery:
 
     def __iter__(self) -> Iterator[Dataset | Skipped]:
         if self.source.is_file():
+            self.files_seen += 1
             yield from self._single(self.source.root, self.source.entry(self.source.root))
             return
         for dirpath, dirs, files in self.source.walk():

@@ -13,7 +13,12 @@ import os
 DBFS_ROOT_ENV = "LAKERUN_DBFS_ROOT"
 VOLUMES_ROOT_ENV = "LAKERUN_VOLUMES_ROOT"
 WORKSPACE_ROOT_ENV = "LAKERUN_WORKSPACE_ROOT"
-OBJECT_STORE_SCHEMES = ("s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl", "memory", "http", "https")
+S3_SCHEMES = ("s3", "s3a")
+AZURE_SCHEMES = ("abfss", "abfs", "az", "wasbs", "wasb")
+READABLE_SCHEMES = S3_SCHEMES + AZURE_SCHEMES
+"""The object-store URL schemes the file layer reads (s3fs and adlfs come with the `cloud` extra): what
+`lakerun profile`, the executor, the pipeline and a data-quality connection all accept."""
+OBJECT_STORE_SCHEMES = (*READABLE_SCHEMES, "gs", "gcs", "adl", "memory", "http", "https")
 
 
 def _mapped_root(root_env: str, workspace_area: str) -> str | None:
@@ -45,6 +50,14 @@ def scheme_of(uri: str) -> str:
     """The URI scheme (`s3`, `abfss`, ...) or `file` for local paths."""
     head, sep, _ = uri.partition("://")
     return head.lower() if sep and head.lower() in OBJECT_STORE_SCHEMES else "file"
+
+
+def unreadable_scheme(uri: str) -> str | None:
+    """The scheme of a URL the file layer cannot read (`gs`, `ftp`, ...), None for a path or a readable URL."""
+    head, sep, _ = uri.partition("://")
+    if not sep or head.lower() in (*READABLE_SCHEMES, "file"):
+        return None
+    return head.lower()
 
 
 def is_remote(uri: str) -> bool:

@@ -3,6 +3,10 @@
 CSV and TSV take the fast pyarrow path (`csv_fast`) unless its first-block types do not hold for the
 whole file; JSON, and CSV whose types conflict, go through DuckDB's streaming scanners. DuckDB sniffs types (integers, doubles, dates, timestamps, booleans) from a sample and streams the
 rest; when a later row contradicts the sample, the scan is redone with the whole file sniffed.
+DuckDB's JSON sniffer takes `2013-01-01T06:00:00Z` as a timestamp but leaves fractional seconds
+(`...00.000Z`, what JavaScript and pandas write) and offsets (`+02:00`) as text, while the CSV reader
+types them: a JSON text column whose every value is such an ISO-8601 timestamp is read as a UTC
+timestamp, so the same rows get the same types (and scores) as JSON, CSV or parquet.
 Remote files are read through the source's fsspec filesystem, registered with DuckDB.
 """
 
@@ -10,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
+
+from sqlglot import exp
 
 from lakerun.engines import csv_fast
 from lakerun.engines.formats import Format
@@ -28,6 +34,10 @@ _SCANNERS = {
     Format.JSON: ("read_json", ", format = 'auto'"),
     Format.JSONL: ("read_json", ", format = 'newline_delimited'"),
 }
+
+
+ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?"
+"""An ISO-8601 date and time, with optional seconds, fraction and zone (`Z` or an offset)."""
 
 
 class ScanError(LakerunError):
@@ -56,7 +66,9 @@ class TextScanner:
         self.source = source
         self.connection = duckdb.connect()
         self.connection.execute("SET threads = 2")
+        self.connection.execute("SET TimeZone = 'UTC'")
         self._full_sniff: set[str] = set()
+        self._timestamps: dict[str, list[str]] = {}
         self._fast_schemas: dict[str, pa.Schema] = {}
         if source.protocol != "file":
             self.connection.register_filesystem(source.fs)
@@ -65,12 +77,44 @@ class TextScanner:
         """Release the DuckDB connection."""
         self.connection.close()
 
-    def _scan_sql(self, path: str, fmt: Format, full_sniff: bool) -> str:
+    def _raw_scan_sql(self, path: str, fmt: Format, full_sniff: bool) -> str:
         function, extra = _SCANNERS[fmt]
         sample = ", sample_size = -1" if full_sniff else ""
         if fmt in (Format.JSON, Format.JSONL) and full_sniff:
             sample = ", sample_size = -1, maximum_sample_files = 1"
         return f"{function}({_quote(self.source.uri(path))}{extra}{sample})"
+
+    def _scan_sql(self, path: str, fmt: Format, full_sniff: bool) -> str:
+        """The scan, with the JSON text columns found to hold timestamps read as UTC timestamps."""
+        scan = self._raw_scan_sql(path, fmt, full_sniff)
+        columns = self._timestamps.get(path)
+        if not columns:
+            return scan
+        replaced = ", ".join(f"{_as_utc_timestamp(name)} AS {_identifier(name)}" for name in columns)
+        return f"(SELECT * REPLACE ({replaced}) FROM {scan})"
+
+    def _find_timestamps(self, scan: str, schema: pa.Schema) -> list[str]:
+        """The text columns of a JSON scan whose every non-null value is an ISO-8601 timestamp."""
+        import pyarrow as pa
+
+        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        if not text:
+            return []
+        checks = []
+        for name in text:
+            value = exp.column(name, quoted=True)
+            is_timestamp = exp.and_(
+                exp.RegexpLike(this=value, expression=exp.Literal.string(f"^{ISO_TIMESTAMP}$")),
+                exp.TryCast(this=value, to=exp.DataType.build("TIMESTAMPTZ")).is_(exp.null()).not_(),
+            )
+            checks.append(exp.Count(this=value))
+            checks.append(exp.Count(this=exp.If(this=is_timestamp, true=exp.Literal.number(1))))
+        query = exp.select(*checks).sql("duckdb") + f" FROM {scan}"
+        row = self.connection.cursor().execute(query).fetchone() or ()
+        pairs = zip(row[0::2], row[1::2], strict=True)
+        return [
+            name for name, (values, stamps) in zip(text, pairs, strict=True) if values and values == stamps
+        ]
 
     def _with_retry(self, path: str, fmt: Format, action: Callable[[str], T]) -> T:
         try:
@@ -108,7 +152,19 @@ class TextScanner:
             cursor.close()
             return schema, int(row[0]) if row else 0
 
-        return self._with_retry(path, fmt, run)
+        schema, rows = self._with_retry(path, fmt, run)
+        if fmt in (Format.JSON, Format.JSONL) and rows:
+            scan = self._raw_scan_sql(path, fmt, full_sniff=path in self._full_sniff)
+            self._timestamps[path] = self._find_timestamps(scan, schema)
+            if self._timestamps[path]:
+                typed = self._scan_sql(path, fmt, full_sniff=path in self._full_sniff)
+                schema = (
+                    self.connection.cursor()
+                    .execute(f"SELECT * FROM {typed} LIMIT 0")
+                    .fetch_arrow_table()
+                    .schema
+                )
+        return schema, rows
 
     def iter_batches(self, path: str, fmt: Format, limit: int | None = None) -> Iterator[pa.RecordBatch]:
         """Typed record batches (at most `limit` rows), from the same reader that inferred the schema."""
@@ -124,3 +180,14 @@ class TextScanner:
             raise ScanError(short_message(exc)) from exc
         finally:
             cursor.close()
+
+
+def _identifier(name: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql("duckdb")
+
+
+def _as_utc_timestamp(name: str) -> str:
+    """`name` read as TIMESTAMPTZ (a value without a zone is UTC) and kept as a plain UTC timestamp."""
+    zoned = exp.cast(exp.column(name, quoted=True), exp.DataType.build("TIMESTAMPTZ"))
+    utc = exp.func("timezone", exp.Literal.string("UTC"), zoned)
+    return exp.cast(utc, exp.DataType.build("TIMESTAMP")).sql("duckdb")

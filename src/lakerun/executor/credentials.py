@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from lakerun.engines.cloud_options import AZURE_SCHEMES, fsspec_options
+from lakerun.engines.cloud_options import fsspec_options
+from lakerun.engines.locations import AZURE_SCHEMES, S3_SCHEMES
 from lakerun.runtime.secrets import SecretReferenceError, scope_secret
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def secret(name: str, scope: str | None) -> str | None:
 def storage_options_for(ctx: RunContext, url: str) -> dict[str, Any]:
     """fsspec options for a source URL, with secrets from the run's scope filling gaps in the environment."""
     protocol = url.split("://", 1)[0] if "://" in url else "file"
-    family = "s3" if protocol in ("s3", "s3a") else "azure" if protocol in AZURE_SCHEMES else None
+    family = "s3" if protocol in S3_SCHEMES else "azure" if protocol in AZURE_SCHEMES else None
     if family is None or not ctx.settings.secret_scope:
         return {}
     env = dict(os.environ)

@@ -17,7 +17,7 @@ from lakerun.engines.duckdb_engine import DuckDBEngine
 from lakerun.engines.readers import DatasetInfo, ReadError
 from lakerun.engines.sql import EngineError
 from lakerun.executor.context import RunContext, utcnow
-from lakerun.executor.extraction import column_rows, table_row
+from lakerun.executor.extraction import column_rows, source_row, table_row
 from lakerun.executor.scan import MAX_LISTED, NothingProcessedError, SourceScan
 from lakerun.quality import QualityAssessment, TableProfile, assess, evaluate
 
@@ -124,6 +124,7 @@ def run_quality_assessment(ctx: RunContext) -> dict[str, Any]:
             ctx.progress(0.5, f"assessed {dataset.name}")
         ctx.flush_staged()
         scan.require_something_read()
+        ctx.store.upsert("sources", [source_row(ctx, scan)])
     finally:
         scan.close()
     if not profiles:

@@ -116,16 +116,33 @@ _SLASHED_DAY = (
     " THEN SUBSTR(__lt__, 4, 2) || '-' || SUBSTR(__lt__, 1, 2)"
     " ELSE SUBSTR(__lt__, 1, 2) || '-' || SUBSTR(__lt__, 4, 2) END"
 )
-DATE_TEXT_DAY = (
-    f"CASE WHEN (__c__ LIKE '____-__-__%' OR __c__ LIKE '____/__/__%') AND REGEXP_MATCHES(__lt__, {_quote(ISO_DATE)})"
+_DAY_FIRST_ONLY = "SUBSTR(__lt__, 7, 4) || '-' || SUBSTR(__lt__, 4, 2) || '-' || SUBSTR(__lt__, 1, 2)"
+_ISO_CASE = (
+    f"WHEN (__c__ LIKE '____-__-__%' OR __c__ LIKE '____/__/__%') AND REGEXP_MATCHES(__lt__, {_quote(ISO_DATE)})"
     f" THEN {_ISO_DAY}"
-    f" WHEN __c__ LIKE '__/__/____%' AND (REGEXP_MATCHES(__lt__, {_quote(DAY_FIRST_DATE)})"
-    f" OR REGEXP_MATCHES(__lt__, {_quote(MONTH_FIRST_DATE)})) THEN {_SLASHED_DAY} END"
 )
+_SLASHED_DATE = (
+    f"__c__ LIKE '__/__/____%' AND (REGEXP_MATCHES(__lt__, {_quote(DAY_FIRST_DATE)})"
+    f" OR REGEXP_MATCHES(__lt__, {_quote(MONTH_FIRST_DATE)}))"
+)
+DATE_TEXT_DAY = f"CASE {_ISO_CASE} WHEN {_SLASHED_DATE} THEN {_SLASHED_DAY} END"
 """A date written as text (ISO-8601, yyyy/mm/dd, dd/mm/yyyy, mm/dd/yyyy with two-digit parts) as `yyyy-mm-dd`
 text, so the earliest and latest dates of a text column need no engine-specific parsing."""
-TEXT_METRICS["text_min_date"] = f"MIN({DATE_TEXT_DAY})"
-TEXT_METRICS["text_max_date"] = f"MAX({DATE_TEXT_DAY})"
+DAY_FIRST_TEXT_DAY = f"CASE {_ISO_CASE} WHEN {_SLASHED_DATE} THEN {_DAY_FIRST_ONLY} END"
+"""The same with every `nn/nn/yyyy` read as `dd/mm/yyyy`, for a column that writes its days first."""
+_DAY_FIRST_COLUMN = (
+    f"COUNT_IF(__c__ LIKE '__/__/____%' AND REGEXP_MATCHES(__lt__, {_quote(DAY_FIRST_DATE)})) > 0"
+    f" AND COUNT_IF(__c__ LIKE '__/__/____%' AND REGEXP_MATCHES(__lt__, {_quote(MONTH_FIRST_DATE)})"
+    " AND SUBSTR(__lt__, 4, 2) > '12') = 0"
+)
+"""A column whose slashed dates put a day (13-31) first somewhere and never a day second: `01/03/2024` in
+it is the 1st of March, as in its `25/03/2024`, not the 3rd of January."""
+TEXT_METRICS["text_min_date"] = (
+    f"CASE WHEN {_DAY_FIRST_COLUMN} THEN MIN({DAY_FIRST_TEXT_DAY}) ELSE MIN({DATE_TEXT_DAY}) END"
+)
+TEXT_METRICS["text_max_date"] = (
+    f"CASE WHEN {_DAY_FIRST_COLUMN} THEN MAX({DAY_FIRST_TEXT_DAY}) ELSE MAX({DATE_TEXT_DAY}) END"
+)
 
 _PATTERN_GUARDS = {
     "STREET_ADDR": "__c__ LIKE '% % %'",

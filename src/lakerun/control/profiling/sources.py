@@ -1,5 +1,8 @@
-"""The kinds of place a connection can name (a local folder, DBFS, a Unity Catalog volume, S3, ADLS,
+"""The kinds of place a connection can name (a local folder, DBFS, a Unity Catalog volume, S3, Azure,
 PostgreSQL, a DuckDB file) and the shape each location must have, checked before anything is stored.
+
+Object-store locations are those the workload's file layer reads (`lakerun.engines.locations`), so a
+connection accepts exactly the URLs `lakerun profile` opens.
 
 Secrets never sit in a location: a database URL carrying a password, or an object-store URL carrying
 credentials, is refused; a whole URL may be given as an `env:NAME` reference the task resolves.
@@ -10,16 +13,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lakerun.engines.locations import AZURE_SCHEMES, READABLE_SCHEMES, S3_SCHEMES, unreadable_scheme
 from lakerun.errors import InvalidInputError
 
 ENV_REFERENCE = re.compile(r"^env:[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_ENV = frozenset(
     {"LAKERUN_SERVER_KEY", "LAKERUN_ADMIN_TOKEN", "LAKERUN_API_TOKEN", "LAKERUN_DATABASE_URL"}
 )
-_S3 = re.compile(r"^s3a?://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
-_ABFSS = re.compile(
-    r"^abfss?://[a-z0-9][a-z0-9-]{1,61}[a-z0-9]@[a-z0-9]{3,24}\.dfs\.core\.windows\.net(/.*)?$"
-)
+_S3 = re.compile(r"^[a-z0-9]+://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+_AZURE = re.compile(r"^[a-z]+://(?P<container>[^/@]*)(@(?P<host>[^/]*))?(/.*)?$")
+_CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+_AZURE_HOST = re.compile(r"^[a-z0-9]{3,24}\.(?P<endpoint>dfs|blob)\.core\.windows\.net$")
+_AZURE_ENDPOINT = {"abfss": "dfs", "abfs": "dfs", "wasbs": "blob", "wasb": "blob"}
 _VOLUMES = re.compile(r"^/Volumes/[^/]+/[^/]+/[^/]+(/.*)?$")
 _POSTGRES = re.compile(r"^postgres(ql)?(\+psycopg)?://[^\s]+$")
 _PASSWORD_IN_URL = re.compile(r"^[a-z0-9+]+://[^/@]*:[^/@]*@", re.IGNORECASE)
@@ -51,7 +56,7 @@ SOURCE_TYPES = (
     SourceType("dbfs", "files", "DBFS", "dbfs:/mnt/shop"),
     SourceType("volumes", "files", "Unity Catalog volume", "/Volumes/main/sales/landing/shop"),
     SourceType("s3", "files", "Amazon S3", "s3://my-bucket/shop"),
-    SourceType("abfss", "files", "Azure Data Lake Storage", "abfss://landing@myaccount.dfs.core.windows.net/shop"),
+    SourceType("abfss", "files", "Azure Data Lake Storage", "abfss://landing@myaccount.dfs.core.windows.net/shop, az://landing/shop or wasbs://landing@myaccount.blob.core.windows.net/shop"),
     SourceType("postgresql", "postgresql", "PostgreSQL", "postgresql://reader@db.internal:5432/shop or env:SHOP_DB_URL"),
     SourceType("duckdb", "duckdb", "DuckDB file", "/srv/data/shop.duckdb"),
 )  # fmt: skip
@@ -69,10 +74,19 @@ def source_type_of(kind: str, location: str) -> SourceType:
     """The source type a stored connection is of, read back from its kind and location."""
     if kind != "files":
         return BY_KEY.get(kind, BY_KEY["local"])
-    for prefix, key in (("dbfs:", "dbfs"), ("/Volumes/", "volumes"), ("s3", "s3"), ("abfs", "abfss")):
+    for prefix, key in (("dbfs:", "dbfs"), ("/Volumes/", "volumes")):
         if location.startswith(prefix):
             return BY_KEY[key]
-    return BY_KEY["local"]
+    scheme = _scheme(location)
+    if scheme in S3_SCHEMES:
+        return BY_KEY["s3"]
+    return BY_KEY["abfss"] if scheme in AZURE_SCHEMES else BY_KEY["local"]
+
+
+def _scheme(location: str) -> str:
+    """The lower-cased URL scheme of a location, '' for a path."""
+    head, sep, _ = location.partition("://")
+    return head.lower() if sep else ""
 
 
 def holds_secret(location: str) -> bool:
@@ -104,7 +118,17 @@ def check_location(source: SourceType, location: str) -> None:
         raise FieldError("location", f"{problem} (for example {source.example})")
 
 
+def _readable(location: str) -> str | None:
+    """What is wrong with a URL whose scheme the file layer cannot read, None otherwise."""
+    scheme = unreadable_scheme(location)
+    if scheme is None:
+        return None
+    return f"{scheme}:// is not a location lakerun reads; object stores are {', '.join(READABLE_SCHEMES)}"
+
+
 def _local(location: str) -> str | None:
+    if "://" in location and (problem := _readable(location)):
+        return problem
     if "://" in location or location.startswith(("dbfs:", "/Volumes/")):
         return "a local folder is a plain absolute path; pick the matching source for URLs and volumes"
     return None if location.startswith("/") else "a local folder must be an absolute path"
@@ -121,6 +145,10 @@ def _volumes(location: str) -> str | None:
 
 
 def _s3(location: str) -> str | None:
+    if _scheme(location) not in S3_SCHEMES:
+        return (
+            _readable(location) or f"an S3 location starts with {' or '.join(f'{s}://' for s in S3_SCHEMES)}"
+        )
     if _CREDENTIALS_IN_URL.match(location):
         return "credentials do not belong in the URL; the workspace's own S3 credentials are used"
     return (
@@ -129,8 +157,22 @@ def _s3(location: str) -> str | None:
 
 
 def _abfss(location: str) -> str | None:
-    ok = _ABFSS.match(location)
-    return None if ok else "an ADLS location is abfss://<container>@<account>.dfs.core.windows.net[/path]"
+    scheme = _scheme(location)
+    if scheme not in AZURE_SCHEMES:
+        schemes = ", ".join(f"{s}://" for s in AZURE_SCHEMES)
+        return _readable(location) or f"an Azure location starts with one of {schemes}"
+    found = _AZURE.match(location)
+    host = found.group("host") if found else None
+    if scheme == "az" and host is not None:
+        return "an az:// location is az://<container>[/path]; the account comes from the workspace"
+    if host is not None:
+        endpoint = _AZURE_HOST.match(host)
+        wanted = _AZURE_ENDPOINT[scheme]
+        if not endpoint or endpoint.group("endpoint") != wanted:
+            return f"{scheme}:// names the account as {scheme}://<container>@<account>.{wanted}.core.windows.net[/path]"
+    if not found or not _CONTAINER.match(found.group("container")):
+        return "an Azure container name is 3 to 63 lower-case letters, digits and single hyphens"
+    return None
 
 
 def _postgresql(location: str) -> str | None:

@@ -67,10 +67,12 @@ class LineChart:
 def score_line(
     series: Sequence[tuple[str, float]], width: int = 640, height: int = 160, pad: int = 24
 ) -> LineChart:
-    """Scores in run order on a fixed 0-1 axis, so a drop looks like a drop."""
+    """Scores in run order on a fixed 0-1 axis, so a drop looks like a drop; a single run is one dot in
+    the middle, where the next run's point will join it."""
     step = (width - 2 * pad) / max(1, len(series) - 1)
+    first = pad if len(series) > 1 else width / 2
     dots = [
-        (round(pad + i * step, 1), round(height - pad - score * (height - 2 * pad), 1), label, score)
+        (round(first + i * step, 1), round(height - pad - score * (height - 2 * pad), 1), label, score)
         for i, (label, score) in enumerate(series)
     ]
     return LineChart(width, height, " ".join(f"{x},{y}" for x, y, _, _ in dots), dots)

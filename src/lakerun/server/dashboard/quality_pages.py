@@ -50,7 +50,7 @@ def _group_context(plane: ControlPlane, group_id: int) -> dict[str, Any]:
     series = [
         (f"{run.attempt.created_at:%m-%d %H:%M}", run.result.score) for run in reversed(runs) if run.result
     ]
-    chart = score_line(series) if len(series) > 1 else None
+    chart = score_line(series) if series else None
     latest = next((run for run in runs if run.result), None)
     return {
         "group": group,
