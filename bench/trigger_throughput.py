@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from databricks.sdk import WorkspaceClient
 
 from lakerun.local.server import free_port
 
@@ -149,7 +148,7 @@ token = "env:BENCH_WS_TOKEN"
                 flush=True,
             )
             settled_in, stuck, statuses = settle(api, 2 * attempts, settle_limit)
-            runs = count_runs(WorkspaceClient(host=workspace_url, token=WORKSPACE_TOKEN))
+            runs = count_runs(workspace_url)
         finally:
             api.close()
             stopped(server)
@@ -169,14 +168,29 @@ token = "env:BENCH_WS_TOKEN"
     }
 
 
-def count_runs(client: WorkspaceClient) -> int:
-    """Runs the workspace holds (listing again when an injected fault interrupts the listing)."""
-    for _ in range(20):
-        try:
-            return sum(1 for _ in client.jobs.list_runs())
-        except Exception:
-            time.sleep(0.5)
-    raise RuntimeError("could not list the workspace's runs")
+def count_runs(workspace_url: str) -> int:
+    """Runs the workspace holds, page by page, asking again for a page an injected fault interrupted."""
+    headers = {"Authorization": f"Bearer {WORKSPACE_TOKEN}"}
+    total, page_token = 0, ""
+    with httpx.Client(base_url=workspace_url, headers=headers, timeout=60) as client:
+        while True:
+            page = list_page(client, page_token)
+            total += len(page.get("runs", []))
+            page_token = page.get("next_page_token", "")
+            if not page_token:
+                return total
+
+
+def list_page(client: httpx.Client, page_token: str) -> dict[str, Any]:
+    """One page of `runs/list`, retried through the faulty workspace's 429/5xx answers."""
+    params = {"limit": 25, **({"page_token": page_token} if page_token else {})}
+    for _ in range(50):
+        response = client.get("/api/2.1/jobs/runs/list", params=params)
+        if response.status_code == 200:
+            page: dict[str, Any] = response.json()
+            return page
+        time.sleep(0.2)
+    raise RuntimeError(f"runs/list kept failing: {response.status_code} {response.text[:200]}")
 
 
 def post(api: httpx.Client, task: dict[str, Any], number: int) -> None:
