@@ -183,7 +183,9 @@ def count_runs(workspace_url: str) -> int:
 
 def list_page(client: httpx.Client, page_token: str) -> dict[str, Any]:
     """One page of `runs/list`, retried through the faulty workspace's 429/5xx answers."""
-    params = {"limit": 25, **({"page_token": page_token} if page_token else {})}
+    params: dict[str, str | int] = {"limit": 25}
+    if page_token:
+        params["page_token"] = page_token
     for _ in range(50):
         response = client.get("/api/2.1/jobs/runs/list", params=params)
         if response.status_code == 200:
