@@ -1,4 +1,4 @@
-"""The workload entry points start light: `--help` and a `schema_validation` run import only what they use.
+"""The workload entry points start light: `--help` and the executor's jobs import only what they use.
 
 Each entry point runs in a fresh interpreter that reports, after it ends, which heavy modules it loaded.
 """
@@ -81,3 +81,33 @@ def test_a_schema_validation_run_loads_no_other_job(tmp_path: Path) -> None:
     code, loaded = loaded_by(ENTRY_POINTS["lakerun-executor"], other_jobs, *argv)
     assert code == 0
     assert loaded == []
+
+
+def write_small_source(folder: Path) -> Path:
+    """A CSV, a JSON-lines file and a parquet file with typed columns, nulls and text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir()
+    (folder / "orders.csv").write_text("order_id,customer,amount\n1,ann,10.5\n2,,3\n3,bob,\n")
+    (folder / "events.jsonl").write_text('{"id": 1, "kind": "open"}\n{"id": 2, "kind": null}\n')
+    items = pa.table({"sku": pa.array(["a", "b", None]), "qty": pa.array([1, None, 3], pa.int64())})
+    pq.write_table(items, folder / "items.parquet")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "job", ["schema_validation", "metadata_extraction", "data_reading", "quality_assessment", "full_pipeline"]
+)
+def test_jobs_that_write_the_result_store_never_import_pandas(tmp_path: Path, job: str) -> None:
+    source = write_small_source(tmp_path / "data")
+    database = tmp_path / "m.duckdb"
+    argv = (job, str(source), "auto", "t", "--metadata-db", str(database), "--run-id", f"run-{job}")
+    code, loaded = loaded_by(ENTRY_POINTS["lakerun-executor"], ("pandas",), *argv)
+    assert code == 0
+    assert loaded == []
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        runs = con.execute("SELECT run_id, status FROM _executor_metadata.executor_runs").fetchall()
+    assert runs == [(f"run-{job}", "Success")]

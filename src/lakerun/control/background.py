@@ -54,6 +54,9 @@ class LoopThread:
     thread_name = "lakerun-loop"
     interval = 0.0
     retry_seconds = 0.0
+    step_at_start = False
+    """Take the first step as soon as the thread starts, rather than after the first interval."""
+    join_seconds = 10.0
 
     def __init__(self) -> None:
         self._stop = threading.Event()
@@ -71,7 +74,7 @@ class LoopThread:
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=self.join_seconds)
 
     def wake(self) -> None:
         """Runs the next step now instead of after the rest of the interval."""
@@ -82,20 +85,29 @@ class LoopThread:
         """True once `stop` was asked (a long step checks it to end early)."""
         return self._stop.is_set()
 
+    def wait_seconds(self) -> float:
+        """How long to wait between steps unless woken: `interval`, unless a subclass reads it from settings."""
+        return self.interval
+
     def step(self) -> None:
         """One turn of the loop; subclasses implement it."""
         raise NotImplementedError
 
     def _loop(self) -> None:
+        if self.step_at_start and not self._stop.is_set():
+            self._turn()
         while not self._waited():
-            try:
-                self.step()
-            except Exception:
-                log.exception("%s failed a turn; trying again", self.thread_name)
-                self._stop.wait(self.retry_seconds)
+            self._turn()
+
+    def _turn(self) -> None:
+        try:
+            self.step()
+        except Exception:
+            log.exception("%s failed a turn; trying again", self.thread_name)
+            self._stop.wait(self.retry_seconds)
 
     def _waited(self) -> bool:
         """Waits out the interval (or a wake-up); True when the loop should end."""
-        self._wake.wait(self.interval)
+        self._wake.wait(self.wait_seconds())
         self._wake.clear()
         return self._stop.is_set()

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 
+from lakerun.control.background import LoopThread
 from lakerun.control.context import ControlContext
 from lakerun.control.daemon_pool import DaemonPool
 from lakerun.control.outbox import Intent, carry_out
@@ -25,39 +26,37 @@ STOP_JOIN = 2.0
 """Seconds a stopping launcher waits, in all, for launches in flight to return."""
 
 
-class Launcher:
+class Launcher(LoopThread):
     """Claims due intents and carries each out on its workspace's own bounded pool."""
 
+    thread_name = "lakerun-launcher"
+    step_at_start = True
+    join_seconds = 30.0
+
     def __init__(self, ctx: ControlContext) -> None:
+        super().__init__()
         self.ctx = ctx
         self.owner = ctx.origin
         self._lock = threading.Lock()
         self._held: dict[str, str] = {}
         self._pools: dict[str, DaemonPool] = {}
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._renewed = time.monotonic()
 
     @property
     def lease(self) -> float:
         """Seconds a claim lasts without renewal: how long a crashed launcher's intents wait to be taken over."""
         return max(self.ctx.settings.launch_grace, 2.0)
 
-    def start(self) -> None:
-        """Starts the dispatching thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="lakerun-launcher", daemon=True)
-        self._thread.start()
+    def wait_seconds(self) -> float:
+        """How long to wait for a wake-up between looks at the outbox (leases are renewed meanwhile)."""
+        return min(self.ctx.settings.launch_poll, self.lease / 3)
 
     def stop(self) -> None:
         """Stops claiming and gives back every held intent; a launch still in flight records nothing
         (the next launcher re-finds its run by the idempotency token). Its daemon threads are waited for
         at most STOP_JOIN seconds: one hanging on a workspace never holds the process's exit.
         """
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        super().stop()
         with self._lock:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
@@ -68,27 +67,17 @@ class Launcher:
         except Exception:
             log.warning("could not give back the launch intents this launcher held; their lease will end")
 
-    def wake(self) -> None:
-        """Asks for a look at the outbox now (an intent was just committed)."""
-        self._wake.set()
-
     def held(self) -> int:
         """Intents this launcher holds now."""
         with self._lock:
             return len(self._held)
 
-    def _loop(self) -> None:
-        renewed = time.monotonic()
-        while not self._stop.is_set():
-            try:
-                self.dispatch()
-                if time.monotonic() - renewed > self.lease / 3:
-                    self._renew()
-                    renewed = time.monotonic()
-            except Exception:
-                log.exception("launcher could not read the outbox; trying again")
-            self._wake.wait(min(self.ctx.settings.launch_poll, self.lease / 3))
-            self._wake.clear()
+    def step(self) -> None:
+        """Dispatches what is due and renews the held leases every third of a lease."""
+        self.dispatch()
+        if time.monotonic() - self._renewed > self.lease / 3:
+            self._renew()
+            self._renewed = time.monotonic()
 
     def dispatch(self) -> int:
         """Claims what this launcher has room for and hands each intent to its workspace's pool."""

@@ -21,6 +21,7 @@ from lakerun.control.launch import CALLBACK_PARAMETERS, job_parameter_references
 from lakerun.control.notify import Notifier
 from lakerun.control.probes import ProbeCache
 from lakerun.control.reconciler import Reconciler
+from lakerun.control.records import AttemptRecord, SubjectRecord, TaskRunRecord, TransitionRecord, record_of
 from lakerun.control.registry import EnsureOutcome, ensure_job
 from lakerun.control.request_checks import check_job_settings
 from lakerun.control.runs import RunService, absent
@@ -30,7 +31,7 @@ from lakerun.control.workspaces import REMOVED, ClientCache, WorkspaceSpec, prob
 from lakerun.errors import NotFoundError
 from lakerun.store.attempts import AttemptFilter, AttemptRepository
 from lakerun.store.db import make_engine, session_factory, upgrade
-from lakerun.store.models import AttemptRow, JobRow, SubjectRow, TaskRunRow, TransitionRow, WorkspaceRow
+from lakerun.store.models import AttemptRow, JobRow, SubjectRow, WorkspaceRow
 from lakerun.store.records import CallbackEventRepository, JobRepository, WorkspaceRepository
 from lakerun.store.subjects import SubjectRepository
 
@@ -39,11 +40,16 @@ from lakerun.store.subjects import SubjectRepository
 class AttemptDetail:
     """An attempt with its subject, task runs and transitions, for the run detail view."""
 
-    attempt: AttemptRow
-    subject: SubjectRow
-    tasks: list[TaskRunRow]
-    transitions: list[TransitionRow]
+    attempt: AttemptRecord
+    subject: SubjectRecord
+    tasks: list[TaskRunRecord]
+    transitions: list[TransitionRecord]
     events: list[dict[str, Any]]
+
+
+def _pair(attempt: AttemptRow, subject: SubjectRow) -> tuple[AttemptRecord, SubjectRecord]:
+    """An attempt and its subject as read records."""
+    return record_of(AttemptRecord, attempt), record_of(SubjectRecord, subject)
 
 
 class ControlPlane:
@@ -131,7 +137,7 @@ class ControlPlane:
 
     def list_attempts(
         self, where: AttemptFilter, limit: int = 50, offset: int = 0
-    ) -> tuple[list[tuple[AttemptRow, SubjectRow]], int]:
+    ) -> tuple[list[tuple[AttemptRecord, SubjectRecord]], int]:
         """A page of attempts with their subjects, newest first, and the total."""
         with self.ctx.sessions() as session:
             rows, total = AttemptRepository(session).page(where, limit, offset)
@@ -141,9 +147,9 @@ class ControlPlane:
                     select(SubjectRow).where(SubjectRow.id.in_({r.subject_id for r in rows}))
                 )
             }
-        return [(row, subjects[row.subject_id]) for row in rows], total
+        return [_pair(row, subjects[row.subject_id]) for row in rows], total
 
-    def summary(self, attempt_id: str) -> tuple[AttemptRow, SubjectRow]:
+    def summary(self, attempt_id: str) -> tuple[AttemptRecord, SubjectRecord]:
         """An attempt with its subject, without its history (what a trigger answers with)."""
         with self.ctx.sessions() as session:
             attempt = AttemptRepository(session).get(attempt_id)
@@ -151,7 +157,7 @@ class ControlPlane:
                 raise NotFoundError(f"no attempt {attempt_id}")
             subject = session.get(SubjectRow, attempt.subject_id)
             assert subject is not None
-            return attempt, subject
+            return _pair(attempt, subject)
 
     def detail(self, attempt_id: str) -> AttemptDetail:
         """An attempt with everything the run detail view shows."""
@@ -172,7 +178,10 @@ class ControlPlane:
                 for e in CallbackEventRepository(session).of_attempt(attempt_id, ("log", "metric", "result"))
             ]
             return AttemptDetail(
-                attempt, subject, repo.tasks(attempt_id), repo.transitions(attempt_id), events
+                *_pair(attempt, subject),
+                [record_of(TaskRunRecord, t) for t in repo.tasks(attempt_id)],
+                [record_of(TransitionRecord, t) for t in repo.transitions(attempt_id)],
+                events,
             )
 
     def subject_history(self, kind: str, key: str) -> tuple[SubjectRow, list[AttemptRow]]:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from databricks.sdk.service import jobs
 
 from lakerun.control.attempts import move
+from lakerun.control.background import LoopThread
 from lakerun.control.completion import apply_listed, refresh
 from lakerun.control.context import ControlContext
 from lakerun.control.daemon_pool import DaemonPool
@@ -45,49 +46,37 @@ class PassReport:
     errors: list[str] = field(default_factory=list)
 
 
-class Reconciler:
+class Reconciler(LoopThread):
     """Runs passes on a background thread while this process holds the leadership."""
 
+    thread_name = "lakerun-reconciler"
+    step_at_start = True
+    join_seconds = 30.0
+
     def __init__(self, ctx: ControlContext, runs: RunService) -> None:
+        super().__init__()
         self.ctx = ctx
         self.runs = runs
         self.leadership = Leadership(ctx.engine)
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._busy: set[str] = set()
         self._pool = DaemonPool(RECONCILE_WORKERS, "lakerun-reconcile")
 
-    def start(self) -> None:
-        """Starts the background loop."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="lakerun-reconciler", daemon=True)
-        self._thread.start()
+    def wait_seconds(self) -> float:
+        """Seconds between passes unless woken."""
+        return self.ctx.settings.reconcile_interval
 
     def stop(self) -> None:
         """Stops the loop and gives up the leadership."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        super().stop()
         self._pool.shutdown()
         self._pool = DaemonPool(RECONCILE_WORKERS, "lakerun-reconcile")
         self.leadership.release()
 
-    def wake(self) -> None:
-        """Asks for a pass now (after a cancel, for instance)."""
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if self.leadership.acquire():
-                    self.run_pass(max(self.ctx.settings.reconcile_interval, 1.0))
-            except Exception:
-                log.exception("reconciler pass failed; trying again next interval")
-            self._wake.wait(self.ctx.settings.reconcile_interval)
-            self._wake.clear()
+    def step(self) -> None:
+        """One pass while this process leads (a pass waits for slow workspaces at most one interval)."""
+        if self.leadership.acquire():
+            self.run_pass(max(self.ctx.settings.reconcile_interval, 1.0))
 
     def run_pass(self, wait_seconds: float | None = None) -> PassReport:
         """One pass over every active attempt; waits for every workspace unless `wait_seconds` bounds it."""

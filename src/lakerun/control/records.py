@@ -7,9 +7,11 @@ mapped classes, so they depend on the fields they show and never import the stor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+R = TypeVar("R")
 
 
 class SubjectName(Protocol):
@@ -189,3 +191,73 @@ class TableGroup(Protocol):
     def exclude(self) -> list[str]: ...
     @property
     def tables(self) -> list[str]: ...
+
+
+def record_of(kind: type[R], row: object) -> R:
+    """A read record of `kind` holding the same-named attributes of a stored row (copied, so nothing of the
+    row's session travels with it)."""
+    return kind(**{f.name: getattr(row, f.name) for f in fields(kind)})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class SubjectRecord:
+    """A subject as the domain hands it to readers (the `Subject` shape)."""
+
+    kind: str
+    key: str
+    total_attempts: int
+    successful_attempts: int
+    first_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    current_attempt_id: str | None
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """An attempt as the domain hands it to readers (the `Attempt` shape)."""
+
+    id: str
+    attempt_number: int
+    workspace_name: str
+    strategy: str
+    job_key: str | None
+    status: str
+    raw_state: str | None
+    status_message: str | None
+    error: str | None
+    progress: float | None
+    result: dict[str, Any] | None
+    job_id: int | None
+    run_id: int | None
+    run_page_url: str | None
+    triggered_by: str
+    retry_of: str | None
+    repair_of: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TaskRunRecord:
+    """One task's run as the domain hands it to readers (the `TaskRun` shape)."""
+
+    task_key: str
+    run_id: int | None
+    status: str
+    raw_state: str | None
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    """One status change as the domain hands it to readers (the `Transition` shape)."""
+
+    from_status: str | None
+    to_status: str
+    source: str
+    reason: str | None
+    raw_state: str | None
+    at: datetime

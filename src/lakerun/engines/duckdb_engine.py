@@ -37,6 +37,23 @@ class DuckDBEngine:
         """Expose an Arrow table, dataset or record batch reader as a view."""
         self.connection.register(name, data)
 
+    def register_once(self, name: str, table: pa.Table) -> None:
+        """Expose an Arrow table to the next statement through its C stream, read natively and only once."""
+        self.connection.register(name, table.__arrow_c_stream__())
+
+    def load(self, name: str, table: pa.Table) -> None:
+        """Copy an Arrow table into the DuckDB table `name` in one read of its C stream.
+
+        For a table queried many times: DuckDB scans a registered Arrow table through `pyarrow.dataset`
+        on every query, and importing that module pulls in pandas.
+        """
+        hidden = f"__lakerun_load_{name}"
+        self.register_once(hidden, table)
+        target = exp.to_identifier(name, quoted=True).sql(self.dialect)
+        source = exp.to_identifier(hidden, quoted=True).sql(self.dialect)
+        self.query(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")
+        self.connection.unregister(hidden)
+
     def query(self, statement: exp.Expression | str) -> pa.Table:
         """Run one statement and fetch its result as an Arrow table."""
         sql = render(statement, self.dialect)

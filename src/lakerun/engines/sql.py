@@ -109,6 +109,20 @@ def stream(engine: SqlEngine, statement: exp.Expr | str) -> pa.RecordBatchReader
     return engine.query(sql).to_reader()
 
 
+def register_once(engine: SqlEngine, name: str, table: pa.Table) -> None:
+    """Expose `table` as the view `name` to the next statement only, the cheapest way the engine can.
+
+    An engine with a `register_once` method reads the rows once without extra machinery (DuckDB takes the
+    table's Arrow C stream, where a registered table is scanned through `pyarrow.dataset`, whose import
+    pulls in pandas); any other engine registers the table as usual.
+    """
+    once = getattr(engine, "register_once", None)
+    if callable(once):
+        once(name, table)
+    else:
+        engine.register(name, table)
+
+
 def materialize(engine: SqlEngine, name: str, statement: exp.Expr | str) -> None:
     """Compute a statement once and expose its rows as the view `name` (engine-native when it can)."""
     sql = sql_text(statement, engine.dialect)

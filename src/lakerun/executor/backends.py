@@ -48,6 +48,7 @@ class DuckDBFileEngine:
         self.path = path
         self.wait_seconds = wait_seconds
         self._views: dict[str, Any] = {}
+        self._once: dict[str, pa.Table] = {}
         self._held: DuckDBEngine | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +59,10 @@ class DuckDBFileEngine:
     def register(self, name: str, data: Any) -> None:
         """Keep `data` to expose as view `name` to the next statement."""
         self._views[name] = data
+
+    def register_once(self, name: str, table: pa.Table) -> None:
+        """Keep `table` to expose to the next statement only, read through its Arrow C stream."""
+        self._once[name] = table
 
     def query(self, statement: exp.Expression | str) -> pa.Table:
         """Run one statement on the held connection, or open the file (waiting for its lock) just for it."""
@@ -73,9 +78,12 @@ class DuckDBFileEngine:
         try:
             for name, data in self._views.items():
                 engine.register(name, data)
+            for name, table in self._once.items():
+                engine.register_once(name, table)
             return engine.query(statement)
         finally:
             self._views.clear()
+            self._once.clear()
 
     @contextmanager
     def held(self) -> Iterator[None]:

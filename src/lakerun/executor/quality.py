@@ -64,7 +64,10 @@ def assess_dataset(data: Any, name: str = "dataset") -> DatasetQuality:
     """Profile an Arrow table or dataset and score it on the six dimensions (0-100)."""
     engine = DuckDBEngine(threads=2)
     try:
-        engine.register(name, data)
+        if isinstance(data, pa.Table):
+            engine.load(name, data)
+        else:
+            engine.register(name, data)
         result = assess(engine, name)
     finally:
         engine.close()

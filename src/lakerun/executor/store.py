@@ -16,7 +16,8 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from lakerun.engines.sql import EngineError, SqlEngine
+from lakerun.engines.arrow_rows import rows_table
+from lakerun.engines.sql import EngineError, SqlEngine, register_once
 from lakerun.errors import LakerunError
 from lakerun.executor.schema import ALL_TABLES, BY_NAME, SCHEMA_NAME, SCHEMA_VERSION, TableDef, qualified
 
@@ -171,8 +172,7 @@ class MetadataStore:
         self, table: TableDef, rows: Sequence[Mapping[str, Any]], names: Sequence[str]
     ) -> pa.Table:
         chosen = [c for c in table.columns if c.name in names]
-        columns = {c.name: [row.get(c.name) for row in rows] for c in chosen}
-        return pa.table(columns, schema=pa.schema([(c.name, c.arrow_type) for c in chosen]))
+        return rows_table(rows, pa.schema([(c.name, c.arrow_type) for c in chosen]))
 
     def merge_statement(self, table_name: str, view: str) -> str:
         """The MERGE that upserts rows from `view` into one table, in the engine's dialect."""
@@ -182,7 +182,7 @@ class MetadataStore:
     def _register(self, data: pa.Table) -> str:
         self._views += 1
         name = f"__lakerun_rows_{self._views}"
-        self.engine.register(name, data)
+        register_once(self.engine, name, data)
         return name
 
     def upsert(

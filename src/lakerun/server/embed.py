@@ -8,10 +8,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from lakerun.control.settings import ControlSettings
 from lakerun.server.app import create_app
+from lakerun.server.asgi import HttpMiddleware
 
 ABSOLUTE_LINK = re.compile(rb'((?:href|src|action|data-live-src|data-load-src)=")/(?!/)')
 
@@ -38,18 +39,16 @@ def _both(
     return lifespan
 
 
-class PrefixedLinks:
+class PrefixedLinks(HttpMiddleware):
     """Puts the mount prefix in front of the dashboard's absolute links and redirects, so pages work under it."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def wants(self, scope: Scope) -> bool:
+        """Only responses served below a non-empty root path."""
+        return bool(_prefix(scope))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Rewrites HTML bodies and `Location` headers of responses served below a non-empty root path."""
-        prefix = scope.get("root_path", "").rstrip("/").encode()
-        if scope["type"] != "http" or not prefix:
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Rewrites HTML bodies and `Location` headers."""
+        prefix = _prefix(scope)
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -71,6 +70,10 @@ class PrefixedLinks:
                 await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, rewrite)
+
+
+def _prefix(scope: Scope) -> bytes:
+    return str(scope.get("root_path", "")).rstrip("/").encode()
 
 
 def _is_html(start: Message) -> bool:

@@ -12,10 +12,11 @@ from databricks.sdk.errors import DatabricksError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from lakerun.control.errors import as_lakerun_error
 from lakerun.errors import LakerunError
+from lakerun.server.asgi import HttpMiddleware, StatusWatch
 
 CORRELATION_HEADER = "X-Correlation-ID"
 log = logging.getLogger(__name__)
@@ -69,29 +70,18 @@ def _plain_error(error: Any) -> dict[str, Any]:
     return {**plain, "input": error.get("input")}
 
 
-class UnexpectedErrors:
+class UnexpectedErrors(HttpMiddleware):
     """ASGI middleware: an exception no handler claimed is logged with its traceback under a fresh
     correlation id, and the client gets a 500 carrying only that id (in the body and a header)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answers the 500 unless the response had already started (then the exception goes on up)."""
+        watch = StatusWatch(send)
         try:
-            await self.app(scope, receive, tracking)
+            await self.app(scope, receive, watch)
         except Exception as exc:
             response = _unexpected(scope, exc)
-            if started:
+            if watch.status is not None:
                 raise
             await response(scope, receive, send)
 

@@ -10,7 +10,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from lakerun.server.asgi import HttpMiddleware, StatusWatch
 
 SECRET_PATTERNS = (
     re.compile(r"(lrk_)[A-Za-z0-9_\-]{6,}"),
@@ -96,29 +98,17 @@ def configure(log_format: str = "text", level: str = "info") -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-class RequestLogMiddleware:
+class RequestLogMiddleware(HttpMiddleware):
     """Logs one line per HTTP request: method, path without its query (tokens ride there), status, attempt id."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Times the request and logs it once the response has started."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Times the request and logs it once it has been served (status 500 when no response started)."""
         started = time.perf_counter()
-        status = 500
-
-        async def remember(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        watch = StatusWatch(send)
         try:
-            await self.app(scope, receive, remember)
+            await self.app(scope, receive, watch)
         finally:
+            status = watch.status or 500
             path = scope.get("root_path", "") + scope["path"]
             found = ATTEMPT_IN_PATH.search(path)
             extra = {

@@ -18,12 +18,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lakerun.control.events import DomainEvent
 from lakerun.control.plane import ControlPlane
 from lakerun.control.reads import attempts_by_status
 from lakerun.control.reconciler import PassReport
+from lakerun.server.asgi import HttpMiddleware, StatusWatch
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900)
 PENDING_LIMIT = 10_000
@@ -117,31 +118,24 @@ class DatabaseCollector(Collector):
         yield subscribers
 
 
-class CallbackTimer:
+class CallbackTimer(HttpMiddleware):
     """Times `POST /v1/attempts/{id}/events` (the signed callbacks) into the callback latency histogram."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Passes the request through, observing callbacks' duration by status."""
-        path = scope.get("path", "")
-        if scope["type"] != "http" or scope.get("method") != "POST" or not _is_callback(path):
-            await self.app(scope, receive, send)
-            return
-        started, status = time.perf_counter(), 500
+    def wants(self, scope: Scope) -> bool:
+        """Only the callbacks."""
+        return scope.get("method") == "POST" and _is_callback(scope.get("path", ""))
 
-        async def remember(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Passes the callback through, observing its duration by status (500 when no response started)."""
+        started, watch = time.perf_counter(), StatusWatch(send)
         try:
-            await self.app(scope, receive, remember)
+            await self.app(scope, receive, watch)
         finally:
-            self.metrics.callback.labels(str(status)).observe(time.perf_counter() - started)
+            self.metrics.callback.labels(str(watch.status or 500)).observe(time.perf_counter() - started)
 
 
 def _is_callback(path: str) -> bool:

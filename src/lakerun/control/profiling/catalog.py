@@ -106,21 +106,22 @@ def _check_workspace(plane: ControlPlane, workspace: str) -> None:
 
 def create_connection(plane: ControlPlane, spec: ConnectionSpec) -> ConnectionRow:
     """Store a new connection; its workspace must be registered."""
-    spec.validate()
-    _check_workspace(plane, spec.workspace)
-    with plane.ctx.sessions.begin() as session:
-        row = ConnectionRow(
-            name=spec.name, kind=spec.kind, location=spec.location, workspace_name=spec.workspace
-        )
-        return _added(session, row, "connection")
+    return save_connection(plane, spec)
 
 
 def update_connection(plane: ControlPlane, connection_id: int, spec: ConnectionSpec) -> ConnectionRow:
     """Change a connection in place; its groups read from the new location at their next run."""
+    return save_connection(plane, spec, connection_id)
+
+
+def save_connection(
+    plane: ControlPlane, spec: ConnectionSpec, connection_id: int | None = None
+) -> ConnectionRow:
+    """Store `spec` as a new connection, or as connection `connection_id` when given; the one write path."""
     spec.validate()
     _check_workspace(plane, spec.workspace)
     with plane.ctx.sessions.begin() as session:
-        row = _connection(session, connection_id)
+        row = ConnectionRow() if connection_id is None else _connection(session, connection_id)
         row.name, row.kind, row.location, row.workspace_name = (
             spec.name,
             spec.kind,
@@ -181,22 +182,39 @@ def _connection_named(session: Session, name: str) -> ConnectionRow:
 
 def create_group(plane: ControlPlane, spec: GroupSpec) -> TableGroupRow:
     """Store a new table group on an existing connection."""
+    return save_group(plane, spec)
+
+
+def update_group(plane: ControlPlane, group_id: int, spec: GroupSpec) -> TableGroupRow:
+    """Change a group's connection and masks; its name is its run history's key and stays."""
+    return save_group(plane, spec, group_id)
+
+
+def save_group(plane: ControlPlane, spec: GroupSpec, group_id: int | None = None) -> TableGroupRow:
+    """Store `spec` as a new table group, or as group `group_id` when given; the one write path."""
     spec.validate()
     try:
         with plane.ctx.sessions.begin() as session:
-            connection = _connection_named(session, spec.connection)
-            row = TableGroupRow(
-                name=spec.name,
-                connection_id=connection.id,
-                include=list(spec.include),
-                exclude=list(spec.exclude),
-                tables=[],
+            row = (
+                TableGroupRow(name=spec.name, tables=[])
+                if group_id is None
+                else _renamed(session, group_id, spec)
             )
+            row.connection_id = _connection_named(session, spec.connection).id
+            row.include, row.exclude = list(spec.include), list(spec.exclude)
             session.add(row)
             session.flush()
             return row
     except IntegrityError:
         raise _group_conflict(plane, spec) from None
+
+
+def _renamed(session: Session, group_id: int, spec: GroupSpec) -> TableGroupRow:
+    """The stored group `spec` changes, refused when it would change its name."""
+    group, _ = group_with_connection(session, group_id)
+    if spec.name != group.name:
+        raise FieldError("name", "a table group keeps its name (its run history is filed under it)")
+    return group
 
 
 def _group_conflict(plane: ControlPlane, spec: GroupSpec) -> Exception:
@@ -205,22 +223,6 @@ def _group_conflict(plane: ControlPlane, spec: GroupSpec) -> Exception:
         if queries.connection_by_name(session, spec.connection) is None:
             return NotFoundError(f"no connection `{spec.connection}`")
     return FieldError("name", f"table group `{spec.name}` already exists")
-
-
-def update_group(plane: ControlPlane, group_id: int, spec: GroupSpec) -> TableGroupRow:
-    """Change a group's connection and masks; its name is its run history's key and stays."""
-    spec.validate()
-    with plane.ctx.sessions.begin() as session:
-        group, _ = group_with_connection(session, group_id)
-        if spec.name != group.name:
-            raise FieldError("name", "a table group keeps its name (its run history is filed under it)")
-        group.connection_id = _connection_named(session, spec.connection).id
-        group.include, group.exclude = list(spec.include), list(spec.exclude)
-        try:
-            session.flush()
-        except IntegrityError:
-            raise NotFoundError(f"no connection `{spec.connection}`") from None
-        return group
 
 
 def delete_group(plane: ControlPlane, group_id: int) -> str:

@@ -7,17 +7,13 @@ from typing import Any
 from fastapi import APIRouter
 
 from lakerun.control.profiling.catalog import (
-    ConnectionSpec,
-    GroupSpec,
     connections,
-    create_connection,
-    create_group,
     delete_connection,
     delete_group,
     get_group,
     groups,
-    update_connection,
-    update_group,
+    save_connection,
+    save_group,
 )
 from lakerun.control.profiling.results import anomaly_dict, compare, get_run, list_runs, set_disposition
 from lakerun.control.profiling.runs import ProfileRunOptions, trigger_profile_run
@@ -40,8 +36,7 @@ router = APIRouter(prefix="/data-quality", tags=["data quality"])
 @router.post("/connections", status_code=201, response_model=ConnectionOut)
 def add_connection(body: ConnectionBody, plane: Plane, _: Caller) -> ConnectionOut:
     """Store a connection (a folder of files, a DuckDB file or a database URL as `env:NAME`)."""
-    spec = ConnectionSpec(name=body.name, kind=body.kind, location=body.location, workspace=body.workspace)
-    return ConnectionOut.of(create_connection(plane, spec))
+    return ConnectionOut.of(save_connection(plane, body.spec()))
 
 
 @router.get("/connections", response_model=list[ConnectionOut])
@@ -53,8 +48,7 @@ def list_connections(plane: Plane, _: Caller) -> list[ConnectionOut]:
 @router.put("/connections/{connection_id}", response_model=ConnectionOut)
 def change_connection(connection_id: RowId, body: ConnectionBody, plane: Plane, _: Caller) -> ConnectionOut:
     """Replace a connection's name, kind, location and workspace; its groups read from it at their next run."""
-    spec = ConnectionSpec(name=body.name, kind=body.kind, location=body.location, workspace=body.workspace)
-    return ConnectionOut.of(update_connection(plane, connection_id, spec))
+    return ConnectionOut.of(save_connection(plane, body.spec(), connection_id))
 
 
 @router.delete("/connections/{connection_id}", status_code=204)
@@ -66,8 +60,7 @@ def remove_connection(connection_id: RowId, plane: Plane, _: Caller) -> None:
 @router.post("/table-groups", status_code=201, response_model=GroupOut)
 def add_group(body: GroupBody, plane: Plane, _: Caller) -> GroupOut:
     """Store a table group on a connection."""
-    spec = GroupSpec(name=body.name, connection=body.connection, include=body.include, exclude=body.exclude)
-    return GroupOut.of(create_group(plane, spec))
+    return GroupOut.of(save_group(plane, body.spec()))
 
 
 @router.get("/table-groups", response_model=list[GroupOut])
@@ -85,8 +78,7 @@ def one_group(group_id: RowId, plane: Plane, _: Caller) -> GroupOut:
 @router.put("/table-groups/{group_id}", response_model=GroupOut)
 def change_group(group_id: RowId, body: GroupBody, plane: Plane, _: Caller) -> GroupOut:
     """Replace a group's connection and masks; its name (its run history's key) must stay the same."""
-    spec = GroupSpec(name=body.name, connection=body.connection, include=body.include, exclude=body.exclude)
-    return GroupOut.of(update_group(plane, group_id, spec))
+    return GroupOut.of(save_group(plane, body.spec(), group_id))
 
 
 @router.delete("/table-groups/{group_id}", status_code=204)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lakerun.control.profiling.catalog import ConnectionSpec, GroupSpec
 from lakerun.control.profiling.results import ProfileRun, anomaly_dict
 from lakerun.control.records import Connection, TableGroup
 
@@ -26,6 +27,12 @@ class ConnectionBody(BaseModel):
     workspace: str = Field(
         "local", max_length=100, description="Registered workspace the profile jobs run in."
     )
+
+    def spec(self) -> ConnectionSpec:
+        """The connection this body describes, for creating or replacing one."""
+        return ConnectionSpec(
+            name=self.name, kind=self.kind, location=self.location, workspace=self.workspace
+        )
 
 
 class ConnectionOut(BaseModel):
@@ -53,6 +60,12 @@ class GroupBody(BaseModel):
     connection: str = Field(min_length=1, description="Name of the connection.")
     include: list[str] = Field(default_factory=lambda: ["%"], min_length=1)
     exclude: list[str] = Field(default_factory=list)
+
+    def spec(self) -> GroupSpec:
+        """The table group this body describes, for creating or replacing one."""
+        return GroupSpec(
+            name=self.name, connection=self.connection, include=self.include, exclude=self.exclude
+        )
 
 
 class GroupOut(BaseModel):
