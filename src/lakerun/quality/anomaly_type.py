@@ -9,6 +9,9 @@ from typing import Literal
 
 from lakerun.quality.profile import ColumnProfile
 
+TEXT_AS_NUMBER = "text_as_number"
+"""Metric set to 1 on a text column profiled as numeric (see quality/numeric_text.py)."""
+
 DataObject = Literal["Column", "Multi-Col", "Dates", "Table", "Variant"]
 Dimension = Literal["Completeness", "Validity", "Uniqueness", "Consistency", "Timeliness", "Accuracy"]
 ColumnRule = Callable[[ColumnProfile], "str | None"]
@@ -61,5 +64,8 @@ def name_like(c: ColumnProfile, pattern: str) -> bool:
 
 
 def real_values(c: ColumnProfile) -> float:
-    """Values that are neither null, empty nor a placeholder."""
+    """Values that are neither null, empty nor a placeholder (a text column profiled as numeric counts only
+    its numbers as values already)."""
+    if c.metrics.get(TEXT_AS_NUMBER):
+        return c.number("value_ct")
     return c.number("value_ct") - c.number("filled_value_ct") - c.number("zero_length_ct")

@@ -3,7 +3,7 @@ profile and returns the evidence when the anomaly is present, None otherwise."""
 
 from __future__ import annotations
 
-from lakerun.quality.anomaly_type import is_text, share, when
+from lakerun.quality.anomaly_type import TEXT_AS_NUMBER, is_text, share, when
 from lakerun.quality.profile import ColumnProfile
 from lakerun.quality.semantics import PERSON_NAME_TYPES
 
@@ -19,11 +19,25 @@ def non_standard_blanks(c: ColumnProfile) -> str | None:
         "Phone",
         "Zip",
     )
+    if c.metrics.get(TEXT_AS_NUMBER):
+        return when(
+            c.number("filled_value_ct") + c.number("zero_length_ct") > 0,
+            f"Numbers written as text; read as missing: {c.number('zero_length_ct'):.0f} empty values,"
+            f" {c.number('filled_value_ct'):.0f} dummy values",
+        )
     dummies = c.number("filled_value_ct") > 0 and not numeric_only
     return when(
         is_text(c) and (c.number("zero_length_ct") > 0 or dummies),
         f"Empty values: {c.number('zero_length_ct'):.0f}, dummy values: {c.number('filled_value_ct'):.0f}",
     )
+
+
+def non_standard_blank_share(c: ColumnProfile) -> float:
+    """Share of records holding an empty string or a placeholder; 0 on a text column profiled as numeric,
+    whose placeholders are missing values already charged once, like nulls, by the missingness alert."""
+    if c.metrics.get(TEXT_AS_NUMBER) or not c.record_ct:
+        return 0.0
+    return (c.number("filled_value_ct") + c.number("zero_length_ct")) / c.record_ct
 
 
 def invalid_zip(c: ColumnProfile) -> str | None:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlglot import exp
 
 from lakerun.engines.sql import EngineError, SqlEngine
+from lakerun.quality.numeric_text import is_text_as_number, typed_value
 from lakerun.quality.profile import ColumnProfile, TableProfile
 
 BINS = 20
@@ -48,6 +49,8 @@ def _bin_index(column: ColumnProfile, low: float, high: float, bins: int) -> exp
     source: exp.Expression = exp.column(column.column_name, quoted=True)
     if column.general_type == "D":
         source = exp.TimeToUnix(this=source)
+    if is_text_as_number(column):
+        source = typed_value(source)
     value = exp.cast(source, exp.DataType.Type.DOUBLE)
     width = exp.Literal.number(repr((high - low) / bins))
     scaled = exp.Div(

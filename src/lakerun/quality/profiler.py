@@ -33,6 +33,7 @@ from lakerun.quality.frequencies import (
 )
 from lakerun.quality.general_types import general_type
 from lakerun.quality.metrics import QUANTILE_NAMES, add_months, column_metrics, quantiles
+from lakerun.quality.numeric_text import adopt, check_selects, confirmed, is_candidate, typed_source
 from lakerun.quality.profile import ColumnProfile, TableProfile
 from lakerun.quality.sampling import SEED, sampled_source
 from lakerun.quality.semantics import enrich
@@ -126,6 +127,8 @@ class _Profiler:
         self.source = source
         with self.timer.phase("aggregate_scans"):
             record_ct = self._aggregate(columns)
+        with self.timer.phase("text_as_number"):
+            self._numbers_in_text(columns)
         with self.timer.phase("shape"):
             measure_shape(self.engine, self.source, columns, with_skew=not self.caps.quantile_sample_rows)
         with self.timer.phase("frequencies"):
@@ -207,6 +210,36 @@ class _Profiler:
                 column.metrics["max_likely_date"] = add_months(self.run_date, 360).isoformat()
             column.metrics["null_value_ct"] = record_ct - int(column.number("value_ct"))
         return record_ct
+
+    def _numbers_in_text(self, columns: list[ColumnProfile]) -> None:
+        """Profile as numbers the text columns holding only numbers and placeholder words (see
+        quality/numeric_text.py); later phases read them from a source where they are numeric."""
+        candidates = [c for c in columns if is_candidate(c)]
+        if not candidates:
+            return
+        try:
+            row = self._row(exp.select(*check_selects(candidates)).from_(self.source.copy()))
+        except EngineError:
+            return  # the columns keep their text profile
+        chosen = confirmed(candidates, row)
+        if not chosen:
+            return
+        source = typed_source(self.source, columns, {c.column_name for c in chosen})
+        numbers = _Profiler(self.engine, self.table_name, self.options)
+        numbers.source = source
+        typed = [
+            ColumnProfile(
+                column_name=c.column_name, position=c.position, general_type="N", db_data_type="DOUBLE"
+            )
+            for c in chosen
+        ]
+        numbers._aggregate(typed)
+        if any(t.query_error for t in typed):
+            return
+        for text, number in zip(chosen, typed, strict=True):
+            self._counts.pop(text.column_name, None)
+            adopt(text, number)
+        self.source = source
 
     def _class_counts(self, columns: list[ColumnProfile], record_ct: int) -> None:
         """Every text column's value count and the distinct values of one hash class, in one light scan:

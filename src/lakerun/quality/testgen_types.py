@@ -12,6 +12,7 @@ from lakerun.quality.column_rules import (
     boolean_mismatch,
     invalid_zip,
     non_alpha_prefixed,
+    non_standard_blank_share,
     non_standard_blanks,
     pattern_mismatch,
     pii_risk,
@@ -47,7 +48,7 @@ COLUMN_TYPES: tuple[AnomalyType, ...] = (
         dimension="Completeness",
         risk=1.0,
         rule=non_standard_blanks,
-        prevalence=per_record("filled_value_ct", "zero_length_ct"),
+        prevalence=non_standard_blank_share,
     ),
     AnomalyType(
         id="1003",
