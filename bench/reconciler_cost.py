@@ -1,154 +1,435 @@
-"""Benchmark: workspace API calls per minute to track N active runs — lakerun's reconciler vs a per-run poller.
+"""Benchmark: what tracking N active runs costs lakerun's reconciler, at several N, on SQLite and PostgreSQL.
 
-The local workspace holds N active runs (one job, queueing on, a slow cluster start keeps them
-QUEUED/PENDING without processes), each triggered as a lakerun attempt. The workspace itself counts
-the requests (zero-latency fault rules used as counters on `jobs/runs/list` and `jobs/runs/get`):
+Seeding (not measured):
+- the local workspace gets N one-time runs through its own run engine (`runs/submit`'s path, in
+  process and in bulk), held PENDING by a one-hour cluster start, so no task process runs;
+- each database gets the N attempts that launched them, inserted in bulk as the launcher leaves them
+  (subject, attempt with its run id and page URL, QUEUED / PENDING, the transition).
 
-- lakerun's reconciler: one pass (batched `runs/list active_only`, paged by 25; `runs/get` only for
-  runs that left the active set), at its interval;
-- the per-run poller: one `runs/get` per run per poll, at the SDK waiter's steady cadence (~10.5 s,
-  `min(attempt, 10) + U(0, 1)`) and at Airflow's default 30 s.
+Measuring: for each N and database a fresh process starts the control plane as `lakerun serve` does
+(`ControlPlane.start()`: the reconciler's own loop at its interval, the launcher, the janitor) against
+the workspace over HTTP for `--minutes`. It reports each pass's duration (from the pass's start to
+the end of the workspace's reconciliation), the database time spent meanwhile (statement time from
+SQLAlchemy's cursor events, every thread of the process), its CPU time and its memory (resident set at
+start, at the end and at its peak). The workspace counts the calls it receives per endpoint.
 
-Calls per minute = measured calls per cycle x cycles per minute. Target: lakerun at most a tenth.
+For scale, a per-run poller makes one runs/get per run per poll: N x 60 / 10.5 calls a minute at the
+SDK waiter's steady cadence (`min(attempt, 10) + U(0, 1)` seconds).
 
-    .venv/bin/python bench/reconciler_cost.py [--runs 100 1000 10000] [--interval 15]
+    .venv/bin/python bench/reconciler_cost.py [--runs 1000 10000] [--databases sqlite postgresql]
+        [--minutes 2] [--interval 15] [--baseline-src OTHER_CHECKOUT/src]
+
+`--baseline-src` runs the measuring process a second time with another checkout's `lakerun` first on
+`sys.path`, against the same workspace and seed, so two versions are compared in one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import statistics
+import subprocess
+import sys
 import tempfile
+import threading
 import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lakerun.control.attempts import TriggerRequest
-from lakerun.control.plane import ControlPlane
-from lakerun.control.settings import ControlSettings
-from lakerun.control.status import ACTIVE
-from lakerun.control.workspaces import WorkspaceSpec
-from lakerun.local.config import WorkspaceConfig
-from lakerun.local.server import RunningWorkspace, free_port, start_in_thread
-from lakerun.store.attempts import AttemptRepository
-
 SDK_WAITER_SECONDS = 10.5
-AIRFLOW_SECONDS = 30.0
-COUNTED = ("jobs/runs/list", "jobs/runs/get")
+PG_SERVER = "postgresql+psycopg://{user}@127.0.0.1:5432/test"
+COUNTED = ("jobs/runs/list", "jobs/runs/get", "jobs/runs/get-output", "jobs/runs/cancel", "*")
+TASK = {"task_key": "wait", "spark_python_task": {"python_file": "/Workspace/never-started.py"}}
 
 
-def start_workspace(root: Path) -> RunningWorkspace:
-    faults: list[dict[str, Any]] = [{"kind": "cluster_start", "seconds": 3600}]
-    faults += [{"kind": "latency", "path": path, "latency_ms": 0} for path in COUNTED]
-    return start_in_thread(WorkspaceConfig(root=root, port=free_port(), faults=faults))
+# -- the workspace (this process) ------------------------------------------------------------------
 
 
-def counted_calls(workspace: RunningWorkspace) -> dict[str, int]:
-    injector = workspace.server.config.app.state.faults  # type: ignore[attr-defined]
-    return {path: injector._fired[index + 1] for index, path in enumerate(COUNTED)}
+class Workspace:
+    """A local workspace on a thread of this process, counting the calls it receives per endpoint."""
+
+    def __init__(self, root: Path) -> None:
+        from lakerun.local.config import WorkspaceConfig
+        from lakerun.local.server import free_port, start_in_thread
+
+        faults: list[dict[str, Any]] = [{"kind": "cluster_start", "seconds": 3600}]
+        faults += [{"kind": "latency", "path": path, "latency_ms": 0} for path in COUNTED]
+        self.running = start_in_thread(WorkspaceConfig(root=root, port=free_port(), faults=faults))
+        self.url, self.token = self.running.url, self.running.token
+        self.engine = self.running.server.config.app.state.run_engine  # type: ignore[attr-defined]
+        self.runs: list[dict[str, Any]] = []
+
+    def counts(self) -> dict[str, int]:
+        injector = self.running.server.config.app.state.faults  # type: ignore[attr-defined]
+        return {path: injector._fired[index + 1] for index, path in enumerate(COUNTED)}
+
+    def grow_to(self, runs: int) -> None:
+        """Submits runs until `runs` are active; each carries the id of the attempt that launches it."""
+        with self.engine._lock:  # one scheduler turn for the whole batch instead of one per run
+            while len(self.runs) < runs:
+                attempt_id = str(uuid.uuid4())
+                request = {
+                    "run_name": f"bench {len(self.runs)}",
+                    "tasks": [TASK],
+                    "idempotency_token": attempt_id,
+                }
+                run_id = self.engine.submit(request)
+                url = self.engine.get(run_id).to_api(self.url)["run_page_url"]
+                self.runs.append({"attempt_id": attempt_id, "run_id": run_id, "run_page_url": url})
+
+    def stop(self) -> None:
+        self.running.stop()
 
 
-def reset_counts(workspace: RunningWorkspace) -> None:
-    injector = workspace.server.config.app.state.faults  # type: ignore[attr-defined]
-    injector._fired = [0] * len(injector.rules)
+# -- databases --------------------------------------------------------------------------------------
 
 
-def make_plane(root: Path, workspace: RunningWorkspace, interval: float) -> ControlPlane:
-    os.environ["LAKERUN_BENCH_TOKEN"] = workspace.token
-    settings = ControlSettings(
-        home=root, server_key="bench", reconcile_interval=interval, callbacks_enabled=False, launch_grace=3600
-    )
-    plane = ControlPlane(settings)
-    plane.register_workspace(
-        WorkspaceSpec(name="local", host=workspace.url, token_ref="env:LAKERUN_BENCH_TOKEN")
-    )
-    task = {"task_key": "wait", "spark_python_task": {"python_file": "/Workspace/never-started.py"}}
-    plane.ensure_job(
-        "local",
-        "bench",
-        {"name": "bench", "tasks": [task], "max_concurrent_runs": 1, "queue": {"enabled": True}},
-    )
-    return plane
+class Databases:
+    """A SQLite file or a fresh PostgreSQL database per measurement, dropped at the end."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.created: list[str] = []
+        self.admin: Any = None
+
+    def new(self, kind: str, label: str) -> str:
+        if kind == "sqlite":
+            return f"sqlite:///{self.root / f'{label}.db'}"
+        from sqlalchemy import create_engine, text
+
+        if self.admin is None:
+            self.admin = _pg_admin(create_engine, text)
+        name = f"lakerun_bench_{os.getpid()}_{label}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        return str(self.admin.url.set(database=name).render_as_string(hide_password=False))
+
+    def drop_all(self) -> None:
+        if self.admin is None:
+            return
+        from sqlalchemy import text
+
+        with self.admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
 
 
-def trigger_all(plane: ControlPlane, runs: int) -> list[int]:
-    """Accepts `runs` attempts, then lets the launcher start them all; returns their run ids."""
-    requests = [
-        TriggerRequest(subject_key=f"s{n}", strategy="shared_job", job_key="bench") for n in range(runs)
-    ]
-    for start in range(0, runs, 500):
-        plane.runs.bulk_trigger(requests[start : start + 500])
-    plane.runs.start()
-    while True:
-        with plane.ctx.sessions() as session:
-            attempts = AttemptRepository(session).active([s.value for s in ACTIVE])
-        run_ids = [a.run_id for a in attempts if a.run_id is not None]
-        if len(run_ids) == runs:
-            return run_ids
-        time.sleep(1)
-
-
-def measure(runs: int, interval: float) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        workspace = start_workspace(Path(tmp) / "workspace")
-        plane = make_plane(Path(tmp) / "control", workspace, interval)
+def _pg_admin(create_engine: Any, text: Any) -> Any:
+    for user in ("postgres", "root"):
+        engine = create_engine(PG_SERVER.format(user=user), isolation_level="AUTOCOMMIT")
         try:
-            run_ids = trigger_all(plane, runs)
-            active = sum(1 for _ in plane.ctx.client("local").jobs.list_runs(active_only=True, limit=25))
-            reset_counts(workspace)
-            started = time.perf_counter()
-            report = plane.reconciler.run_pass()
-            pass_seconds = time.perf_counter() - started
-            reconciler = sum(counted_calls(workspace).values())
-            reset_counts(workspace)
-            client = plane.ctx.client("local")
-            for run_id in run_ids:
-                client.jobs.get_run(run_id=run_id)
-            poller = sum(counted_calls(workspace).values())
-        finally:
-            plane.stop()
-            workspace.stop()
-    return {
-        "runs": runs,
-        "active": active,
-        "errors": len(report.errors),
-        "pass_seconds": pass_seconds,
-        "reconciler_per_pass": reconciler,
-        "poller_per_cycle": poller,
-        "interval": interval,
-    }
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return engine
+        except Exception:
+            engine.dispose()
+    raise SystemExit("no PostgreSQL server at 127.0.0.1:5432 (trust auth, database test)")
 
 
-def print_row(m: dict[str, float]) -> None:
-    lakerun = m["reconciler_per_pass"] * 60 / m["interval"]
-    sdk = m["poller_per_cycle"] * 60 / SDK_WAITER_SECONDS
-    airflow = m["poller_per_cycle"] * 60 / AIRFLOW_SECONDS
-    same = m["poller_per_cycle"] * 60 / m["interval"]
-    print(
-        f"{m['runs']:>6} {m['active']:>7} {m['reconciler_per_pass']:>10} {m['poller_per_cycle']:>10}"
-        f" {lakerun:>12.0f} {same:>14.0f} {sdk:>12.0f} {airflow:>12.0f}"
-        f" {lakerun / sdk:>9.3f} {lakerun / airflow:>9.3f} {m['pass_seconds']:>8.2f}s"
+# -- the control plane (child processes) -----------------------------------------------------------
+
+
+def _plane(job: dict[str, Any]) -> Any:
+    from lakerun.control.plane import ControlPlane
+    from lakerun.control.settings import ControlSettings
+
+    settings = ControlSettings(
+        home=Path(job["home"]),
+        database_url=job["database_url"],
+        server_key="bench",
+        reconcile_interval=job["interval"],
+        callbacks_enabled=False,
     )
+    return ControlPlane(settings)
+
+
+def seed_child(job: dict[str, Any]) -> None:
+    """Registers the workspace and inserts one launched attempt per workspace run, in bulk."""
+    from sqlalchemy import insert, select
+
+    from lakerun.control.workspaces import WorkspaceSpec
+    from lakerun.store.models import AttemptRow, SubjectRow, TransitionRow
+
+    plane = _plane(job)
+    plane.register_workspace(
+        WorkspaceSpec(name="local", host=job["workspace_url"], token_ref="env:LAKERUN_BENCH_TOKEN")
+    )
+    runs = json.loads(Path(job["runs_file"]).read_text())
+    now = datetime.now(UTC)
+    with plane.ctx.uow() as uow:
+        session = uow.session
+        session.execute(
+            insert(SubjectRow),
+            [
+                {
+                    "kind": "bench",
+                    "key": r["attempt_id"],
+                    "total_attempts": 1,
+                    "first_attempt_at": now,
+                    "last_attempt_at": now,
+                    "current_attempt_id": r["attempt_id"],
+                }
+                for r in runs
+            ],
+        )
+        subject_ids = dict(
+            session.execute(select(SubjectRow.key, SubjectRow.id).where(SubjectRow.kind == "bench")).all()
+        )
+        session.execute(
+            insert(AttemptRow),
+            [
+                {
+                    "id": r["attempt_id"],
+                    "subject_id": subject_ids[r["attempt_id"]],
+                    "attempt_number": 1,
+                    "workspace_name": "local",
+                    "strategy": "one_time",
+                    "job_key": None,
+                    "spec": {"tasks": [TASK]},
+                    "parameters": {},
+                    "triggered_by": "bench",
+                    "idempotency_key": None,
+                    "callbacks": False,
+                    "status": "QUEUED",
+                    "raw_state": "PENDING",
+                    "status_message": "run started in the workspace",
+                    "run_id": r["run_id"],
+                    "run_page_url": r["run_page_url"],
+                    "last_sequence": 0,
+                    "created_at": now,
+                    "deadline_at": now + timedelta(days=1),
+                }
+                for r in runs
+            ],
+        )
+        session.execute(
+            insert(TransitionRow),
+            [
+                {
+                    "attempt_id": r["attempt_id"],
+                    "from_status": "CREATING",
+                    "to_status": "QUEUED",
+                    "source": "api",
+                    "reason": "run started in the workspace",
+                    "raw_state": "SUBMITTED",
+                    "at": now,
+                }
+                for r in runs
+            ],
+        )
+    plane.ctx.engine.dispose()
+    print(json.dumps({"seeded": len(runs)}))
+
+
+class Clock:
+    """Statement time and count of one SQLAlchemy engine, across all threads."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.seconds = 0.0
+        self.statements = 0
+        self._started = threading.local()
+        self._lock = threading.Lock()
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, *args: Any) -> None:
+        self._started.at = time.perf_counter()
+
+    def _after(self, *args: Any) -> None:
+        elapsed = time.perf_counter() - getattr(self._started, "at", time.perf_counter())
+        with self._lock:
+            self.seconds += elapsed
+            self.statements += 1
+
+
+def _rss_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def measure_child(job: dict[str, Any]) -> None:
+    """Runs the control plane's loops for `minutes` and reports every pass, DB time, CPU and memory."""
+    plane = _plane(job)
+    clock = Clock(plane.ctx.engine)
+    reconciler = plane.reconciler
+    passes: list[dict[str, float]] = []
+    current: dict[str, float] = {}
+    run_pass, reconcile_alone = reconciler.run_pass, reconciler._reconcile_alone
+
+    def timed_pass(*args: Any, **kwargs: Any) -> Any:
+        current.update(started=time.perf_counter(), db=clock.seconds, statements=clock.statements)
+        return run_pass(*args, **kwargs)
+
+    def timed_workspace(*args: Any, **kwargs: Any) -> Any:
+        report = reconcile_alone(*args, **kwargs)
+        started = current.get("started", time.perf_counter())
+        passes.append(
+            {
+                "seconds": time.perf_counter() - started,
+                "db_seconds": clock.seconds - current.get("db", 0.0),
+                "statements": clock.statements - current.get("statements", 0),
+                "errors": len(report.errors),
+            }
+        )
+        return report
+
+    reconciler.run_pass = timed_pass
+    reconciler._reconcile_alone = timed_workspace
+    rss_start = _rss_kib("VmRSS")
+    cpu = os.times()
+    print("START", flush=True)
+    started = time.perf_counter()
+    plane.start()
+    time.sleep(job["minutes"] * 60)
+    plane.stop()
+    window = time.perf_counter() - started
+    print("STOP", flush=True)
+    after = os.times()
+    print(
+        json.dumps(
+            {
+                "window": window,
+                "passes": passes,
+                "db_seconds": clock.seconds,
+                "statements": clock.statements,
+                "cpu_seconds": (after.user - cpu.user) + (after.system - cpu.system),
+                "rss_start_mib": rss_start / 1024,
+                "rss_end_mib": _rss_kib("VmRSS") / 1024,
+                "rss_peak_mib": _rss_kib("VmHWM") / 1024,
+            }
+        ),
+        flush=True,
+    )
+
+
+def _child(mode: str, job: dict[str, Any], workspace: Workspace | None, src: str | None) -> dict[str, Any]:
+    """Runs a child process; while it measures, the workspace's counters are read at START and STOP."""
+    env = {**os.environ, "LAKERUN_BENCH_TOKEN": job["workspace_token"]}
+    if src:
+        env["PYTHONPATH"] = src
+    command = [sys.executable, __file__, f"--{mode}", json.dumps(job)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, text=True)
+    assert process.stdout is not None
+    counts: dict[str, dict[str, int]] = {}
+    result: dict[str, Any] = {}
+    for line in process.stdout:
+        if line.strip() in ("START", "STOP") and workspace is not None:
+            counts[line.strip()] = workspace.counts()
+        elif line.startswith("{"):
+            result = json.loads(line)
+    if process.wait() != 0:
+        raise SystemExit(f"{mode} process failed ({process.returncode})")
+    if counts:
+        result["calls"] = {k: counts["STOP"][k] - counts["START"][k] for k in COUNTED}
+    return result
+
+
+# -- the report -------------------------------------------------------------------------------------
+
+
+def row(label: str, runs: int, db: str, m: dict[str, Any]) -> str:
+    per_minute = {k: v * 60 / m["window"] for k, v in m["calls"].items()}
+    seconds = [p["seconds"] for p in m["passes"]] or [0.0]
+    db_per_pass = [p["db_seconds"] for p in m["passes"]] or [0.0]
+    statements = [p["statements"] for p in m["passes"]] or [0]
+    poller = runs * 60 / SDK_WAITER_SECONDS
+    return (
+        f"{label:<9} {db:<10} {runs:>6} {len(m['passes']):>6} {per_minute['*']:>8.0f}"
+        f" {per_minute['jobs/runs/list']:>8.0f} {per_minute['jobs/runs/get']:>7.0f}"
+        f" {per_minute['jobs/runs/get-output'] + per_minute['jobs/runs/cancel']:>8.0f}"
+        f" {poller:>9.0f} {statistics.median(seconds):>7.2f} {max(seconds):>7.2f}"
+        f" {statistics.median(db_per_pass):>7.3f} {statistics.median(statements):>6.0f}"
+        f" {m['cpu_seconds'] * 60 / m['window']:>7.1f} {m['rss_start_mib']:>6.0f} {m['rss_end_mib']:>6.0f}"
+        f" {m['rss_peak_mib']:>6.0f} {sum(p['errors'] for p in m['passes']):>4}"
+    )
+
+
+HEADER = (
+    f"{'code':<9} {'database':<10} {'runs':>6} {'passes':>6} {'calls/m':>8} {'list/m':>8} {'get/m':>7}"
+    f" {'other/m':>8} {'poller/m':>9} {'p50 s':>7} {'max s':>7} {'db s':>7} {'stmts':>6} {'cpu s/m':>7}"
+    f" {'rss0':>6} {'rss1':>6} {'peak':>6} {'err':>4}"
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, nargs="+", default=[100, 1000, 10000])
-    default = ControlSettings().reconcile_interval
-    parser.add_argument("--interval", type=float, default=default, help="lakerun's reconcile interval (s)")
+    parser.add_argument("--runs", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=2.0, help="how long each control plane runs its loops"
+    )
+    parser.add_argument("--interval", type=float, default=15.0, help="the reconcile interval (s)")
+    parser.add_argument(
+        "--baseline-src", help="another checkout's src folder, measured side by side as 'baseline'"
+    )
+    parser.add_argument("--seed-child", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"workspace API calls to track N active runs (lakerun reconciler every {args.interval:g} s)")
+    if args.seed_child:
+        return seed_child(json.loads(args.seed_child))
+    if args.measure_child:
+        return measure_child(json.loads(args.measure_child))
+    versions = [("this", None)] + ([("baseline", args.baseline_src)] if args.baseline_src else [])
+    print(f"reconciler cost: interval {args.interval:g} s, {args.minutes:g} min of loop per row")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     print(
-        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (call counts do not depend on it)"
+        "calls/m: every workspace call a minute (list: runs/list, get: runs/get, other: get-output + cancel);"
+        " poller/m: a per-run runs/get poller at the SDK waiter's cadence; p50/max s: pass duration;"
+        " db s, stmts: database time and statements per pass (p50); cpu s/m: CPU seconds a minute of the"
+        " control plane's process; rss0/rss1/peak: its resident MiB at start, end, peak; err: pass errors"
     )
-    print(
-        f"{'runs':>6} {'active':>7} {'calls/pass':>10} {'calls/poll':>10} {'lakerun/min':>12}"
-        f" {'poller/min@same':>14} {'sdk-wait/min':>12} {'airflow/min':>12} {'vs sdk':>9} {'vs airflow':>9} {'pass':>9}"
-    )
-    for runs in args.runs:
-        print_row(measure(runs, args.interval))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        workspace = Workspace(root / "workspace")
+        databases = Databases(root)
+        lines = []
+        try:
+            for runs in sorted(args.runs):
+                started = time.perf_counter()
+                workspace.grow_to(runs)
+                runs_file = root / f"runs-{runs}.json"
+                runs_file.write_text(json.dumps(workspace.runs))
+                print(
+                    f"workspace: {runs} active runs ({time.perf_counter() - started:.0f} s to submit)",
+                    flush=True,
+                )
+                for db in args.databases:
+                    for label, src in versions:
+                        name = f"{db}_{runs}_{label}"
+                        job = {
+                            "home": str(root / name),
+                            "database_url": databases.new(db, name),
+                            "workspace_url": workspace.url,
+                            "workspace_token": workspace.token,
+                            "runs_file": str(runs_file),
+                            "interval": args.interval,
+                            "minutes": args.minutes,
+                        }
+                        _child("seed-child", job, None, src)
+                        measured = _child("measure-child", job, workspace, src)
+                        if not lines:
+                            print(HEADER)
+                        lines.append(row(label, runs, db, measured))
+                        print(lines[-1], f"  load {os.getloadavg()[0]:.1f}", flush=True)
+        finally:
+            workspace.stop()
+            databases.drop_all()
+    print("\n" + HEADER)
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ class Reconciler(LoopThread):
         """One pass over every active attempt; waits for every workspace unless `wait_seconds` bounds it."""
         report = PassReport(relaunched=self.runs.recover())
         with self.ctx.sessions() as session:
-            active = AttemptRepository(session).active([s.value for s in ACTIVE])
+            active = AttemptRepository(session).tracked([s.value for s in ACTIVE])
         by_workspace: dict[str, list[AttemptRow]] = defaultdict(list)
         for attempt in active:
             if attempt.deadline_at is not None and attempt.deadline_at < utcnow():

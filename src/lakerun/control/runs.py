@@ -119,11 +119,7 @@ class RunService:
         """
         with self.ctx.uow() as uow:
             intents = LaunchIntentRepository(uow.session)
-            unlaunched = [
-                a
-                for a in AttemptRepository(uow.session).active([s.value for s in ACTIVE])
-                if a.run_id is None
-            ]
+            unlaunched = AttemptRepository(uow.session).unlaunched([s.value for s in ACTIVE])
             orphans = intents.missing_for([a.id for a in unlaunched])
             for attempt in unlaunched:
                 if attempt.id in orphans:

@@ -274,21 +274,34 @@ class RunEngine:
     def _loop(self) -> None:
         while not self._stopping:
             try:
-                event = self._events.get(timeout=self._seconds_to_next_deadline())
+                events = [self._events.get(timeout=self._seconds_to_next_deadline())]
             except queue.Empty:
-                event = None
+                events = []
+            events += self._waiting_events()
             if self._stopping:
                 return
             try:
-                self._turn(event)
+                self._turn([e for e in events if e is not None])
             except Exception:
                 LOG.exception("run engine step failed; the scheduler carries on")
 
-    def _turn(self, event: Event | None) -> None:
+    def _waiting_events(self) -> list[Event | None]:
+        """Every event already queued, so a burst (thousands of submits) costs one turn, not one each."""
+        waiting: list[Event | None] = []
+        while True:
+            try:
+                waiting.append(self._events.get_nowait())
+            except queue.Empty:
+                return waiting
+
+    def _turn(self, events: list[Event]) -> None:
         with self._lock:
             step = self._step()
-            if event is not None:
-                event(step)
+            for event in events:
+                try:
+                    event(step)
+                except Exception:
+                    LOG.exception("run engine event failed; the other events of this turn still apply")
             self._fire_schedules()
             self._fire_file_arrivals()
             for _ in range(2):  # a second pass lets tasks that follow a child job run see it end

@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS runs (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_by_job ON runs (job_id, run_id);
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (start_time, run_id);
+CREATE INDEX IF NOT EXISTS runs_active_by_start ON runs (active, start_time, run_id);
 CREATE TABLE IF NOT EXISTS task_runs (run_id INTEGER PRIMARY KEY, parent_run_id INTEGER NOT NULL);
 """
 

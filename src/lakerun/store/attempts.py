@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from lakerun.store.db import lock_for_write
 from lakerun.store.intents import LaunchIntentRow
@@ -91,6 +91,22 @@ class AttemptRepository:
         if workspace:
             query = query.where(AttemptRow.workspace_name == workspace)
         return list(self.session.scalars(query))
+
+    def tracked(self, statuses: Sequence[str]) -> list[AttemptRow]:
+        """Attempts in one of `statuses` with only what the reconciler compares loaded (no spec, result or error),
+        oldest first: a pass reads every active attempt, so it reads them light."""
+        columns = (
+            AttemptRow.id, AttemptRow.workspace_name, AttemptRow.status, AttemptRow.raw_state,
+            AttemptRow.run_id, AttemptRow.run_page_url, AttemptRow.deadline_at, AttemptRow.started_at,
+            AttemptRow.last_callback_at, AttemptRow.last_polled_at,
+        )  # fmt: skip
+        query = select(AttemptRow).options(load_only(*columns)).where(AttemptRow.status.in_(statuses))
+        return list(self.session.scalars(query.order_by(AttemptRow.created_at)))
+
+    def unlaunched(self, statuses: Sequence[str]) -> list[AttemptRow]:
+        """Attempts in one of `statuses` with no run recorded yet: a few rows, however many runs are active."""
+        query = select(AttemptRow).where(AttemptRow.status.in_(statuses), AttemptRow.run_id.is_(None))
+        return list(self.session.scalars(query.order_by(AttemptRow.created_at)))
 
     def page(self, where: AttemptFilter, limit: int, offset: int) -> tuple[list[AttemptRow], int]:
         """One page of attempts, newest first, and the total count matching the filter."""
