@@ -38,11 +38,15 @@ from lakerun.quality.sampling import SEED, sampled_source
 from lakerun.quality.semantics import enrich
 from lakerun.quality.shape import measure_shape, skewness
 from lakerun.quality.text_scan import (
+    EXACT_COUNTED_METRICS,
     SAMPLED_VALUES,
+    WEIGHT,
     class_counts_query,
     exact_text_query,
     row_sample,
+    sampled_counts_share,
     sampled_text_query,
+    sampled_weighted_text_query,
     text_query,
     weighted_text_query,
 )
@@ -55,6 +59,9 @@ RECORDS = "__records"
 TEXT_CLASS_VALUES = 50_000
 """Text columns are judged (repeating or mostly unique) on a hash class of about this many of their rows
 (relative error of the distinct estimate about 1/sqrt(class distinct values): under 0.5%)."""
+TEXT_SAMPLE_DISTINCT = 100_000
+"""Text with more distinct values than this gets its case, regex and pattern counts over a hash class of
+about this many of them (each weighted by its count)."""
 TEXT_SAMPLE_ROWS = 100_000
 """Large, mostly unique text gets its case, regex and pattern counts from a row sample of about this size."""
 PATTERN_SAMPLE_DISTINCT = 50_000
@@ -381,8 +388,9 @@ class _Profiler:
             reference = self._column_expr(column)
             try:
                 if repeats:
-                    counts = self._materialized_counts(column, reference, index)
-                    row = self._row(weighted_text_query(counts, self.caps))
+                    row = self._counted_text_metrics(
+                        column, self._materialized_counts(column, reference, index)
+                    )
                 elif by_class:
                     row = self._row(exact_text_query(self.source, reference, self.caps))
                     row.update(self._sampled_text_metrics(column, reference))
@@ -398,6 +406,31 @@ class _Profiler:
                 _store(column, name, value)
             if repeats:
                 column.metrics["distinct_is_exact"] = 1
+
+    def _counted_text_metrics(self, column: ColumnProfile, counts: exp.Expression) -> dict[str, Any]:
+        """Text metrics over a column's value counts: every metric over every distinct value, or, above
+        TEXT_SAMPLE_DISTINCT of them, lengths, blanks, min/max, dates and distinct counts over all and the
+        case, regex and pattern counts over the frequent values and one hash class of the rest (about
+        TEXT_SAMPLE_DISTINCT values in all, the class's counts multiplied up), the share of the column's
+        values they hold kept as `text_sample_ratio`."""
+        factor = class_factor(int(column.number("distinct_value_ct")), TEXT_SAMPLE_DISTINCT)
+        if factor == 1 or not self.caps.row_hash:
+            return self._row(weighted_text_query(counts, self.caps))
+        row = self._row(weighted_text_query(counts, self.caps, only=EXACT_COUNTED_METRICS))
+        values = int(row["value_ct"] or 0)
+        share = sampled_counts_share(counts, self.caps.row_hash, factor, values // TEXT_SAMPLE_DISTINCT)
+        sampled = self._row(sampled_weighted_text_query(share, self.caps))
+        sums = exp.select(
+            exp.alias_(exp.Sum(this=exp.column(WEIGHT)), "weight"),
+            exp.alias_(exp.Sum(this=exp.column("seen")), "seen"),
+        )
+        totals = self._row(sums.from_(share.copy()))
+        weight, seen = float(totals["weight"] or 0), int(totals["seen"] or 0)
+        for name, value in sampled.items():  # a share of the values stood for: all of them stays all of them
+            if name.endswith("_ct") and value is not None:
+                sampled[name] = round(float(value) * values / weight) if weight else 0
+        column.metrics["text_sample_ratio"] = round(seen / values, 6) if values else 1.0
+        return {**sampled, **row}
 
     def _row(self, query: exp.Expression) -> dict[str, Any]:
         """The single row an aggregate query returns."""
@@ -451,7 +484,7 @@ class _Profiler:
         """Top values, patterns and the top frequency where the aggregates say they are worth it."""
         distinct, value_ct = column.number("distinct_value_ct"), column.number("value_ct")
         low, high = self.options.pattern_lengths
-        sampled_rows = "text_sample_ratio" in column.metrics
+        sampled_rows = "text_sample_ratio" in column.metrics and column.column_name not in self._counts
         reference = self._column_expr(column)
         counts = counts_of(self._text_sample(column), reference) if sampled_rows else self._counts_for(column)
         try:
