@@ -26,6 +26,7 @@ from lakerun.quality.frequencies import (
     counts_of,
     hashed_top_frequency_query,
     pattern_query,
+    prefix_frequency_query,
     sampled_counts,
     top_frequency_query,
     top_values_query,
@@ -56,6 +57,11 @@ REPEAT_RATIO = 0.9
 ROW_WISE_MIN_VALUES = 100_000
 """Below this many values grouping is always cheap, so every text column is scanned over its value counts."""
 RECORDS = "__records"
+PREFIX_ROWS = 50_000
+"""Text columns are first looked at over this many leading rows (cheap: nothing else is read)."""
+REPEATING_PREFIX_SHARE = 0.5
+"""A text column whose first rows show at most this many distinct values per value (Chao1's estimate, which
+sees how often values repeat) is grouped at once, without the hash-class scan."""
 TEXT_CLASS_VALUES = 50_000
 """Text columns are judged (repeating or mostly unique) on a hash class of about this many of their rows
 (relative error of the distinct estimate about 1/sqrt(class distinct values): under 0.5%)."""
@@ -122,6 +128,8 @@ class _Profiler:
         self._counts: dict[str, exp.Expression] = {}
         self.class_factor = 1
         """k of the text columns' hash class (1: every value)."""
+        self._expected_distinct: dict[str, float] = {}
+        """Distinct values expected of text grouped without the class scan, from the first rows."""
         self.columns: list[ColumnProfile] = []
 
     def run(self) -> TableProfile:
@@ -195,7 +203,9 @@ class _Profiler:
         if record_ct is None:
             record_ct = self._scalar(exp.select(exp.Count(this=exp.Star())).from_(self.source.copy()))
         if by_class:
-            self._class_counts([c for c in columns if c.general_type == "A"], record_ct)
+            self._class_counts(
+                self._unique_looking([c for c in columns if c.general_type == "A"], record_ct), record_ct
+            )
         sample: dict[str, tuple[int, int]] = {}
         if self.caps.quantile_sample_rows:
             sample = self._sampled_quantiles(
@@ -235,6 +245,40 @@ class _Profiler:
             _store(columns[int(index[1:])], name, value)
         for column in columns:
             self._estimate_distinct(column)
+
+    def _unique_looking(self, columns: list[ColumnProfile], record_ct: int) -> list[ColumnProfile]:
+        """The text columns that need the hash-class scan to tell whether their values repeat: none in a table
+        of fewer than ROW_WISE_MIN_VALUES rows (all are grouped), else those whose first PREFIX_ROWS rows do
+        not show clear repetition (Chao1's estimate of their distinct values above REPEATING_PREFIX_SHARE of
+        their values). A column left out is grouped: its figures come out exact; a column kept that repeats
+        after all is grouped too, as the class shows."""
+        if record_ct < ROW_WISE_MIN_VALUES or not columns:
+            return [] if record_ct < ROW_WISE_MIN_VALUES else columns
+        try:
+            rows = self.engine.query(
+                _expression(
+                    prefix_frequency_query(self.source, [self._column_expr(c) for c in columns], PREFIX_ROWS)
+                )
+            ).to_pylist()
+        except EngineError:
+            return columns
+        seen = {int(r["c"]): r for r in rows}
+        prefix_rows = min(PREFIX_ROWS, record_ct)
+        kept = []
+        for index, column in enumerate(columns):
+            row = seen.get(index) or {}
+            values = int(row.get("m") or 0)
+            if not values:
+                kept.append(column)
+                continue
+            distinct, f1, f2 = int(row["d"]), int(row["f1"] or 0), int(row["f2"] or 0)
+            estimate = distinct + (f1 * f1 / (2 * f2) if f2 else f1 * (f1 - 1) / 2)
+            expected_values = values * record_ct / prefix_rows
+            if min(estimate, expected_values) > REPEATING_PREFIX_SHARE * expected_values:
+                kept.append(column)
+            else:
+                self._expected_distinct[column.column_name] = min(estimate, expected_values)
+        return kept
 
     def _class_counts_one(self, column: ColumnProfile) -> None:
         """The class counts of one column, its error recorded when it cannot be read."""
@@ -406,6 +450,13 @@ class _Profiler:
                 _store(column, name, value)
             if repeats:
                 column.metrics["distinct_is_exact"] = 1
+                if (
+                    "class_value_ct" not in column.metrics
+                    and self.class_factor == 1
+                    and values < ROW_WISE_MIN_VALUES
+                ):
+                    column.metrics["class_value_ct"] = column.metrics.get("value_ct")  # every value
+                    column.metrics["class_distinct_ct"] = column.metrics.get("distinct_value_ct")
 
     def _counted_text_metrics(self, column: ColumnProfile, counts: exp.Expression) -> dict[str, Any]:
         """Text metrics over a column's value counts: every metric over every distinct value, or, above
@@ -413,7 +464,8 @@ class _Profiler:
         case, regex and pattern counts over the frequent values and one hash class of the rest (about
         TEXT_SAMPLE_DISTINCT values in all, the class's counts multiplied up), the share of the column's
         values they hold kept as `text_sample_ratio`."""
-        factor = class_factor(int(column.number("distinct_value_ct")), TEXT_SAMPLE_DISTINCT)
+        expected = column.number("distinct_value_ct") or self._expected_distinct.get(column.column_name, 0)
+        factor = class_factor(int(expected), TEXT_SAMPLE_DISTINCT)
         if factor == 1 or not self.caps.row_hash:
             return self._row(weighted_text_query(counts, self.caps))
         row = self._row(weighted_text_query(counts, self.caps, only=EXACT_COUNTED_METRICS))
@@ -560,6 +612,12 @@ class _Profiler:
     def _scalar(self, query: exp.Expression) -> int:
         """The single integer a query returns."""
         return scalar(self.engine, query)
+
+
+def _expression(query: exp.Query) -> exp.Expression:
+    """A query as the expression the engine port takes."""
+    assert isinstance(query, exp.Expression)
+    return query
 
 
 def _integral(column: ColumnProfile) -> bool:
