@@ -119,3 +119,28 @@ def distinct_rows_query(source: exp.Expression, columns: list[str], row_hash: st
         )
     distinct_rows = exp.select("*").from_(source.copy()).distinct().subquery("dr")
     return exp.select(exp.alias_(exp.Count(this=exp.Star()), "n")).from_(distinct_rows)
+
+
+def prefix_frequency_query(source: exp.Expression, columns: list[exp.Column], rows: int) -> exp.Query:
+    """Per column of the first `rows` rows: its index c, values m, distinct values d, and the values seen once
+    (f1) and twice (f2), from which Chao1 estimates the distinct values of the whole column."""
+    leading = exp.select(*[exp.alias_(c.copy(), f"p{i}") for i, c in enumerate(columns)]).from_(source.copy())
+    prefix = leading.limit(rows).subquery("prefix")
+    parts: list[exp.Query] = []
+    for index in range(len(columns)):
+        value = exp.column(f"p{index}")
+        counts = value_counts(prefix, value).subquery("pc")
+        n = exp.column("n")
+        parts.append(
+            exp.select(
+                exp.alias_(exp.Literal.number(index), "c"),
+                exp.alias_(exp.Sum(this=n.copy()), "m"),
+                exp.alias_(exp.Count(this=exp.Star()), "d"),
+                exp.alias_(exp.CountIf(this=exp.EQ(this=n.copy(), expression=exp.Literal.number(1))), "f1"),
+                exp.alias_(exp.CountIf(this=exp.EQ(this=n.copy(), expression=exp.Literal.number(2))), "f2"),
+            ).from_(counts)
+        )
+    query = parts[0]
+    for part in parts[1:]:
+        query = exp.union(query, part, distinct=False)
+    return query

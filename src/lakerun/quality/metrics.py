@@ -158,8 +158,9 @@ for _name, (_regex, _) in STANDARD_PATTERNS.items():
     TEXT_METRICS[f"pattern_{_name}_ct"] = _regex_count("__lt__", _regex, _PATTERN_GUARDS[_name])
 
 SENTINELS = tuple(10**k - 1 for k in range(3, 10))
-"""999 ... 999,999,999: numbers typed in for "unknown". The IN test sits behind a range check, which is 5x
-cheaper on doubles (DuckDB casts every value to each list member otherwise)."""
+"""999 ... 999,999,999: numbers typed in for "unknown". The IN test sits behind a magnitude check (two plain
+comparisons, cheaper than ABS on every row), which is 5x cheaper on doubles (DuckDB casts every value to each
+list member otherwise)."""
 
 NUMBER_METRICS: dict[str, str] = {
     "min_value": "MIN(__c__)",
@@ -170,7 +171,7 @@ NUMBER_METRICS: dict[str, str] = {
     "zero_value_ct": "COUNT_IF(__c__ = 0)",
     "negative_value_ct": "COUNT_IF(__c__ < 0)",
     "sentinel_value_ct": (
-        f"COUNT_IF(CASE WHEN ABS(__c__) BETWEEN {SENTINELS[0]} AND {SENTINELS[-1]}"
+        f"COUNT_IF(CASE WHEN __c__ >= {SENTINELS[0]} OR __c__ <= -{SENTINELS[0]}"
         f" THEN ABS(__c__) IN ({', '.join(map(str, SENTINELS))}) ELSE FALSE END)"
     ),
     "fractional_sum": "SUM(ABS(CAST(__c__ AS DOUBLE)) - FLOOR(ABS(CAST(__c__ AS DOUBLE))))",
@@ -323,14 +324,17 @@ def column_metrics(
     with_text: bool = True,
     with_quantiles: bool = True,
     with_distinct: bool = True,
+    integral: bool = False,
 ) -> dict[str, exp.Expression]:
     """Every aggregate of one column, keyed by metric name; text metrics, quantiles and the distinct count
-    only when asked."""
+    only when asked. An `integral` column (integer type) gets no fractional_sum: it is 0 by its type."""
     metrics: dict[str, exp.Expression] = {"value_ct": exp.Count(this=column.copy())}
     if with_distinct:
         metrics["distinct_value_ct"] = distinct_count(column.copy(), caps, exact_distinct)
     templates = {"N": NUMBER_METRICS, "B": BOOLEAN_METRICS, "D": date_metrics(run_date)}.get(general_type, {})
     metrics.update({name: bind(template, column) for name, template in templates.items()})
+    if integral:
+        metrics.pop("fractional_sum", None)
     if general_type == "A" and with_text:
         metrics.update(text_metrics(column, caps, exact_distinct))
     if general_type == "N" and with_quantiles:

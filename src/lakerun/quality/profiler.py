@@ -26,6 +26,7 @@ from lakerun.quality.frequencies import (
     counts_of,
     hashed_top_frequency_query,
     pattern_query,
+    prefix_frequency_query,
     sampled_counts,
     top_frequency_query,
     top_values_query,
@@ -39,11 +40,15 @@ from lakerun.quality.sampling import SEED, sampled_source
 from lakerun.quality.semantics import enrich
 from lakerun.quality.shape import measure_shape, skewness
 from lakerun.quality.text_scan import (
+    EXACT_COUNTED_METRICS,
     SAMPLED_VALUES,
+    WEIGHT,
     class_counts_query,
     exact_text_query,
     row_sample,
+    sampled_counts_share,
     sampled_text_query,
+    sampled_weighted_text_query,
     text_query,
     weighted_text_query,
 )
@@ -53,9 +58,17 @@ REPEAT_RATIO = 0.9
 ROW_WISE_MIN_VALUES = 100_000
 """Below this many values grouping is always cheap, so every text column is scanned over its value counts."""
 RECORDS = "__records"
+PREFIX_ROWS = 50_000
+"""Text columns are first looked at over this many leading rows (cheap: nothing else is read)."""
+REPEATING_PREFIX_SHARE = 0.5
+"""A text column whose first rows show at most this many distinct values per value (Chao1's estimate, which
+sees how often values repeat) is grouped at once, without the hash-class scan."""
 TEXT_CLASS_VALUES = 50_000
 """Text columns are judged (repeating or mostly unique) on a hash class of about this many of their rows
 (relative error of the distinct estimate about 1/sqrt(class distinct values): under 0.5%)."""
+TEXT_SAMPLE_DISTINCT = 100_000
+"""Text with more distinct values than this gets its case, regex and pattern counts over a hash class of
+about this many of them (each weighted by its count)."""
 TEXT_SAMPLE_ROWS = 100_000
 """Large, mostly unique text gets its case, regex and pattern counts from a row sample of about this size."""
 PATTERN_SAMPLE_DISTINCT = 50_000
@@ -116,6 +129,8 @@ class _Profiler:
         self._counts: dict[str, exp.Expression] = {}
         self.class_factor = 1
         """k of the text columns' hash class (1: every value)."""
+        self._expected_distinct: dict[str, float] = {}
+        """Distinct values expected of text grouped without the class scan, from the first rows."""
         self.columns: list[ColumnProfile] = []
 
     def run(self) -> TableProfile:
@@ -191,7 +206,9 @@ class _Profiler:
         if record_ct is None:
             record_ct = self._scalar(exp.select(exp.Count(this=exp.Star())).from_(self.source.copy()))
         if by_class:
-            self._class_counts([c for c in columns if c.general_type == "A"], record_ct)
+            self._class_counts(
+                self._unique_looking([c for c in columns if c.general_type == "A"], record_ct), record_ct
+            )
         sample: dict[str, tuple[int, int]] = {}
         if self.caps.quantile_sample_rows:
             sample = self._sampled_quantiles(
@@ -261,6 +278,40 @@ class _Profiler:
             _store(columns[int(index[1:])], name, value)
         for column in columns:
             self._estimate_distinct(column)
+
+    def _unique_looking(self, columns: list[ColumnProfile], record_ct: int) -> list[ColumnProfile]:
+        """The text columns that need the hash-class scan to tell whether their values repeat: none in a table
+        of fewer than ROW_WISE_MIN_VALUES rows (all are grouped), else those whose first PREFIX_ROWS rows do
+        not show clear repetition (Chao1's estimate of their distinct values above REPEATING_PREFIX_SHARE of
+        their values). A column left out is grouped: its figures come out exact; a column kept that repeats
+        after all is grouped too, as the class shows."""
+        if record_ct < ROW_WISE_MIN_VALUES or not columns:
+            return [] if record_ct < ROW_WISE_MIN_VALUES else columns
+        try:
+            rows = self.engine.query(
+                _expression(
+                    prefix_frequency_query(self.source, [self._column_expr(c) for c in columns], PREFIX_ROWS)
+                )
+            ).to_pylist()
+        except EngineError:
+            return columns
+        seen = {int(r["c"]): r for r in rows}
+        prefix_rows = min(PREFIX_ROWS, record_ct)
+        kept = []
+        for index, column in enumerate(columns):
+            row = seen.get(index) or {}
+            values = int(row.get("m") or 0)
+            if not values:
+                kept.append(column)
+                continue
+            distinct, f1, f2 = int(row["d"]), int(row["f1"] or 0), int(row["f2"] or 0)
+            estimate = distinct + (f1 * f1 / (2 * f2) if f2 else f1 * (f1 - 1) / 2)
+            expected_values = values * record_ct / prefix_rows
+            if min(estimate, expected_values) > REPEATING_PREFIX_SHARE * expected_values:
+                kept.append(column)
+            else:
+                self._expected_distinct[column.column_name] = min(estimate, expected_values)
+        return kept
 
     def _class_counts_one(self, column: ColumnProfile) -> None:
         """The class counts of one column, its error recorded when it cannot be read."""
@@ -382,6 +433,7 @@ class _Profiler:
                 with_text=with_text,
                 with_quantiles=not self.caps.quantile_sample_rows,
                 with_distinct=column.general_type == "A" or not self._distinct_after_scan,
+                integral=_integral(column),
             )
             selects += [exp.alias_(e, f"c{index}__{name}", quoted=True) for name, e in metrics.items()]
         try:
@@ -396,6 +448,9 @@ class _Profiler:
         for alias, value in row.items():
             index, name = alias.split("__", 1)
             _store(group[int(index[1:])], name, value)
+        for column in group:
+            if column.general_type == "N" and _integral(column):  # SUM of zeros: 0, or NULL over no values
+                column.metrics["fractional_sum"] = 0.0 if column.number("value_ct") else None
         return record_ct
 
     def _text_scans(self, columns: list[ColumnProfile]) -> None:
@@ -410,8 +465,9 @@ class _Profiler:
             reference = self._column_expr(column)
             try:
                 if repeats:
-                    counts = self._materialized_counts(column, reference, index)
-                    row = self._row(weighted_text_query(counts, self.caps))
+                    row = self._counted_text_metrics(
+                        column, self._materialized_counts(column, reference, index)
+                    )
                 elif by_class:
                     row = self._row(exact_text_query(self.source, reference, self.caps))
                     row.update(self._sampled_text_metrics(column, reference))
@@ -427,6 +483,39 @@ class _Profiler:
                 _store(column, name, value)
             if repeats:
                 column.metrics["distinct_is_exact"] = 1
+                if (
+                    "class_value_ct" not in column.metrics
+                    and self.class_factor == 1
+                    and values < ROW_WISE_MIN_VALUES
+                ):
+                    column.metrics["class_value_ct"] = column.metrics.get("value_ct")  # every value
+                    column.metrics["class_distinct_ct"] = column.metrics.get("distinct_value_ct")
+
+    def _counted_text_metrics(self, column: ColumnProfile, counts: exp.Expression) -> dict[str, Any]:
+        """Text metrics over a column's value counts: every metric over every distinct value, or, above
+        TEXT_SAMPLE_DISTINCT of them, lengths, blanks, min/max, dates and distinct counts over all and the
+        case, regex and pattern counts over the frequent values and one hash class of the rest (about
+        TEXT_SAMPLE_DISTINCT values in all, the class's counts multiplied up), the share of the column's
+        values they hold kept as `text_sample_ratio`."""
+        expected = column.number("distinct_value_ct") or self._expected_distinct.get(column.column_name, 0)
+        factor = class_factor(int(expected), TEXT_SAMPLE_DISTINCT)
+        if factor == 1 or not self.caps.row_hash:
+            return self._row(weighted_text_query(counts, self.caps))
+        row = self._row(weighted_text_query(counts, self.caps, only=EXACT_COUNTED_METRICS))
+        values = int(row["value_ct"] or 0)
+        share = sampled_counts_share(counts, self.caps.row_hash, factor, values // TEXT_SAMPLE_DISTINCT)
+        sampled = self._row(sampled_weighted_text_query(share, self.caps))
+        sums = exp.select(
+            exp.alias_(exp.Sum(this=exp.column(WEIGHT)), "weight"),
+            exp.alias_(exp.Sum(this=exp.column("seen")), "seen"),
+        )
+        totals = self._row(sums.from_(share.copy()))
+        weight, seen = float(totals["weight"] or 0), int(totals["seen"] or 0)
+        for name, value in sampled.items():  # a share of the values stood for: all of them stays all of them
+            if name.endswith("_ct") and value is not None:
+                sampled[name] = round(float(value) * values / weight) if weight else 0
+        column.metrics["text_sample_ratio"] = round(seen / values, 6) if values else 1.0
+        return {**sampled, **row}
 
     def _row(self, query: exp.Expression) -> dict[str, Any]:
         """The single row an aggregate query returns."""
@@ -480,11 +569,14 @@ class _Profiler:
         """Top values, patterns and the top frequency where the aggregates say they are worth it."""
         distinct, value_ct = column.number("distinct_value_ct"), column.number("value_ct")
         low, high = self.options.pattern_lengths
-        sampled_rows = "text_sample_ratio" in column.metrics
+        sampled_rows = "text_sample_ratio" in column.metrics and column.column_name not in self._counts
         reference = self._column_expr(column)
         counts = counts_of(self._text_sample(column), reference) if sampled_rows else self._counts_for(column)
         try:
-            if column.general_type in "AB" and 0 < distinct <= self.options.top_values_max_distinct:
+            if column.general_type == "B" and "boolean_true_ct" in column.metrics:
+                if distinct > 0:
+                    self._boolean_top_values(column)
+            elif column.general_type in "AB" and 0 < distinct <= self.options.top_values_max_distinct:
                 rows = self.engine.query(top_values_query(counts, self.options.top_n)).to_pylist()
                 column.top_values = [(str(r["v"]), int(r["n"])) for r in rows]
                 column.metrics["top_freq_ct"] = column.top_values[0][1] if column.top_values else 0
@@ -502,6 +594,17 @@ class _Profiler:
                     column.metrics["distinct_is_exact"] = 1
         except EngineError as error:
             column.query_error = str(error).splitlines()[0]
+
+    def _boolean_top_values(self, column: ColumnProfile) -> None:
+        """A boolean's top values from its scanned true and false counts (what grouping it would return:
+        most frequent first, ties in text order), with no further query."""
+        counted = [
+            ("false", int(column.number("boolean_false_ct"))),
+            ("true", int(column.number("boolean_true_ct"))),
+        ]
+        present = [(value, n) for value, n in counted if n > 0]
+        column.top_values = sorted(present, key=lambda pair: (-pair[1], pair[0]))[: self.options.top_n]
+        column.metrics["top_freq_ct"] = column.top_values[0][1] if column.top_values else 0
 
     def _top_frequency(self, column: ColumnProfile, counts: exp.Expression) -> exp.Select:
         """The top-frequency query: over materialized counts, else by hash where the engine has one."""
@@ -542,6 +645,17 @@ class _Profiler:
     def _scalar(self, query: exp.Expression) -> int:
         """The single integer a query returns."""
         return scalar(self.engine, query)
+
+
+def _expression(query: exp.Query) -> exp.Expression:
+    """A query as the expression the engine port takes."""
+    assert isinstance(query, exp.Expression)
+    return query
+
+
+def _integral(column: ColumnProfile) -> bool:
+    """Whether the column's type holds only whole numbers (an integer type)."""
+    return column.general_type == "N" and column.db_data_type.startswith(("int", "uint"))
 
 
 def _store(column: ColumnProfile, name: str, value: Any) -> None:

@@ -98,8 +98,22 @@ def text_query(
     return exp.select(*selects).from_(_with_helpers(rows, []))
 
 
-def weighted_text_query(counts: exp.Expression, caps: Capabilities) -> exp.Select:
-    """All text metrics of one column over its value counts (v, n); distinct counts are exact."""
+EXACT_COUNTED_METRICS = (
+    *EXACT_TEXT_METRICS,
+    "text_min_date",
+    "text_max_date",
+    "value_ct",
+    "distinct_value_ct",
+    "distinct_std_value_ct",
+)
+"""Metrics taken over every distinct value even where the regex work is taken from a share of them."""
+
+
+def weighted_text_query(
+    counts: exp.Expression, caps: Capabilities, only: tuple[str, ...] = (), besides: tuple[str, ...] = ()
+) -> exp.Select:
+    """All text metrics of one column over its value counts (v, n), or `only` these, or all `besides` these;
+    distinct counts are exact."""
     value = exp.column(VALUE)
     metrics: dict[str, exp.Expr] = {
         name: expression.transform(_weighted)
@@ -109,7 +123,8 @@ def weighted_text_query(counts: exp.Expression, caps: Capabilities) -> exp.Selec
     metrics["distinct_value_ct"] = exp.Count(this=exp.Star())
     standardized = bind(STANDARDIZED, value, _helper_columns())
     metrics["distinct_std_value_ct"] = exp.Count(this=exp.Distinct(expressions=[standardized]))
-    selects = [exp.alias_(e, name, quoted=True) for name, e in metrics.items()]
+    chosen = {n: e for n, e in metrics.items() if (not only or n in only) and n not in besides}
+    selects = [exp.alias_(e, name, quoted=True) for name, e in chosen.items()]
     rows = exp.select(exp.column(VALUE), exp.column(WEIGHT)).from_(counts.copy())
     return exp.select(*selects).from_(_with_helpers(rows, [WEIGHT]))
 
@@ -173,3 +188,27 @@ def sampled_text_query(source: exp.Expression, column: exp.Expression, caps: Cap
     ]
     seen = exp.alias_(exp.Count(this=exp.column(VALUE)), SAMPLED_VALUES, quoted=True)
     return query.select(*kept, seen, append=False)
+
+
+def sampled_counts_share(counts: exp.Expression, row_hash: str, factor: int, heavy: int) -> exp.Subquery:
+    """The value counts (v, n) standing for a column's values: every value counted more than `heavy` times with
+    its count, and of the others one hash class (about 1/`factor` of them) with their counts times `factor`; the
+    count each row really has is kept as `seen`. Repeatable (the class is a property of the values), and a heavy
+    value such as a placeholder is never left out or multiplied."""
+    value, weight = exp.column(VALUE), exp.column(WEIGHT)
+    is_heavy = exp.GT(this=weight.copy(), expression=exp.Literal.number(heavy))
+    scaled = exp.Case(
+        ifs=[exp.If(this=is_heavy.copy(), true=weight.copy())],
+        default=exp.Mul(this=weight.copy(), expression=exp.Literal.number(factor)),
+    )
+    return (
+        exp.select(value, exp.alias_(scaled, WEIGHT), exp.alias_(weight.copy(), "seen"))
+        .from_(counts.copy())
+        .where(exp.or_(is_heavy, in_hash_class(value.copy(), row_hash, factor)))
+        .subquery("vs")
+    )
+
+
+def sampled_weighted_text_query(counts: exp.Expression, caps: Capabilities) -> exp.Select:
+    """The text metrics besides EXACT_COUNTED_METRICS over `sampled_counts_share` counts (already scaled)."""
+    return weighted_text_query(counts, caps, besides=EXACT_COUNTED_METRICS)
