@@ -173,11 +173,16 @@ class ClientCache:
         return client
 
 
+PROBE_SECONDS = 5
+"""Budget of a reachability probe: a host that accepts connections and never answers is down after it."""
+
+
 def probe_health(row: WorkspaceRow) -> dict[str, object]:
-    """Reachability of a workspace: one cheap jobs/list call with a short retry budget."""
+    """Reachability of a workspace: one cheap jobs/list call with a short retry budget and HTTP timeout."""
     started = time.monotonic()
     try:
-        client = WorkspaceClient(config=sdk_config(row, retry_timeout_seconds=5))
+        config = sdk_config(row, retry_timeout_seconds=PROBE_SECONDS, http_timeout_seconds=PROBE_SECONDS)
+        client = WorkspaceClient(config=config)
         next(iter(client.jobs.list(limit=1)), None)
     except Exception as exc:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
