@@ -27,6 +27,7 @@ from lakerun.control.attempts import TriggerRequest, create_attempt
 from lakerun.control.callbacks import attempt_secret
 from lakerun.control.plane import ControlPlane
 from lakerun.control.status import Status
+from lakerun.control.tokens import issue_token
 from lakerun.local.server import free_port
 from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.server.app import create_app
@@ -178,3 +179,55 @@ def test_concurrent_callbacks_keep_one_terminal_state(
     sent = send_all(cluster, messages, seed)
     for attempt_id in attempts:
         check_attempt(cluster, attempt_id, [(m, o) for m, o in sent if m.attempt_id == attempt_id])
+
+
+def test_user_cancels_racing_terminal_callbacks_across_processes_leave_one_terminal_state(
+    cluster: Cluster,
+) -> None:
+    """Cancels through the API and `completed` callbacks for the same attempts, shuffled over 12 threads and
+    every server process: one of them wins each attempt, the answers say which (both cancels may answer CANCELLED), and nothing
+    else ends it."""
+    token = issue_token(cluster.plane.ctx, "racer")
+    attempts = [new_attempt(cluster.plane, f"cancel-race-{n}-{time.monotonic_ns()}") for n in range(24)]
+    work: list[tuple[str, Message]] = []
+    for attempt_id in attempts:
+        for sequence, kind in enumerate(["progress", "completed", "progress"], 1):
+            work.append(("callback", Message(attempt_id, sequence, kind, payload_of(kind, sequence))))
+        work += [("cancel", Message(attempt_id, 0, "cancel", {}))] * 2
+    random.Random(11).shuffle(work)
+
+    def act(index: int, item: tuple[str, Message], client: httpx.Client) -> str:
+        what, message = item
+        url = cluster.urls[index % len(cluster.urls)]
+        if what == "callback":
+            return deliver(client, url, cluster.plane, message)
+        response = client.post(
+            f"{url}/v1/runs/{message.attempt_id}/cancel", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code in (200, 409), response.text
+        return (
+            "cancelled"
+            if response.status_code == 200 and response.json()["status"] == "CANCELLED"
+            else "lost"
+        )
+
+    with httpx.Client(timeout=60) as client, ThreadPoolExecutor(12) as pool:
+        outcomes = list(pool.map(lambda pair: act(pair[0], pair[1], client), enumerate(work)))
+    for attempt_id in attempts:
+        mine = [(m, o) for (_, m), o in zip(work, outcomes, strict=True) if m.attempt_id == attempt_id]
+        completed = [o for m, o in mine if m.kind == "completed" and o == "applied"]
+        cancelled = [o for m, o in mine if m.kind == "cancel" and o == "cancelled"]
+        detail = cluster.plane.detail(attempt_id)
+        terminal = [t.to_status for t in detail.transitions if Status(t.to_status).terminal]
+        assert len(completed) <= 1 and bool(completed) != bool(cancelled), (completed, cancelled)
+        expected = Status.SUCCESS if completed else Status.CANCELLED
+        assert detail.attempt.status == expected.value
+        assert terminal == [expected.value]
+        with cluster.plane.ctx.sessions() as session:
+            finished_events = session.scalar(
+                select(func.count(EventRow.id)).where(
+                    EventRow.attempt_id == attempt_id,
+                    EventRow.type.in_(["run.completed", "run.failed", "run.cancelled"]),
+                )
+            )
+        assert finished_events == 1

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from lakerun.control.workspaces import WorkspaceSpec
@@ -60,3 +65,49 @@ def test_a_slow_workspace_does_not_slow_the_trigger_answer(
     assert {(run["status"], run["run_id"]) for run in answers} == {("CREATING", None)}
     assert {run["status"] for run in finished} == {"SUCCESS"}
     assert len({run["run_id"] for run in finished}) == 5
+
+
+@contextmanager
+def silent_host() -> Iterator[str]:
+    """A host that accepts connections and never answers (a hung proxy, a black-holed route)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            held.append(connection)
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+        for connection in held:
+            connection.close()
+
+
+def test_listing_workspaces_answers_while_some_never_answer(
+    database_url: str, tmp_path: Path, local_workspace: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each silent workspace is reported down after the probe's budget, all probed at once, so the list
+    answers well within a client's patience (30 s here) instead of waiting out each one's HTTP timeout."""
+    with (
+        silent_host() as first,
+        silent_host() as second,
+        running_stack(database_url, tmp_path / "home", local_workspace, monkeypatch) as stack,
+    ):
+        for name, host in (("silent-1", first), ("silent-2", second)):
+            stack.plane.register_workspace(
+                WorkspaceSpec(name=name, host=host, token_ref="env:LAKERUN_TEST_LOCAL_TOKEN")
+            )
+        with httpx.Client(base_url=stack.server.url, headers=stack.api.headers, timeout=30) as patient:
+            listed = patient.get("/v1/workspaces")
+    assert listed.status_code == 200
+    health = {w["name"]: w["health"]["ok"] for w in listed.json()}
+    assert health == {"local": True, "silent-1": False, "silent-2": False}

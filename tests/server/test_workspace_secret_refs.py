@@ -115,3 +115,35 @@ def test_hosts_outside_the_operator_list_are_refused(
         assert refused.status_code == 422 and "workspace_hosts_allowed" in refused.text
         stack.api.get("/v1/workspaces")
     assert Catcher.received == []
+
+
+@pytest.mark.parametrize("disguise", ["/x.example.com", "?.example.com", "#.example.com", "/@a.example.com"])
+def test_a_host_disguised_to_match_the_operator_list_is_refused(
+    database_url: str,
+    tmp_path: Path,
+    local_workspace: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    attacker: str,
+    disguise: str,
+) -> None:
+    """`http://*.example.com` admits hosts under example.com only: a path, query, fragment or user part that
+    ends the way the pattern does leaves the request going to the attacker's host, so it is refused."""
+    monkeypatch.setenv("DATABRICKS_TARGET_TOKEN", "dapi-allowed-one")
+    overrides = {
+        "secret_refs_allowed": ["env:DATABRICKS_*"],
+        "workspace_hosts_allowed": ["http://*.example.com"],
+    }
+    with running_stack(database_url, tmp_path / "home", local_workspace, monkeypatch, **overrides) as stack:
+        refused = register(stack, attacker + disguise, "env:DATABRICKS_TARGET_TOKEN")
+        assert refused.status_code == 422, refused.text
+        stack.api.get("/v1/workspaces")
+    assert Catcher.received == []
+
+
+@pytest.mark.parametrize(
+    "host", ["http://x\u0000y", "http:// evil", "http://", "https://user:pw@host.example.com"]
+)
+def test_a_malformed_host_is_a_422(stack: Stack, host: str) -> None:
+    refused = register(stack, host, "env:LAKERUN_TEST_LOCAL_TOKEN", name="malformed")
+    assert refused.status_code == 422, refused.text
+    assert "host" in refused.text

@@ -58,11 +58,21 @@ class SecretJanitor(LoopThread):
         return done
 
     def _try(self, attempt_id: str) -> bool:
-        """One try at one deletion: forgotten when done, due again later (backing off) when it failed."""
+        """One try at one deletion: forgotten when done, due again later (backing off) when it failed.
+
+        The queue row is forgotten under the attempt's lock, and only if no run was recorded for the
+        attempt since this try began: a launch in flight when the attempt ended places the secret and
+        records its run afterwards, and relies on this row (already queued) to have it deleted.
+        """
+        seen = self._run_id(attempt_id)
         error = self.delete_secret(attempt_id)
         with self.ctx.uow() as uow:
             queue = SecretDeletionRepository(uow.session)
             if error is None:
+                attempt = AttemptRepository(uow.session).get(attempt_id, lock=True)
+                if attempt is not None and attempt.run_id != seen:
+                    self.wake()
+                    return False
                 queue.done(attempt_id)
                 return True
             retry_in = min(MAX_BACKOFF, 0.5 * 2 ** min(queue.tries(attempt_id) + 1, 10))
@@ -70,13 +80,22 @@ class SecretJanitor(LoopThread):
         log.warning("could not delete callback secret of attempt %s (will retry): %s", attempt_id, error)
         return False
 
+    def _run_id(self, attempt_id: str) -> int | None:
+        with self.ctx.sessions() as session:
+            attempt = AttemptRepository(session).get(attempt_id)
+            return attempt.run_id if attempt is not None else None
+
     def delete_secret(self, attempt_id: str) -> str | None:
-        """Deletes the attempt's secret; None when it is gone (or never was), else what went wrong."""
+        """Deletes the attempt's secret; None when it is gone (or never was), else what went wrong.
+
+        The secret is placed before the run is submitted, so an attempt with no run may have one too (a
+        launch refused or stopped after placing it): it is deleted whether a run was recorded or not.
+        """
         if self.ctx.settings.callback_secret_delivery != "secret_scope":
             return None
         with self.ctx.sessions() as session:
             attempt = AttemptRepository(session).get(attempt_id)
-        placement = self.ctx.secret_placement(attempt) if attempt is not None and attempt.run_id else None
+        placement = self.ctx.secret_placement(attempt) if attempt is not None else None
         if attempt is None or placement is None:
             return None
         try:

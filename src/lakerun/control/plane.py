@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,10 +114,13 @@ class ControlPlane:
         return row
 
     def workspaces(self, with_health: bool = False) -> list[tuple[WorkspaceRow, dict[str, object] | None]]:
-        """Registered workspaces, each with a live health probe when asked."""
+        """Registered workspaces, each with a live health probe when asked (all probed at once)."""
         with self.ctx.sessions() as session:
             rows = [row for row in WorkspaceRepository(session).all() if row.auth_type != REMOVED]
-        return [(row, probe_health(row) if with_health else None) for row in rows]
+        if not with_health or not rows:
+            return [(row, None) for row in rows]
+        with ThreadPoolExecutor(min(len(rows), 16), thread_name_prefix="lakerun-probe") as pool:
+            return list(zip(rows, pool.map(probe_health, rows), strict=True))
 
     def ensure_job(
         self, workspace: str, key: str, settings: jobs.JobSettings | dict[str, Any]

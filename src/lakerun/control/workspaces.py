@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 import httpx
 from databricks.sdk import WorkspaceClient
@@ -27,6 +28,30 @@ class WorkspaceUnreachableError(UnavailableError):
     """The workspace did not answer while the SDK discovered its OAuth endpoints: worth retrying later."""
 
 
+def host_problem(host: str) -> str | None:
+    """What makes `host` more than `scheme://name[:port]` (None when it is just that).
+
+    A path, query, fragment or user part could end the way an allowed host pattern ends while the
+    requests, and the credential they carry, go to the name in front of it.
+    """
+    if any(ord(char) <= 32 or ord(char) == 127 for char in host):
+        return "holds spaces or control characters"
+    if "?" in host or "#" in host:
+        return "must not hold a query or fragment"
+    parts = urlsplit(host)
+    try:
+        _ = parts.port
+    except ValueError:
+        return "has a port that is not a number"
+    if not parts.hostname:
+        return "names no host"
+    if "@" in parts.netloc:
+        return "must not hold a user or password"
+    if parts.path not in ("", "/"):
+        return "must be scheme://name[:port] with no path"
+    return None
+
+
 @dataclass(frozen=True)
 class WorkspaceSpec:
     """How to reach a workspace: PAT or OAuth M2M, secrets given as `env:`/`file:` references."""
@@ -45,6 +70,9 @@ class WorkspaceSpec:
             raise InvalidInputError(f"workspace name {self.name!r} must be letters, digits, '-' or '_'")
         if not self.host.startswith(("http://", "https://")):
             raise InvalidInputError(f"workspace host {self.host!r} must start with http:// or https://")
+        problem = host_problem(self.host)
+        if problem is not None:
+            raise InvalidInputError(f"workspace host {self.host!r} {problem}")
         if self.auth_type == "pat" and not self.token_ref:
             raise InvalidInputError("a PAT workspace needs token_ref (env:NAME or file:/path)")
         if self.auth_type == "oauth-m2m" and not (self.client_id and self.client_secret_ref):
@@ -145,11 +173,16 @@ class ClientCache:
         return client
 
 
+PROBE_SECONDS = 5
+"""Budget of a reachability probe: a host that accepts connections and never answers is down after it."""
+
+
 def probe_health(row: WorkspaceRow) -> dict[str, object]:
-    """Reachability of a workspace: one cheap jobs/list call with a short retry budget."""
+    """Reachability of a workspace: one cheap jobs/list call with a short retry budget and HTTP timeout."""
     started = time.monotonic()
     try:
-        client = WorkspaceClient(config=sdk_config(row, retry_timeout_seconds=5))
+        config = sdk_config(row, retry_timeout_seconds=PROBE_SECONDS, http_timeout_seconds=PROBE_SECONDS)
+        client = WorkspaceClient(config=config)
         next(iter(client.jobs.list(limit=1)), None)
     except Exception as exc:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}

@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from lakerun import __version__
 from lakerun.control.plane import ControlPlane
 from lakerun.control.settings import ControlSettings
-from lakerun.server import dashboard, errors, health, metrics
+from lakerun.server import dashboard, errors, health, json_bodies, metrics
 from lakerun.server.callbacks import endpoints as callbacks
 from lakerun.server.data_quality import endpoints as data_quality
 from lakerun.server.events import endpoints as events
@@ -43,6 +43,7 @@ def create_app(
     app.state.plane = control
     app.state.heartbeat_seconds = heartbeat_seconds
     errors.install(app)
+    app.add_middleware(json_bodies.JsonBodies)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]

@@ -61,10 +61,10 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
 
 def _plain_error(error: Any) -> dict[str, Any]:
     """A validation error as JSON can carry it: the offending input is echoed only when it is plain JSON
-    (an `Infinity` or `NaN` sent by the client cannot be), so the answer always names the field."""
+    (an `Infinity`, a `NaN` or a lone surrogate sent by the client cannot be), so the answer always names the field."""
     plain = {key: error[key] for key in ("type", "loc", "msg") if key in error}
     try:
-        json.dumps(error.get("input"), allow_nan=False)
+        json.dumps(error.get("input"), allow_nan=False, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError):
         return plain
     return {**plain, "input": error.get("input")}

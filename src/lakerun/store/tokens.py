@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from lakerun.store.models import ApiTokenRow
 
+MAX_TOKEN_ID = 2**31 - 1
+"""Token ids are 32-bit integers: a larger number can only be a name."""
+
 
 class TokenRepository:
     """API token rows."""
@@ -45,7 +48,7 @@ class TokenRepository:
     def matching(self, name_or_id: str) -> list[ApiTokenRow]:
         """Tokens whose id is `name_or_id` or whose name is."""
         clauses = [ApiTokenRow.name == name_or_id]
-        if name_or_id.isdigit():
+        if name_or_id.isascii() and name_or_id.isdigit() and int(name_or_id) <= MAX_TOKEN_ID:
             clauses.append(ApiTokenRow.id == int(name_or_id))
         return list(self.session.scalars(select(ApiTokenRow).where(or_(*clauses))))
 
