@@ -33,11 +33,13 @@ import json, os, sys, time
 from lakerun.pipeline.config.loader import load_pipeline
 from lakerun.pipeline.engine_factory import create_engine
 from lakerun.pipeline.runner import PipelineRunner
-engine_name, data_root, driver_memory = sys.argv[1], sys.argv[2], sys.argv[3]
+engine_name, data_root, driver_memory, partitions = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[5]
 if engine_name == "spark":
     from pyspark.sql import SparkSession
     SparkSession.builder.master("local[2]").config("spark.driver.memory", driver_memory) \\
         .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false") \\
+        .config("spark.sql.shuffle.partitions", partitions).config("spark.sql.adaptive.enabled", "true") \\
+        .config("spark.local.dir", os.path.join(data_root, "spark-local")) \\
         .config("spark.sql.session.timeZone", "UTC").getOrCreate()
 started = time.perf_counter()
 runner = PipelineRunner(load_pipeline(sys.argv[4], {"data_root": data_root}))
@@ -119,7 +121,13 @@ def _measured(command: list[str], env: dict[str, str]) -> dict:
     return {**result, "total": total, "cpu": cpu, "peak_mb": peak[0] / 1024}
 
 
-def run_contender(contender: str, data_root: Path, driver_memory: str) -> dict:
+def shuffle_partitions(rows: int) -> int:
+    """Spark's shuffle partitions for a local[2] run: about 64 MB of claims each, at least 4 (Spark's 200 is
+    meant for clusters; on two cores each costs a task per shuffle for a few kB)."""
+    return max(4, rows // 500_000)
+
+
+def run_contender(contender: str, data_root: Path, driver_memory: str, rows: int = 0) -> dict:
     """One contender over one data root: `lakerun` (DuckDB), `sql` (hand-written DuckDB) or `spark`."""
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYTHONPATH": str(REPO / "src")}
     if contender == "sql":
@@ -128,7 +136,8 @@ def run_contender(contender: str, data_root: Path, driver_memory: str) -> dict:
         )
     engine = "spark" if contender == "spark" else "duckdb"
     config = str(EXAMPLE / "pipeline.yml")
-    return _measured([sys.executable, "-c", CHILD, engine, str(data_root), driver_memory, config], env)
+    arguments = [engine, str(data_root), driver_memory, config, str(shuffle_partitions(rows))]
+    return _measured([sys.executable, "-c", CHILD, *arguments], env)
 
 
 def prepare(directory: Path, rows: int, contenders: list[str]) -> dict[str, Path]:
@@ -197,11 +206,11 @@ def main() -> None:
         print(header, flush=True)
         results: dict[str, dict] = {}
         for contender in sorted(contenders, key=lambda c: c != "sql"):
-            results[contender] = run_contender(contender, roots[contender], args.spark_driver_memory)
+            results[contender] = run_contender(contender, roots[contender], args.spark_driver_memory, rows)
             baseline = {} if "error" in results.get("sql", {"error": ""}) else results["sql"]
             print(_line(LABELS[contender], rows, results[contender], baseline), flush=True)
             if contender == "lakerun" and "error" not in results[contender]:
-                rerun = run_contender("lakerun", roots["lakerun"], args.spark_driver_memory)
+                rerun = run_contender("lakerun", roots["lakerun"], args.spark_driver_memory, rows)
                 print(_line("lakerun rerun, nothing new", rows, rerun, baseline), flush=True)
                 if "error" not in rerun:
                     share = rerun["wall"] / results["lakerun"]["wall"]

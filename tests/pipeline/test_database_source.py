@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
-from lakerun.engines.delta_io import open_table
+from lakerun.engines import database_source
+from lakerun.engines.delta_io import commit_metadata_value, open_table
 from lakerun.engines.duckdb_engine import DuckDBEngine
 from lakerun.pipeline import commands
 from lakerun.pipeline.errors import PlanError
+from lakerun.pipeline.plan import SOURCE_MARK_PREFIX
 from tests.pipeline.conftest import runner_for
 from tests.support.components import unavailable
 
@@ -163,11 +165,15 @@ def test_a_password_in_the_url_stays_out_of_the_plan_and_of_errors(
 def test_spark_reads_the_database_input_like_duckdb(
     orders: tuple[Any, str, str], write_config: Callable[..., Path], tmp_path: Path, spark_session: Any
 ) -> None:
-    from lakerun.engines.spark_engine import SparkEngine
+    from lakerun.engines.spark_tables import SparkTableEngine
 
     _, name, url = orders
     path = write_config(_pipeline(url, {"table": name, "watermark": "updated_at"}))
-    results = _run(path, SparkEngine(spark_session))
+    engine = SparkTableEngine(spark_session)
+    try:
+        results = _run(path, engine)
+    finally:
+        engine.close()
     assert results["orders"].rows_out == 40
     gold = open_table(str(tmp_path / "wh" / "main" / "gold" / "by_customer")).to_pyarrow_table()
     assert sum(gold["orders"].to_pylist()) == 40
@@ -189,3 +195,41 @@ def test_a_full_refresh_reads_the_whole_table_again(
     assert results[0].rows_in == 40 and results[0].refresh == "full"
     table = open_table(str(tmp_path / "wh" / "main" / "bronze" / "orders")).to_pyarrow_table()
     assert table.num_rows == 40
+
+
+def test_a_table_larger_than_one_batch_is_streamed_whole_and_its_watermark_kept(
+    orders: tuple[Any, str, str], write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    connection, name, url = orders
+    rows = 2 * database_source.BATCH_ROWS + 123
+    connection.execute(
+        f"INSERT INTO {name} SELECT g, 'bulk', g % 1000, timestamp '2023-01-01' + g * interval '1 second' "
+        f"FROM generate_series(41, {rows}) g"
+    )
+    path = write_config(_pipeline(url, {"table": name, "watermark": "updated_at"}))
+    first = _run(path)
+    assert (first["orders"].rows_in, first["orders"].rows_out) == (rows, rows)
+    bronze = str(tmp_path / "wh" / "main" / "bronze" / "orders")
+    table = open_table(bronze).to_pyarrow_table()
+    assert table.num_rows == rows and sorted(table.column("id").to_pylist()) == list(range(1, rows + 1))
+    highest = connection.execute(f"SELECT max(updated_at)::text FROM {name}").fetchone()[0]
+    assert commit_metadata_value(bronze, SOURCE_MARK_PREFIX + "src") == highest
+    gold = open_table(str(tmp_path / "wh" / "main" / "gold" / "by_customer")).to_pyarrow_table()
+    assert sum(gold["orders"].to_pylist()) == rows
+    connection.execute(
+        f"INSERT INTO {name} VALUES ({rows + 1}, 'late', 1, timestamp '2030-01-01'), "
+        f"({rows + 2}, 'early', 1, timestamp '2000-01-01')"
+    )
+    second = _run(path)
+    assert second["orders"].rows_in == 1
+    assert commit_metadata_value(bronze, SOURCE_MARK_PREFIX + "src") == "2030-01-01 00:00:00"
+
+
+def test_a_read_arrives_in_batches_of_the_set_size_with_the_highest_watermark(
+    orders: tuple[Any, str, str],
+) -> None:
+    _, name, url = orders
+    query = database_source.DatabaseQuery(table=name, watermark="updated_at", since="2024-01-01 05:00:00")
+    stream = database_source.read_rows(url.replace("{{secrets/crm/password}}", "x"), query, batch_rows=7)
+    sizes = [batch.num_rows for batch in stream.reader()]
+    assert sizes == [7, 7, 7, 7, 7] and stream.high_watermark() == "2024-01-02 16:00:00"

@@ -59,3 +59,41 @@ def test_an_unknown_layer_is_named_and_nothing_starts(stack: Stack, tmp_path: Pa
     )
     assert "layer `platinum` is not in this pipeline" in response.text
     assert stack.api.get("/v1/runs").json()["total"] == 0
+
+
+def test_a_config_kept_in_the_workspace_is_read_through_its_file_apis(stack: Stack, tmp_path: Path) -> None:
+    import io
+
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.service.workspace import ImportFormat
+
+    workspace = WorkspaceClient(host=stack.workspace.url, token=stack.workspace.token)
+    text = (EXAMPLE / "pipeline.yml").read_bytes()
+    workspace.dbfs.upload("/pipelines/pet_claims.yml", io.BytesIO(text), overwrite=True)
+    workspace.files.upload("/Volumes/main/default/conf/pet_claims.yml", io.BytesIO(text), overwrite=True)
+    workspace.workspace.mkdirs("/Users/etl")
+    workspace.workspace.upload(
+        "/Users/etl/pet_claims.yml", io.BytesIO(text), format=ImportFormat.AUTO, overwrite=True
+    )
+    config = load_pipeline(str(EXAMPLE / "pipeline.yml"), {"data_root": str(tmp_path)}).config
+    expected = {(up, name) for name in config.ordered_tables() for up in config.graph.upstream[name]}
+    client = browser_client(stack)
+    for remote in (
+        "dbfs:/pipelines/pet_claims.yml",
+        "/Volumes/main/default/conf/pet_claims.yml",
+        "/Workspace/Users/etl/pet_claims.yml",
+    ):
+        body = {
+            "config_path": str(EXAMPLE / "pipeline.yml"),
+            "task_config_path": remote,
+            "vars": {"data_root": str(tmp_path)},
+        }
+        assert stack.api.post("/v1/pipelines", json=body).status_code in (200, 201)
+        page = client.get("/pipelines").text
+        assert "not readable from the control plane" not in page, remote
+        assert set(re.findall(r'data-from="(\w+)" data-to="(\w+)"', page)) == expected, remote
+    body = {**body, "task_config_path": "dbfs:/pipelines/missing.yml"}
+    assert stack.api.post("/v1/pipelines", json=body).status_code in (200, 201)
+    page = client.get("/pipelines").text
+    assert "not readable from the control plane" in page
+    assert not re.findall(r'data-from="(\w+)" data-to="(\w+)"', page)

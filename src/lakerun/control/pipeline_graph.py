@@ -3,7 +3,8 @@ layers a layer trigger must also run because some table they hold is stale.
 
 The control plane reads the config where the tasks read it (the `--config` and `--vars` of the
 registered job's tasks): in the local workspace, and wherever the paths are shared, it sees the same
-files and tables the tasks see. Where it cannot read them, the graph comes from what runs reported, and
+files and tables the tasks see; a config kept in the workspace (DBFS, a Volume, the Workspace tree) is
+read through the workspace's file APIs. Where it cannot read them, the graph comes from what runs reported, and
 a layer trigger runs every upstream layer (each task still skips the tables whose inputs are unchanged).
 """
 
@@ -12,12 +13,14 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lakerun.control.workspace_files import WorkspaceFileError, in_workspace
 from lakerun.pipeline.config.layers import PipelineConfig
-from lakerun.pipeline.config.loader import LoadedPipeline, load_pipeline
+from lakerun.pipeline.config.loader import LoadedPipeline, TextReader, load_pipeline
 from lakerun.pipeline.errors import PipelineError
 from lakerun.pipeline.runner import PipelineRunner
 from lakerun.pipeline.staleness import stale_tables
@@ -59,19 +62,44 @@ def task_arguments(settings: Mapping[str, Any]) -> tuple[str, list[str]] | None:
     return None
 
 
-def registered_config(settings: Mapping[str, Any]) -> LoadedPipeline | None:
+def registered_config(
+    settings: Mapping[str, Any], read: TextReader | None = None, workspace: str = ""
+) -> LoadedPipeline | None:
     """The pipeline the registered job runs, loaded here; None when this process cannot read it.
 
-    Loads are cached while the file's size and modification time stay the same (the page that draws
-    the graph is re-rendered on every event of a running pipeline)."""
+    A config in the workspace (`dbfs:/`, `/Volumes/`, `/Workspace/`) is read through `read` (the workspace's
+    file APIs) and kept for `REMOTE_TTL_SECONDS`; a local one is kept while its size and modification time
+    stay the same (the page that draws the graph is re-rendered on every event of a running pipeline)."""
     arguments = task_arguments(settings)
     if arguments is None:
         return None
+    path, variables = arguments[0], tuple(arguments[1])
+    if read is not None and in_workspace(path):
+        return _load_remote(path, variables, read, workspace)
     try:
-        stat = os.stat(arguments[0])
+        stat = os.stat(path)
     except OSError:
         return None
-    return _load(arguments[0], tuple(arguments[1]), (stat.st_mtime_ns, stat.st_size))
+    return _load(path, variables, (stat.st_mtime_ns, stat.st_size))
+
+
+REMOTE_TTL_SECONDS = 10.0
+_remote: dict[tuple[str, str, tuple[str, ...]], tuple[float, LoadedPipeline | None]] = {}
+
+
+def _load_remote(
+    path: str, variables: tuple[str, ...], read: TextReader, workspace: str
+) -> LoadedPipeline | None:
+    key = (workspace, path, variables)
+    kept = _remote.get(key)
+    if kept is not None and time.monotonic() - kept[0] < REMOTE_TTL_SECONDS:
+        return kept[1]
+    try:
+        loaded: LoadedPipeline | None = load_pipeline(path, parse_vars(list(variables)), read)
+    except (PipelineError, WorkspaceFileError, OSError):
+        loaded = None
+    _remote[key] = (time.monotonic(), loaded)
+    return loaded
 
 
 @functools.lru_cache(maxsize=32)

@@ -78,6 +78,14 @@ def count_and_schema(fs: Any, path: str, fmt: Format) -> tuple[pa.Schema, int]:
         return _text_for_empty(reader.schema), rows
 
 
+def column_names(fs: Any, path: str, fmt: Format) -> list[str]:
+    """The header's column names, from the first block only (no pass over the rest of the file)."""
+    handle, reader = _reader(fs, path, fmt, None)
+    with handle:
+        _check_text(reader.schema)
+        return list(reader.schema.names)
+
+
 def _text_for_empty(schema: pa.Schema) -> pa.Schema:
     """Columns with no value at all (a header-only file) are text, as DuckDB and Spark would say."""
     return pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in schema])

@@ -7,7 +7,7 @@ own DB-API driver; the sqlglot dialect renders the SQL and a type map turns resu
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -128,16 +128,23 @@ class DbApiEngine:
 
     def _to_arrow(self, description: Any, rows: list[tuple[Any, ...]]) -> pa.Table:
         """Columns typed by the type map; numeric values become floats."""
-        arrays = {}
-        for index, column in enumerate(description):
-            arrow_type = self.type_map.get(column[1])
-            values = [_plain(row[index]) for row in rows]
-            arrays[column[0]] = pa.array(values, type=arrow_type) if arrow_type else pa.array(values)
-        return pa.table(arrays) if arrays else pa.table({})
+        return rows_to_arrow(description, rows, [self.type_map.get(column[1]) for column in description])
 
     def close(self) -> None:
         """Close the connection."""
         self.connection.close()
+
+
+def rows_to_arrow(
+    description: Any, rows: Sequence[tuple[Any, ...]], types: Sequence[pa.DataType | None]
+) -> pa.Table:
+    """DB-API rows as Arrow columns of the given types (inferred from the values where a type is None);
+    numeric values become floats."""
+    arrays = {}
+    for index, (column, arrow_type) in enumerate(zip(description, types, strict=True)):
+        values = [_plain(row[index]) for row in rows]
+        arrays[column[0]] = pa.array(values, type=arrow_type) if arrow_type else pa.array(values)
+    return pa.table(arrays) if arrays else pa.table({})
 
 
 def _plain(value: Any) -> Any:

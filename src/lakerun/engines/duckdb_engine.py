@@ -74,6 +74,28 @@ class DuckDBEngine:
         except self._duckdb.Error as exc:
             raise EngineError(f"DuckDB failed: {exc}\nSQL: {sql}") from exc
 
+    def load(self, name: str, batches: pa.RecordBatchReader) -> None:
+        """Consume a stream of Arrow batches into a temporary table and expose it as the view `name`
+        (DuckDB pulls one batch at a time and spills to disk when large)."""
+        hidden = f"__lakerun_loading_{name}"
+        rows = exp.to_identifier(f"__lakerun_rows_{name}", quoted=True).sql(self.dialect)
+        view = exp.to_identifier(name, quoted=True).sql(self.dialect)
+        self.connection.register(hidden, batches)
+        try:
+            self.connection.execute(f'CREATE OR REPLACE TEMP TABLE {rows} AS SELECT * FROM "{hidden}"')
+        except self._duckdb.Error as exc:
+            raise EngineError(f"DuckDB failed loading {name}: {exc}") from exc
+        finally:
+            self.connection.unregister(hidden)
+        self.connection.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {rows}")
+
+    def release(self, name: str) -> None:
+        """Drop what `load` made for `name`, freeing its rows."""
+        rows = exp.to_identifier(f"__lakerun_rows_{name}", quoted=True).sql(self.dialect)
+        view = exp.to_identifier(name, quoted=True).sql(self.dialect)
+        self.connection.execute(f"DROP VIEW IF EXISTS {view}")
+        self.connection.execute(f"DROP TABLE IF EXISTS {rows}")
+
     def materialize(self, name: str, statement: exp.Expr | str) -> None:
         """Compute a statement once into a temporary table `name` (DuckDB spills to disk when large)."""
         sql = sql_text(statement, self.dialect)

@@ -15,6 +15,7 @@ __all__ = ["delta_dataset", "list_files", "open_dataset"]
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from lakerun.engines import csv_fast
 from lakerun.engines.datasets import arrow_dataset, arrow_filesystem, csv_format, delta_dataset, read_arrow
 from lakerun.engines.files import FileSource, SourceError
 from lakerun.engines.formats import Dataset, Format, is_hidden
@@ -51,9 +52,27 @@ def _dataset(source: FileSource, uri: str, fmt: Format, files: list[str]) -> Dat
     )
 
 
+def _header(source: FileSource, dataset: Dataset, fmt: Format) -> list[str] | None:
+    """The first file's column names read from its first block; None when that block cannot be parsed
+    alone (the full reader then decides)."""
+    entry = dataset.files[0]
+    if entry.size == 0:
+        raise SourceMissingError(f"{entry.path}: file is empty")
+    try:
+        return csv_fast.column_names(source.fs, entry.path, fmt)
+    except csv_fast.NotUtf8Error as exc:
+        raise SourceMissingError(f"{entry.path}: {exc}") from None
+    except (csv_fast.TypeConflictError, ValueError, pa.ArrowInvalid):
+        return None
+
+
 def _csv_schema(source: FileSource, dataset: Dataset, delimiter: str, infer_types: bool) -> pa.Schema:
     """The reader's inferred types (strings when not inferring); other delimiters: pyarrow's first block."""
     standard = {",": Format.CSV, "\t": Format.TSV}.get(delimiter)
+    if standard is not None and not infer_types:
+        names = _header(source, dataset, standard)
+        if names is not None:
+            return pa.schema([pa.field(name, pa.string()) for name in names])
     if standard is not None:
         reader = DatasetReader(source)
         try:

@@ -90,6 +90,18 @@ class SparkTableEngine(SparkEngine):
             return reader.option("multiLine", file_format == "json").json(files)
         return reader.parquet(*files)
 
+    def load(self, name: str, batches: pa.RecordBatchReader) -> None:
+        """Write a stream of Arrow batches to scratch parquet one batch at a time and expose it as the view
+        `name` (nothing of the stream is held whole in the driver)."""
+        import pyarrow.parquet as pq
+
+        spark_path, local_path = self._scratch_path()
+        os.makedirs(local_path, exist_ok=True)
+        with pq.ParquetWriter(os.path.join(local_path, "part-0.parquet"), batches.schema) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
+        self.session.read.parquet(spark_path).createOrReplaceTempView(name)
+
     def materialize(self, name: str, statement: exp.Expr | str) -> None:
         """Compute a statement once (a local checkpoint) and expose it as the view `name`."""
         sql = sql_text(statement, self.dialect)

@@ -131,3 +131,13 @@ def materialize(engine: SqlEngine, name: str, statement: exp.Expr | str) -> None
         materializer(name, sql)
     else:
         engine.register(name, engine.query(sql))
+
+
+def load(engine: SqlEngine, name: str, batches: pa.RecordBatchReader) -> None:
+    """Consume a stream of Arrow batches into the engine's own table `name`, batch by batch when the engine
+    can (a `load` method), else whole."""
+    loader = getattr(engine, "load", None)
+    if callable(loader):
+        loader(name, batches)
+    else:
+        engine.register(name, batches.read_all())

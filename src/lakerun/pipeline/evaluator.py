@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from lakerun.engines import database_source
 from lakerun.engines.file_sources import delta_dataset, open_dataset
-from lakerun.engines.sql import SqlEngine, materialize, sql_text, stream
+from lakerun.engines.sql import SqlEngine, load, materialize, sql_text, stream
 from lakerun.pipeline import faults, secrets
 from lakerun.pipeline.errors import ExpectationFailedError, PlanError
 from lakerun.pipeline.fingerprint import input_fingerprint, is_current
@@ -39,8 +39,8 @@ from lakerun.pipeline.writer import PREDICATE_DIALECT, DeltaRsWriter, TableWrite
 
 
 def open_source(source: SourcePlan, secret_getter: secrets.SecretGetter = secrets.default_getter) -> Any:
-    """The source's rows as a lazy Arrow dataset (an Arrow table for a database), its secret references
-    resolved just for the open."""
+    """The source's rows as a lazy Arrow dataset (a stream of Arrow batches for a database), its secret
+    references resolved just for the open."""
     options = secrets.resolve_options(source.options, secret_getter)
     if source.kind == "database":
         return database_source.read_rows(secrets.resolve(source.uri, secret_getter), source.database_query())
@@ -168,6 +168,10 @@ class PlanEvaluator:
                 self._free(FLAGGED_PREFIX + upstream)
         if plan.name not in self.retained and self._view(plan) != FLAGGED_VIEW:
             self._free(self._view(plan))
+        release = getattr(self.engine, "release", None)
+        for item in plan.inputs:
+            if item.source.kind == "database" and callable(release):
+                release(item.name)
 
     def _view(self, plan: TablePlan) -> str:
         """Where the table's flagged rows live: its own engine table when later tables may read them."""
@@ -178,13 +182,12 @@ class PlanEvaluator:
 
     def _register(self, name: str, source: SourcePlan) -> None:
         """Expose an input as the view `name`: read natively when the engine can, else as an Arrow dataset
-        (a database's rows as an Arrow table, noting the highest watermark read)."""
+        (a database's rows streamed into an engine table, noting the highest watermark read)."""
         native = getattr(self.engine, "register_files", None)
         if source.kind == "database":
             rows = open_source(source, self.secret_getter)
-            mark = database_source.high_watermark(rows, source.watermark) if source.watermark else None
-            self.source_marks[name] = mark or source.since or ""
-            self.engine.register(name, rows)
+            load(self.engine, name, rows.reader())
+            self.source_marks[name] = rows.high_watermark() or source.since or ""
             return
         if not callable(native):
             self.engine.register(name, open_source(source, self.secret_getter))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,10 @@ from lakerun.pipeline.errors import ConfigError
 from lakerun.pipeline.tables import is_dotted_name
 from lakerun.pipeline.templating import render_tree
 
+TextReader = Callable[[str], str]
+"""Reads a config file's text by path: where this process cannot open the path itself (a workspace's
+`dbfs:/`, `/Volumes` or `/Workspace` file seen from outside it), the caller reads through the workspace."""
+
 
 @dataclass(frozen=True)
 class LoadedPipeline:
@@ -34,17 +38,23 @@ class LoadedPipeline:
     config_hash: str
 
 
-def _read_yaml(path: str) -> dict[str, Any]:
+def _read_text(path: str) -> str:
     try:
         source = FileSource.open_url(path)
         source.check_exists()
     except SourceError as exc:
         raise ConfigError(f"{path}: config file not found ({exc})") from None
     with source.fs.open(source.root, "r", encoding="utf-8") as handle:
-        try:
-            document = yaml.safe_load(handle)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        text: str = handle.read()
+    return text
+
+
+def _read_yaml(path: str, read: TextReader | None = None) -> dict[str, Any]:
+    text = (read or _read_text)(path)
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return document
@@ -67,48 +77,56 @@ def _relative_to(anchor: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(anchor), target))
 
 
-def read_chain(path: str, _chain: tuple[str, ...] = ()) -> list[tuple[str, dict[str, Any]]]:
+def read_chain(
+    path: str, _chain: tuple[str, ...] = (), read: TextReader | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """A YAML file and the files it `extends`, base first, each with its own path."""
     if path in _chain:
         raise ConfigError(f"`extends` cycle: {' -> '.join([*_chain, path])}")
-    document = _read_yaml(path)
+    document = _read_yaml(path, read)
     parent = document.pop("extends", None)
     if parent is None:
         return [(path, document)]
     if not isinstance(parent, str):
         raise ConfigError(f"{path}: `extends` must be a path")
-    return [*read_chain(_relative_to(path, parent), (*_chain, path)), (path, document)]
+    return [*read_chain(_relative_to(path, parent), (*_chain, path), read), (path, document)]
 
 
-def read_document(path: str) -> dict[str, Any]:
+def read_document(path: str, read: TextReader | None = None) -> dict[str, Any]:
     """One YAML file with its `extends` chain merged (unrendered; paths as written)."""
     merged: dict[str, Any] = {}
-    for _, document in read_chain(path):
+    for _, document in read_chain(path, read=read):
         merged = deep_merge(merged, document)
     return merged
 
 
-def _resolved(path: str, variables: Mapping[str, str], anchor: str | None = None) -> dict[str, Any]:
+def _resolved(
+    path: str, variables: Mapping[str, str], anchor: str | None = None, read: TextReader | None = None
+) -> dict[str, Any]:
     """A file's `extends` chain rendered and merged, each file's relative paths resolved against itself.
 
     `anchor` (the pipeline file, for layer files) replaces the last file's own folder."""
-    chain = read_chain(path)
+    chain = read_chain(path, read=read)
     merged: dict[str, Any] = {}
     for index, (file, document) in enumerate(chain):
         own = anchor if anchor and index == len(chain) - 1 else file
-        inlined = _inline_layer_files(document, file, variables, own)
+        inlined = _inline_layer_files(document, file, variables, own, read)
         merged = deep_merge(merged, _anchored_paths(render_tree(inlined, variables), own))
     return merged
 
 
 def _inline_layer_files(
-    document: dict[str, Any], path: str, variables: Mapping[str, str], anchor: str
+    document: dict[str, Any],
+    path: str,
+    variables: Mapping[str, str],
+    anchor: str,
+    read: TextReader | None = None,
 ) -> dict[str, Any]:
     layers = document.get("layers")
     if not isinstance(layers, dict):
         return document
     inlined = {
-        name: _resolved(_relative_to(path, spec), variables, anchor) if isinstance(spec, str) else spec
+        name: _resolved(_relative_to(path, spec), variables, anchor, read) if isinstance(spec, str) else spec
         for name, spec in layers.items()
     }
     return {**document, "layers": inlined}
@@ -194,17 +212,22 @@ def _anchored_paths(document: dict[str, Any], anchor: str) -> dict[str, Any]:
     return anchored
 
 
-def _variables(path: str, cli_vars: Mapping[str, str] | None) -> dict[str, str]:
-    file_vars = read_document(path).get("vars") or {}
+def _variables(
+    path: str, cli_vars: Mapping[str, str] | None, read: TextReader | None = None
+) -> dict[str, str]:
+    file_vars = read_document(path, read).get("vars") or {}
     if not isinstance(file_vars, dict):
         raise ConfigError(f"{path}: `vars` must be a mapping")
     return {str(k): str(v) for k, v in file_vars.items()} | dict(cli_vars or {})
 
 
-def load_pipeline(path: str, cli_vars: Mapping[str, str] | None = None) -> LoadedPipeline:
-    """Read, merge, render and validate a pipeline (or lone layer) config file."""
-    variables = _variables(path, cli_vars)
-    document = _as_pipeline_document(_resolved(path, variables), path)
+def load_pipeline(
+    path: str, cli_vars: Mapping[str, str] | None = None, read: TextReader | None = None
+) -> LoadedPipeline:
+    """Read, merge, render and validate a pipeline (or lone layer) config file (its text, and that of the
+    files it names, through `read` when given)."""
+    variables = _variables(path, cli_vars, read)
+    document = _as_pipeline_document(_resolved(path, variables, read=read), path)
     document.setdefault("warehouse", _anchor("warehouse", path))
     try:
         config = PipelineConfig.model_validate(document)

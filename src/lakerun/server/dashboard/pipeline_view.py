@@ -11,6 +11,7 @@ from lakerun.control.pipelines import ALL_LAYERS, SUBJECT_KIND, registered_pipel
 from lakerun.control.plane import ControlPlane
 from lakerun.control.reads import AttemptFilter
 from lakerun.control.records import Job
+from lakerun.control.workspace_files import workspace_reader
 from lakerun.server.dashboard.graph_layout import GraphLayout, layout
 from lakerun.server.dashboard.views import AttemptView, attempt_views
 
@@ -89,7 +90,8 @@ def _pipeline_view(plane: ControlPlane, row: Job) -> PipelineView:
     runs = [(scope, run) for scope in [ALL_LAYERS, *layers] if (run := _latest(plane, name, scope))]
     tasks = run_tasks(plane, [run.attempt.id for _, run in runs])
     view.layers = [_layer_state(layer, runs, tasks) for layer in layers]
-    loaded = registered_config(row.settings)
+    read = workspace_reader(lambda: plane.ctx.client(row.workspace_name))
+    loaded = registered_config(row.settings, read, row.workspace_name)
     view.from_config = loaded is not None
     attempts = [(scope, run.attempt) for scope, run in runs]
     graph = (
