@@ -27,7 +27,6 @@ import json
 import multiprocessing
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,8 +50,8 @@ from lakerun.control.plane import ControlPlane
 from lakerun.control.settings import ControlSettings
 from lakerun.control.tokens import issue_token
 from lakerun.control.workspaces import WorkspaceSpec
-from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.local.server import free_port
+from lakerun.runtime.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from lakerun.store.models import utcnow
 
 ATTEMPTS = 20
@@ -111,6 +110,14 @@ class Outcome:
     lost: int
     stages: dict[str, list[float]] = field(default_factory=dict)
     load: float = 0.0
+    server_cpu: float = 0.0
+    subscriber_cpu: float = 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux `/proc`)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -224,11 +231,22 @@ def profiled(processes: list[subprocess.Popen[bytes]], folder: Path | None, labe
         yield
         return
     folder.mkdir(parents=True, exist_ok=True)
-    name = label.replace(" ", "_").replace("×", "x")
+    name = label.replace(" ", "_")
     spies = [
         subprocess.Popen(
-            ["py-spy", "record", "--pid", str(p.pid), "--format", "raw", "--rate", "200", "--nonblocking",
-             "-o", str(folder / f"{name}-{n}.txt")],
+            [
+                "py-spy",
+                "record",
+                "--pid",
+                str(p.pid),
+                "--format",
+                "raw",
+                "--rate",
+                "200",
+                "--nonblocking",
+                "-o",
+                str(folder / f"{name}-{n}.txt"),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -258,21 +276,27 @@ def measure(
             child.start()
             results.get(timeout=180)
             time.sleep(1.0)  # every socket accepted and subscribed on the server side
+            pids = [p.pid for p, _ in servers]
+            before = [cpu_seconds(pid) for pid in pids], cpu_seconds(child.pid)
             with profiled([p for p, _ in servers], spy, scenario.label):
                 sent = send_callbacks(servers[0][1], attempts, events)
             results.put("sent")
             time.sleep(0.2)  # the child takes "sent" before we wait for its answer
             raw = results.get(timeout=wait + 120)
+            server_cpu = sum(map(cpu_seconds, pids)) - sum(before[0])
+            subscriber_cpu = cpu_seconds(child.pid) - before[1]
             child.join(30)
         finally:
             for process, _ in servers:
                 stopped(process)
         received = [{(k.split("|")[0], int(k.split("|")[1])): t for k, t in got.items()} for got in raw]
         traces = read_traces(root)
-    return summarise(scenario, sent, received, traces, subscribers, events, load)
+    outcome = summarise(scenario, sent, received, traces, subscribers, events, load)
+    outcome.server_cpu, outcome.subscriber_cpu = server_cpu / events * 1000, subscriber_cpu / events * 1000
+    return outcome
 
 
-def summarise(  # noqa: PLR0913, PLR0917 - one scenario's raw material
+def summarise(
     scenario: Scenario,
     sent: dict[Key, float],
     received: list[dict[Key, float]],
@@ -316,13 +340,17 @@ def pct(samples: list[float], share: float) -> float:
 
 def report(outcomes: list[Outcome]) -> None:
     width = max(22, *(len(o.scenario.label) for o in outcomes))
-    print(f"\n{'scenario':<{width}} {'load':>5} {'lost':>5}   commit→delivered p50/p99/max ms   sent→delivered p50/p99/max ms")
+    print(
+        f"\n{'scenario':<{width}} {'load':>5} {'lost':>5}   commit→delivered p50/p99/max ms"
+        "   sent→delivered p50/p99/max ms   CPU ms/event: servers, subscribers"
+    )
     for o in outcomes:
         c, s = o.from_commit, o.from_sent
         print(
             f"{o.scenario.label:<{width}} {o.load:>5.1f} {o.lost:>5}   "
             f"{pct(c, 0.5):>8.1f} {pct(c, 0.99):>8.1f} {max(c, default=float('nan')):>8.1f}       "
             f"{pct(s, 0.5):>8.1f} {pct(s, 0.99):>8.1f} {max(s, default=float('nan')):>8.1f}"
+            f"      {o.server_cpu:>8.2f} {o.subscriber_cpu:>8.2f}"
         )
     print("\nstages (ms, p50 / p99):")
     for o in outcomes:
@@ -342,7 +370,7 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
             if database_name == "sqlite" and processes > 1:
                 continue
             found.extend(
-                Scenario(f"{database_name} ×{processes} {name}", admin, processes, source)
+                Scenario(f"{database_name} x{processes} {name}", admin, processes, source)
                 for name, source in sources
             )
     return found

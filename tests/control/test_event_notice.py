@@ -22,7 +22,7 @@ def event(message: str) -> DomainEvent:
 
 
 def test_a_small_event_rides_in_the_notice_unchanged() -> None:
-    original = event("héllo \n \"quoted\" ✓")
+    original = event('héllo \n "quoted" ✓')
     event_id, origin, carried = parse_notice(notice(original, "origin-1"))
     assert (event_id, origin) == (42, "origin-1")
     assert carried == original
