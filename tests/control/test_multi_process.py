@@ -11,6 +11,7 @@ import pytest
 from lakerun.control.events import DomainEvent, EventFilter
 from lakerun.control.plane import ControlPlane
 from lakerun.control.settings import ControlSettings
+from lakerun.store.records import EventRepository
 
 pytestmark = pytest.mark.postgres
 
@@ -34,7 +35,10 @@ def test_only_one_process_leads_the_reconciler(postgres_database: str, tmp_path:
         second.stop()
 
 
-def test_events_committed_in_one_process_reach_the_others(postgres_database: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [10, 20_000], ids=["carried-by-the-notice", "too-big-read-from-the-store"])
+def test_events_committed_in_one_process_reach_the_others(
+    postgres_database: str, tmp_path: Path, size: int
+) -> None:
     first, second = two_planes(postgres_database, tmp_path)
     received: list[DomainEvent] = []
     listened: list[DomainEvent] = []
@@ -45,7 +49,9 @@ def test_events_committed_in_one_process_reach_the_others(postgres_database: str
     try:
         time.sleep(0.5)
         with first.ctx.uow() as uow:
-            uow.publish("run.progress", {"progress": 0.3}, attempt_id="a-1", subject_key="s")
+            uow.publish(
+                "run.progress", {"progress": 0.3, "message": "x" * size}, attempt_id="a-1", subject_key="s"
+            )
         with pytest.raises(RuntimeError), first.ctx.uow() as uow:
             uow.publish("run.progress", {"progress": 0.9}, attempt_id="a-2", subject_key="s")
             raise RuntimeError("the transaction fails after publishing")
@@ -60,4 +66,8 @@ def test_events_committed_in_one_process_reach_the_others(postgres_database: str
         second.stop()
         loop.close()
     assert [(e.attempt_id, e.payload["progress"]) for e in received] == [("a-1", 0.3)]
+    with first.ctx.sessions() as session:
+        stored = DomainEvent.from_row(EventRepository(session).by_ids([received[0].id])[0])
+    assert received[0].json_text == stored.json_text, "subscribers get the event exactly as stored"
+    assert received[0].subject_key == stored.subject_key == "s"
     assert listened == [], "notifications run only in the process that committed the event"

@@ -48,6 +48,26 @@ class DomainEvent:
         """The wire form: the payload's fields plus id, type and time."""
         return {**self.payload, "id": self.id, "type": self.type, "created_at": self.created_at.isoformat()}
 
+    def envelope(self) -> str:
+        """Every field as one JSON text, to carry the event to other processes (see `from_envelope`)."""
+        fields = [self.id, self.type, self.attempt_id, self.subject_kind, self.subject_key, self.job_key]
+        return json.dumps([*fields, self.created_at.isoformat(), self.payload], default=str)
+
+    @classmethod
+    def from_envelope(cls, text: str) -> DomainEvent:
+        """The event `envelope()` wrote (its payload as JSON gives it, which is how subscribers see it)."""
+        event_id, kind, attempt, subject_kind, subject_key, job_key, created_at, payload = json.loads(text)
+        return cls(
+            event_id,
+            kind,
+            attempt,
+            subject_kind,
+            subject_key,
+            job_key,
+            payload,
+            datetime.fromisoformat(created_at),
+        )
+
     @cached_property
     def json_text(self) -> str:
         """The wire form serialised once, however many subscribers receive it."""

@@ -1,11 +1,16 @@
-"""Events across server processes: PostgreSQL NOTIFY (sent at commit) brings other processes' events here."""
+"""Events across server processes: PostgreSQL NOTIFY (sent at commit) brings other processes' events here.
+
+The notice carries the event itself when it fits, so it reaches this process's subscribers without a read
+of the store; one too big for a notice is read by id. A notice lost while the listener reconnects is filled
+in by the store catch-up.
+"""
 
 from __future__ import annotations
 
 from lakerun.control.background import LoopThread
 from lakerun.control.context import ControlContext
 from lakerun.control.event_catchup import deliver_stored
-from lakerun.control.uow import NOTIFY_CHANNEL
+from lakerun.control.uow import NOTIFY_CHANNEL, parse_notice
 
 
 class PgFanout(LoopThread):
@@ -35,7 +40,10 @@ class PgFanout(LoopThread):
                     self._deliver(notice.payload)
 
     def _deliver(self, message: str) -> None:
-        event_id, _, origin = message.partition(":")
+        event_id, origin, event = parse_notice(message)
         if origin == self.ctx.origin:
             return
-        deliver_stored(self.ctx, [int(event_id)])
+        if event is None:
+            deliver_stored(self.ctx, [event_id])
+        else:
+            self.ctx.bus.deliver(event, local=False)

@@ -16,6 +16,23 @@ from lakerun.store.records import EventRepository
 
 log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "lakerun_events"
+NOTIFY_LIMIT = 7900
+"""PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; an event too big to ride along is sent as its
+id alone, and the listeners read it from the store."""
+
+
+def notice(event: DomainEvent, origin: str) -> str:
+    """The NOTIFY payload for an event: `id:origin`, then a newline and the event itself when it fits."""
+    head = f"{event.id}:{origin}"
+    message = f"{head}\n{event.envelope()}"
+    return message if len(message.encode()) < NOTIFY_LIMIT else head
+
+
+def parse_notice(message: str) -> tuple[int, str, DomainEvent | None]:
+    """The event id, the origin and (when it rode along) the event of a NOTIFY payload."""
+    head, _, body = message.partition("\n")
+    event_id, _, origin = head.partition(":")
+    return int(event_id), origin, DomainEvent.from_envelope(body) if body else None
 
 
 class UnitOfWork:
@@ -47,11 +64,12 @@ class UnitOfWork:
     def publish(self, event_type: str, payload: dict[str, Any], **keys: str | None) -> None:
         """Stores an event in this transaction; it reaches subscribers only if the transaction commits."""
         row = EventRepository(self.session).add(EventRow(type=event_type, payload=payload, **keys))
-        self._events.append(DomainEvent.from_row(row))
+        event = DomainEvent.from_row(row)
+        self._events.append(event)
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(
                 text("SELECT pg_notify(:channel, :message)"),
-                {"channel": NOTIFY_CHANNEL, "message": f"{row.id}:{self._origin}"},
+                {"channel": NOTIFY_CHANNEL, "message": notice(event, self._origin)},
             )
 
     def after_commit(self, effect: Callable[[], object]) -> None:

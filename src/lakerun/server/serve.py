@@ -10,6 +10,11 @@ import uvicorn
 
 from lakerun.control.plane import ControlPlane
 
+WS_DEFLATE = False
+"""WebSocket per-message compression stays off: events are a few hundred bytes, and compressing them costs
+a deflate per subscriber per event (each connection has its own compressor), so with compression every
+subscriber gets its own encoding; without, one event is encoded the same way for all."""
+
 
 @dataclass
 class RunningServer:
@@ -30,7 +35,15 @@ def start_in_thread(
     app: object, plane: ControlPlane, host: str, port: int, timeout: float = 30.0
 ) -> RunningServer:
     """Serves `app` on a daemon thread and returns once it accepts connections."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))  # type: ignore[arg-type]
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        ws_per_message_deflate=WS_DEFLATE,
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="lakerun-control", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

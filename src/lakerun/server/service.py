@@ -15,6 +15,7 @@ from lakerun.control.serve_config import ConfigError, ServeConfig
 from lakerun.control.tokens import rotate_token
 from lakerun.control.workspace_sync import SyncReport, sync_workspaces
 from lakerun.server import logs
+from lakerun.server.serve import WS_DEFLATE
 
 CONFIG_ENV = "LAKERUN_SERVE_CONFIG_JSON"
 TOKEN_ENV = "LAKERUN_API_TOKEN"
@@ -70,6 +71,7 @@ def run(config: ServeConfig) -> None:
         access_log=False,
         proxy_headers=True,
         lifespan="on",
+        ws_per_message_deflate=WS_DEFLATE,
     )
 
 
