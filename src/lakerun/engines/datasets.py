@@ -185,7 +185,7 @@ def register_duckdb(engine: DuckDBEngine, name: str, source: FileSource, dataset
         engine.register(hidden, arrow_dataset(source, dataset))
         engine.query(f'CREATE OR REPLACE VIEW {quoted} AS SELECT * FROM "{hidden}"')
         return
-    engine.load(name, read_arrow(source, dataset))
+    engine.copy_in(name, read_arrow(source, dataset))
 
 
 def register_spark(engine: SparkTableEngine, name: str, source: FileSource, dataset: Dataset) -> None:

@@ -41,7 +41,7 @@ class DuckDBEngine:
         """Expose an Arrow table to the next statement through its C stream, read natively and only once."""
         self.connection.register(name, table.__arrow_c_stream__())
 
-    def load(self, name: str, table: pa.Table) -> None:
+    def copy_in(self, name: str, table: pa.Table) -> None:
         """Copy an Arrow table into the DuckDB table `name` in one read of its C stream.
 
         For a table queried many times: DuckDB scans a registered Arrow table through `pyarrow.dataset`

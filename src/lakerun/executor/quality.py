@@ -65,7 +65,7 @@ def assess_dataset(data: Any, name: str = "dataset") -> DatasetQuality:
     engine = DuckDBEngine(threads=2)
     try:
         if isinstance(data, pa.Table):
-            engine.load(name, data)
+            engine.copy_in(name, data)
         else:
             engine.register(name, data)
         result = assess(engine, name)
