@@ -44,6 +44,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
+from child_processes import stopped
 from lakerun.control.attempts import TriggerRequest, create_attempt
 from lakerun.control.callbacks import attempt_secret
 from lakerun.control.plane import ControlPlane
@@ -188,15 +189,6 @@ def started(root: Path, url: str, number: int, source: str | None) -> tuple[subp
         time.sleep(0.3)
     process.kill()
     raise RuntimeError("lakerun serve never answered")
-
-
-def stopped(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def send_callbacks(base: str, attempts: list[str], events: int) -> dict[Key, float]:

@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from child_processes import stopped
 from lakerun.local.server import free_port
 
 LAKERUN = "from lakerun.cli.main import app; app()"
@@ -81,14 +82,6 @@ def started(command: list[str], url: str, env: dict[str, str], log: Path) -> sub
         time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"{' '.join(command)} never answered")
-
-
-def stopped(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def measure(
