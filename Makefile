@@ -34,7 +34,7 @@ test: $(STAMP) tools lint typecheck core pytest
 
 ## The fast lane: lint, types and the tests that start no external component (no tools to install).
 check: $(STAMP) lint typecheck
-	$(BIN)/pytest -q -p no:cacheprovider -m "$(FAST_TESTS)" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n auto -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
 $(CORE_STAMP): pyproject.toml
 	rm -rf $(CORE_VENV)
