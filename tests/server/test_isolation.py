@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from databricks.sdk.config import Config
 
-from lakerun.control.workspaces import WorkspaceSpec
+from lakerun.control.workspaces import WorkspaceSpec, sdk_config
 from lakerun.local.server import free_port
 from tests.server.conftest import python_task, running_stack, workspace_with_faults
 
@@ -111,3 +112,20 @@ def test_listing_workspaces_answers_while_some_never_answer(
     assert listed.status_code == 200
     health = {w["name"]: w["health"]["ok"] for w in listed.json()}
     assert health == {"local": True, "silent-1": False, "silent-2": False}
+
+
+def test_a_token_config_for_a_silent_host_is_built_without_waiting_on_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The SDK probes the host's metadata while building a Config; a token needs nothing from that probe,
+    so a workspace that never answers it must not hold a launch for the config's whole retry budget."""
+    monkeypatch.setenv("LAKERUN_TEST_SILENT_TOKEN", "dapi-silent")
+    built: list[Config] = []
+    with silent_host() as host:
+        row = WorkspaceSpec(name="silent", host=host, token_ref="env:LAKERUN_TEST_SILENT_TOKEN").to_row()
+        thread = threading.Thread(target=lambda: built.append(sdk_config(row)), daemon=True)
+        thread.start()
+        thread.join(60)
+    assert built, "building the config was still waiting on the silent host after a minute"
+    assert (built[0].retry_timeout_seconds, built[0].http_timeout_seconds) == (120, 60)
+    assert built[0].token == "dapi-silent"

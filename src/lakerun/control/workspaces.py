@@ -99,6 +99,12 @@ class WorkspaceSpec:
         )
 
 
+METADATA_PROBE_SECONDS = 5
+"""Budget for the SDK's host-metadata probe while a token `Config` is built: the probe is best effort (a
+token needs nothing from it), yet it runs under the config's own retry budget, so a workspace slow to
+answer it held a launch for minutes. The config keeps the caller's budgets for every later call."""
+
+
 def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120, http_timeout_seconds: int = 60) -> Config:
     """The SDK configuration for a registered workspace, secrets read from their references now."""
     if row.auth_type == REMOVED:
@@ -108,13 +114,16 @@ def sdk_config(row: WorkspaceRow, retry_timeout_seconds: int = 120, http_timeout
     if row.auth_type == "sdk":
         profile = (row.token_ref or "").removeprefix("profile:") or None
         return _discovering(row, profile=profile, retry_timeout_seconds=retry_timeout_seconds)
-    return Config(
+    config = Config(
         host=row.host,
         token=resolve_secret(row.token_ref or ""),
         auth_type="pat",
-        retry_timeout_seconds=retry_timeout_seconds,
-        http_timeout_seconds=http_timeout_seconds,
+        retry_timeout_seconds=min(retry_timeout_seconds, METADATA_PROBE_SECONDS),
+        http_timeout_seconds=min(http_timeout_seconds, METADATA_PROBE_SECONDS),
     )
+    config.retry_timeout_seconds = retry_timeout_seconds
+    config.http_timeout_seconds = http_timeout_seconds
+    return config
 
 
 def _oauth_config(row: WorkspaceRow, retry_timeout_seconds: int) -> Config:
