@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +86,16 @@ class QueuedWriterConnection(sqlite3.Connection):
         finally:
             self._release()
 
-    def before(self, statement: str) -> None:
-        """Waits for the write lock when `statement` is this transaction's first write."""
+    @contextmanager
+    def queued(self, statement: str) -> Iterator[None]:
+        """Runs one statement holding the write lock when it writes, and gives the lock back if no
+        transaction is left open after it (autocommit, a failed statement)."""
         if not self._holds_lock and writes(statement):
             self._holds_lock = self.write_lock.acquire(timeout=LOCK_WAIT_SECONDS)
+        try:
+            yield
+        finally:
+            self.release_if_done()
 
     def release_if_done(self) -> None:
         """Gives the lock back once no transaction is open (committed, rolled back, or never begun)."""
@@ -107,17 +114,11 @@ class _QueuedWriterCursor(sqlite3.Cursor):
     connection: QueuedWriterConnection
 
     def execute(self, sql: str, parameters: Any = (), /) -> _QueuedWriterCursor:
-        self.connection.before(sql)
-        try:
+        with self.connection.queued(sql):
             super().execute(sql, parameters)
-        finally:
-            self.connection.release_if_done()
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> _QueuedWriterCursor:
-        self.connection.before(sql)
-        try:
+        with self.connection.queued(sql):
             super().executemany(sql, seq_of_parameters)
-        finally:
-            self.connection.release_if_done()
         return self
